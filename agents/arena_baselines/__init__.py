@@ -1,0 +1,17 @@
+"""Baseline agents: random, OpenSpiel's C++ MCTS, exact/alpha-beta minimax, a human."""
+
+from arena import TURN_BASED, Requirements, hookimpl
+
+
+@hookimpl
+def register_agents(register):
+    register("random", "arena_baselines.simple:RandomAgent",
+             description="uniform over legal moves, seeded; plays every game")
+    register("mcts", "arena_baselines.mcts:MCTSAgent",
+             description="OpenSpiel C++ MCTS with random rollouts (sims, uct_c, solve)",
+             requires=Requirements(kind=TURN_BASED, forward_model=True))
+    register("minimax", "arena_baselines.minimax:MinimaxAgent",
+             description="exact cached solver for small games, else depth-limited alpha-beta",
+             requires=Requirements(kind=TURN_BASED, forward_model=True, players=2))
+    register("human", "arena_baselines.simple:HumanAgent",
+             description="you, at the terminal", requires=Requirements(kind=TURN_BASED))

@@ -1,0 +1,94 @@
+"""Minimax for two-player zero-sum games: an exact, cached solver where the whole game
+fits (tic-tac-toe: 5,478 states), otherwise depth-limited alpha-beta with a heuristic."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyspiel
+
+from arena import Agent, EnvInfo, Observation
+
+WIN = 1e6  # terminal values are scaled so that quicker wins and slower losses score higher
+
+
+class MinimaxAgent(Agent):
+    needs_forward_model = True
+
+    def __init__(self, env_info: EnvInfo, *, depth: int = 0, exact_up_to: int = 12):
+        """depth: plies to search (0: exact when the game lasts at most `exact_up_to` plies,
+        else 4)."""
+        super().__init__(env_info)
+        self.depth, self.exact_up_to = depth, exact_up_to
+        self.rng = random.Random(0)
+        self.cache: dict[str, float] = {}  # exact values, kept across games
+
+    def reset(self, seats, seed):
+        self.rng = random.Random(seed)
+
+    def act(self, obs: Observation) -> int:
+        state = obs.forward_model()
+        exact = self.depth == 0 and state.get_game().max_game_length() <= self.exact_up_to
+        depth = 10**6 if exact else (self.depth or 4)
+        sign = 1.0 if obs.seat == 0 else -1.0  # values are kept from player 0's view
+        values = {
+            a: sign * self._value(state.child(a), depth - 1, -np.inf, np.inf, exact)
+            for a in state.legal_actions()
+        }
+        best = max(values.values())
+        # Random among equal best moves: deterministic for a seed, yet not one fixed game.
+        return self.rng.choice([a for a, v in values.items() if v >= best - 1e-9])
+
+    def _value(self, state: pyspiel.State, depth: int, alpha: float, beta: float,
+               exact: bool) -> float:
+        """Minimax value for player 0, alpha-beta pruned (exact: cached, unpruned)."""
+        if state.is_terminal():
+            return state.returns()[0] * (WIN - state.move_number())
+        if exact:
+            key = f"{state}|{state.current_player()}"  # board + mover: merges transpositions
+            if key not in self.cache:
+                children = (self._value(state.child(a), depth, -np.inf, np.inf, True)
+                            for a in state.legal_actions())
+                self.cache[key] = max(children) if state.current_player() == 0 else min(children)
+            return self.cache[key]
+        if depth <= 0:
+            return heuristic(state)
+        maximizing = state.current_player() == 0
+        value = -np.inf if maximizing else np.inf
+        for action in state.legal_actions():
+            child = self._value(state.child(action), depth - 1, alpha, beta, False)
+            if maximizing:
+                value, alpha = max(value, child), max(alpha, child)
+            else:
+                value, beta = min(value, child), min(beta, child)
+            if alpha >= beta:
+                break
+        return value
+
+
+def heuristic(state: pyspiel.State) -> float:
+    """Connect Four: open windows of four weighted by how full they are, for player 0;
+    other games: 0 (pure alpha-beta on terminal outcomes)."""
+    game = state.get_game()
+    if game.get_type().short_name != "connect_four":
+        return 0.0
+    planes = np.asarray(state.observation_tensor(0)).reshape(game.observation_tensor_shape())
+    return _windows(planes[0], planes[1]) - _windows(planes[1], planes[0])
+
+
+def _windows(mine: np.ndarray, theirs: np.ndarray, n: int = 4) -> float:
+    """Sum over all length-n lines not blocked by the opponent of 4**(own pieces)."""
+    rows, cols = mine.shape
+    total = 0.0
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        for r in range(rows):
+            for c in range(cols):
+                rr, cc = r + dr * (n - 1), c + dc * (n - 1)
+                if not (0 <= rr < rows and 0 <= cc < cols):
+                    continue
+                cells = [(r + dr * k, c + dc * k) for k in range(n)]
+                if any(theirs[x, y] for x, y in cells):
+                    continue
+                total += 4.0 ** sum(mine[x, y] for x, y in cells) - 1
+    return total

@@ -1,0 +1,20 @@
+"""Arena: a plugin-based game-AI arena.
+
+    import arena
+    env = arena.make_env("openspiel/tic_tac_toe")
+    record = arena.play(env, [arena.make_agent("minimax", env), arena.make_agent("random", env)], seed=1)
+"""
+
+from arena.agents import Agent, Observation, Requirements
+from arena.api import list_envs, make_agent, make_env
+from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo
+from arena.errors import ArenaError
+from arena.hookspecs import hookimpl
+from arena.referee import GameRecord, play
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent", "ArenaError", "Env", "EnvInfo", "GameRecord", "Observation", "Requirements",
+    "SIMULTANEOUS", "TURN_BASED", "hookimpl", "list_envs", "make_agent", "make_env", "play",
+]

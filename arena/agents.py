@@ -1,0 +1,179 @@
+"""The agent protocol, observations as agents see them, and agent spec strings.
+
+An agent is built once for an env (`Agent(env_info, **params)`), then for each game is
+`reset` for its seats with a seed, asked to `act`, optionally `inform`ed of others' moves,
+and finally `close`d. Spec strings name an agent and its typed parameters:
+``mcts:sims=200,uct_c=1.4``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from arena.envs.base import Env, EnvInfo, parse_params
+from arena.errors import ArenaError
+
+
+class Observation:
+    """One seat's view at one decision. Fields are computed on first use, so an agent
+    that never reads the tensor does not pay for it."""
+
+    __slots__ = ("seat", "time_left", "_env", "_legal", "_tensor", "_forward_model")
+
+    def __init__(self, env: Env, seat: int, time_left: float | None, forward_model: bool):
+        self.seat = seat
+        self.time_left = time_left  # seconds left for this move (per-move limit + bank), or None
+        self._env = env
+        self._legal: list[int] | None = None
+        self._tensor: np.ndarray | None = None
+        self._forward_model = forward_model
+
+    @property
+    def legal_actions(self) -> list[int]:
+        if self._legal is None:
+            self._legal = list(self._env.legal_actions(self.seat))
+        return self._legal
+
+    @property
+    def legal_mask(self) -> np.ndarray:
+        mask = np.zeros(self._env.info.num_actions, dtype=bool)
+        mask[self.legal_actions] = True
+        return mask
+
+    @property
+    def tensor(self) -> np.ndarray:
+        if self._tensor is None:
+            self._tensor = self._env.observation(self.seat)
+        return self._tensor
+
+    def forward_model(self) -> Any:
+        """A private copy of the game state (OpenSpiel: a pyspiel.State), for planners."""
+        if not self._forward_model:
+            raise ArenaError("this agent did not declare needs_forward_model")
+        return self._env.clone_state()
+
+    def action_to_string(self, action: int) -> str:
+        return self._env.action_to_string(self.seat, action)
+
+
+class Agent:
+    """Base class of in-process agents. Subclasses implement `act` (one seat) or
+    `act_team` (several seats at once, e.g. a five-hero team with shared weights)."""
+
+    needs_forward_model: ClassVar[bool] = False
+
+    def __init__(self, env_info: EnvInfo):
+        self.env_info = env_info
+
+    def reset(self, seats: tuple[int, ...], seed: int) -> None:
+        """A new game starts; this agent plays `seats`."""
+
+    def act(self, obs: Observation) -> int:
+        raise NotImplementedError
+
+    def act_team(self, observations: Mapping[int, Observation]) -> dict[int, int]:
+        return {seat: self.act(obs) for seat, obs in observations.items()}
+
+    def inform(self, seat: int, action: int) -> None:
+        """Another seat played `action` (turn-based games)."""
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What an agent needs from an env, declared at registration so that listing agents
+    and checking specs imports nothing heavy."""
+
+    kind: str | None = None  # TURN_BASED / SIMULTANEOUS, or None for both
+    forward_model: bool = False
+    players: int | None = None  # exact number of sides
+    teams: bool = False  # needs an env with teams
+    envs: tuple[str, ...] = ()  # glob patterns over env ids, e.g. ("fivehero/*",)
+
+    def reason_cannot_play(self, env_id: str, kind: str, sides: int, teams: bool,
+                           forward_model: bool) -> str | None:
+        if self.envs and not any(fnmatch.fnmatch(env_id, p) for p in self.envs):
+            return f"plays only {', '.join(self.envs)}"
+        if self.kind and kind != self.kind:
+            return f"plays only {self.kind} games"
+        if self.forward_model and not forward_model:
+            return "needs a forward model (an OpenSpiel game of perfect information)"
+        if self.players and sides != self.players:
+            return f"plays only {self.players}-player games"
+        if self.teams and not teams:
+            return "needs a team game"
+        return None
+
+
+def parse_agent_spec(spec: str) -> tuple[str, str]:
+    """'mcts:sims=200' -> ('mcts', 'sims=200'); the rest is parsed by the agent's params."""
+    name, _, rest = spec.strip().partition(":")
+    if not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ArenaError(f"malformed agent spec {spec!r}: expected NAME[:key=value,...]")
+    return name, rest
+
+
+def agent_parameters(factory: Any) -> dict[str, inspect.Parameter]:
+    """Typed keyword parameters of an agent class or factory function: those after env_info."""
+    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn)
+    params = {}
+    for name, p in list(sig.parameters.items())[skip:]:
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD):
+            params[name] = p.replace(annotation=hints.get(name, str))
+    return params
+
+
+def build_params(cls: type, text: str, name: str) -> dict[str, Any]:
+    """Parse and type the `key=value` part of a spec against the class's signature."""
+    raw_param = getattr(cls, "raw_param", None)  # e.g. cmd:<command line> takes it whole
+    if raw_param:
+        return {raw_param: text} if text else {}
+    allowed = agent_parameters(cls)
+    typed = {}
+    for key, value in parse_params(text, what=f"agent {name}").items():
+        if key not in allowed:
+            valid = ", ".join(f"{k}: {_type_name(p.annotation)}" for k, p in allowed.items())
+            raise ArenaError(f"agent {name} has no parameter {key!r}; valid: {valid or 'none'}")
+        typed[key] = _convert(value, allowed[key].annotation, f"{name}:{key}")
+    return typed
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _convert(value: str, annotation: Any, where: str) -> Any:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        if value.lower() == "none" and type(None) in args:
+            return None
+        annotation = next(a for a in args if a is not type(None))
+    if typing.get_origin(annotation) is typing.Literal:
+        if value not in args:
+            raise ArenaError(f"{where} must be one of {', '.join(map(str, args))}, not {value!r}")
+        return value
+    try:
+        if annotation is bool:
+            if value.lower() not in _TRUE | _FALSE:
+                raise ValueError
+            return value.lower() in _TRUE
+        if annotation in (int, float, str, Path):
+            return annotation(value)
+    except ValueError:
+        raise ArenaError(f"{where} must be {_type_name(annotation)}, not {value!r}") from None
+    return value
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", str(annotation))

@@ -1,0 +1,92 @@
+"""The Python API: make envs and agents from ids and specs, list what is installed."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from arena.agents import Agent, Requirements, build_params, parse_agent_spec
+from arena.envs.base import Env, EnvInfo, parse_env_id
+from arena.errors import ArenaError
+from arena.plugins import Entry, get_registry, unknown
+
+
+def env_entry(name: str) -> Entry:
+    """The registration that builds `name`: its own, or its family's ("openspiel/*")."""
+    envs = get_registry().envs
+    if name in envs:
+        return envs[name]
+    family = name.split("/", 1)[0] + "/*"
+    if family in envs:
+        return envs[family]
+    raise ArenaError(unknown("env", name, [e["id"] for e in list_envs()]))
+
+
+def make_env(env_id: str) -> Env:
+    """Build a game from its id, e.g. 'openspiel/connect_four' or
+    'pettingzoo/classic/tictactoe_v3' or 'openspiel/breakthrough:rows=6,columns=6'."""
+    name, params = parse_env_id(env_id)
+    entry = env_entry(name)
+    return entry.load()(name, params, **entry.meta.get("options", {}))
+
+
+def list_envs() -> list[dict[str, Any]]:
+    """One dict per playable env id: id, kind, players, teams, forward_model, plugin."""
+    rows = []
+    for entry in get_registry().envs.values():
+        if entry.name.endswith("/*"):
+            for row in _catalog(entry):
+                rows.append({**row, "plugin": entry.plugin})
+        else:
+            rows.append(_env_row(entry.name, entry))
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _catalog(entry: Entry) -> list[dict[str, Any]]:
+    from arena.plugins import load_target
+
+    return [dict(row) for row in load_target(entry.meta["catalog"])()]
+
+
+def _env_row(env_id: str, entry: Entry) -> dict[str, Any]:
+    m = entry.meta
+    return {
+        "id": env_id,
+        "kind": m.get("kind"),
+        "players": m.get("players"),
+        "teams": bool(m.get("teams")),
+        "forward_model": bool(m.get("forward_model")),
+        "description": entry.description,
+        "plugin": entry.plugin,
+    }
+
+
+def cannot_play(agent_name: str, info: EnvInfo) -> str | None:
+    """Why the registered agent cannot play this env, or None."""
+    req: Requirements = get_registry().requirements(agent_name)
+    return req.reason_cannot_play(
+        info.id, info.kind, len(info.sides), info.teams is not None, info.forward_model
+    )
+
+
+def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
+    """Build an agent from a spec string for an env, checking it can play that env."""
+    info = env.info if isinstance(env, Env) else env
+    name, rest = parse_agent_spec(spec)
+    entry = get_registry().agent(name)
+    reason = cannot_play(name, info)
+    if reason:
+        raise ArenaError(f"agent {name} cannot play {info.id}: it {reason}")
+    factory = entry.load()
+    params = build_params(factory, rest, name)
+    return factory(info, **params)
+
+
+def agent_signature(name: str) -> dict[str, str]:
+    """Parameter names and defaults of a registered agent (imports its module)."""
+    from arena.agents import agent_parameters
+
+    return {
+        k: ("" if p.default is inspect.Parameter.empty else repr(p.default))
+        for k, p in agent_parameters(get_registry().agent(name).load()).items()
+    }

@@ -1,0 +1,125 @@
+"""The game interface.
+
+Every game, turn-based or simultaneous, looks the same to the referee: a set of *seats*
+(OpenSpiel players, PettingZoo agents, heroes), of which `to_move()` names those that act
+now, each with its own observation and legal actions. Seats are grouped into *sides*: the
+part of the game one agent controls (a single seat, or a whole team).
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from arena.errors import ArenaError
+
+TURN_BASED = "turn-based"
+SIMULTANEOUS = "simultaneous"
+
+
+@dataclass(frozen=True)
+class EnvInfo:
+    id: str
+    kind: str  # TURN_BASED or SIMULTANEOUS
+    num_seats: int
+    num_actions: int
+    observation_shape: tuple[int, ...]
+    # Seats grouped into teams, e.g. ((0..4), (5..9)); None when every seat plays alone.
+    teams: tuple[tuple[int, ...], ...] | None = None
+    forward_model: bool = False  # clone_state() offers a simulator to planning agents
+    seat_names: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sides(self) -> tuple[tuple[int, ...], ...]:
+        """The seat groups that one agent each controls."""
+        return self.teams if self.teams else tuple((s,) for s in range(self.num_seats))
+
+
+class Env(abc.ABC):
+    """What the referee drives. Adapters implement the abstract methods."""
+
+    info: EnvInfo
+
+    @abc.abstractmethod
+    def reset(self, seed: int) -> None:
+        """Start a new game; all randomness (chance nodes, spawns) comes from `seed`."""
+
+    @abc.abstractmethod
+    def to_move(self) -> Sequence[int]:
+        """Seats that must act now: one in turn-based games, all live ones in simultaneous."""
+
+    @abc.abstractmethod
+    def observation(self, seat: int) -> np.ndarray:
+        """What `seat` may see (its own view in games of imperfect information)."""
+
+    @abc.abstractmethod
+    def legal_actions(self, seat: int) -> Sequence[int]:
+        """Legal action ids for `seat` now."""
+
+    @abc.abstractmethod
+    def step(self, actions: Mapping[int, int]) -> None:
+        """Apply one action per seat in `to_move()`."""
+
+    @abc.abstractmethod
+    def is_over(self) -> bool: ...
+
+    @abc.abstractmethod
+    def returns(self) -> Sequence[float]:
+        """Cumulative reward per seat since reset."""
+
+    def rewards(self) -> Sequence[float]:
+        """Reward per seat from the last step (trainers use it; default: none)."""
+        return [0.0] * self.info.num_seats
+
+    def legal_mask(self, seat: int) -> np.ndarray:
+        mask = np.zeros(self.info.num_actions, dtype=bool)
+        mask[list(self.legal_actions(seat))] = True
+        return mask
+
+    def action_to_string(self, seat: int, action: int) -> str:
+        return str(action)
+
+    def render(self) -> str:
+        return ""
+
+    def clone_state(self) -> Any:
+        """A copy of the full game state for planning agents (only with info.forward_model)."""
+        raise ArenaError(f"{self.info.id} offers no forward model")
+
+    def close(self) -> None:
+        pass
+
+
+_ENV_ID = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)+)(?::(?P<params>.*))?$")
+
+
+def parse_env_id(env_id: str) -> tuple[str, dict[str, str]]:
+    """'openspiel/breakthrough:rows=6,columns=6' -> ('openspiel/breakthrough', {...})."""
+    match = _ENV_ID.match(env_id.strip())
+    if not match:
+        raise ArenaError(
+            f"malformed env id {env_id!r}: expected FAMILY/NAME[:key=value,...], "
+            "e.g. openspiel/connect_four or openspiel/breakthrough:rows=6,columns=6"
+        )
+    return match["name"], parse_params(match["params"], what=f"env {match['name']}")
+
+
+def parse_params(text: str | None, what: str) -> dict[str, str]:
+    """'a=1,b=x' -> {'a': '1', 'b': 'x'}; values stay strings for the owner to type."""
+    params: dict[str, str] = {}
+    if not text:
+        return params
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ArenaError(f"malformed parameter {item!r} for {what}: expected key=value")
+        if key in params:
+            raise ArenaError(f"parameter {key!r} given twice for {what}")
+        params[key] = value.strip()
+    return params

@@ -1,0 +1,134 @@
+"""OpenSpiel adapter: pyspiel states behind the arena's Env interface.
+
+Shimmy's PettingZoo wrapper measured 20-45x slower than raw pyspiel here, so the referee
+drives pyspiel itself. Chance nodes are sampled from the env's own seeded RNG.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Mapping
+
+import numpy as np
+import pyspiel
+
+from arena.envs.base import TURN_BASED, Env, EnvInfo
+from arena.errors import ArenaError
+
+PREFIX = "openspiel/"
+
+
+def catalog() -> list[dict]:
+    return [
+        {
+            "id": PREFIX + gt.short_name,
+            "kind": TURN_BASED,
+            "players": _players(gt),
+            "teams": False,
+            "forward_model": gt.information == pyspiel.GameType.Information.PERFECT_INFORMATION,
+            "description": gt.long_name,
+        }
+        for gt in _sequential_games()
+    ]
+
+
+def _sequential_games():
+    return [
+        gt for gt in pyspiel.registered_games()
+        if gt.dynamics == pyspiel.GameType.Dynamics.SEQUENTIAL
+    ]
+
+
+def _players(gt) -> str | int:
+    return gt.min_num_players if gt.min_num_players == gt.max_num_players else (
+        f"{gt.min_num_players}-{gt.max_num_players}"
+    )
+
+
+def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
+    short = name[len(PREFIX):]
+    names = {gt.short_name: gt for gt in _sequential_games()}
+    if short not in names:
+        import difflib
+
+        close = difflib.get_close_matches(short, list(names), n=3)
+        hint = f"did you mean {', '.join(PREFIX + c for c in close)}? " if close else ""
+        raise ArenaError(f"unknown env {name!r}; {hint}see `arena envs` for the valid ones")
+    spec = short + ("(" + ",".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
+    try:
+        game = pyspiel.load_game(spec)
+    except pyspiel.SpielError as exc:
+        valid = ", ".join(sorted(names[short].parameter_specification)) or "none"
+        raise ArenaError(f"bad parameters for {name}: {exc}; valid parameters: {valid}") from None
+    env_id = name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    return OpenSpielEnv(env_id, game)
+
+
+class OpenSpielEnv(Env):
+    def __init__(self, env_id: str, game: pyspiel.Game):
+        self.game = game
+        gt = game.get_type()
+        self._tensor = (
+            game.observation_tensor_shape if gt.provides_observation_tensor
+            else game.information_state_tensor_shape if gt.provides_information_state_tensor
+            else None
+        )
+        self._use_obs = gt.provides_observation_tensor
+        self.info = EnvInfo(
+            id=env_id,
+            kind=TURN_BASED,
+            num_seats=game.num_players(),
+            num_actions=game.num_distinct_actions(),
+            observation_shape=tuple(self._tensor()) if self._tensor else (0,),
+            forward_model=gt.information == pyspiel.GameType.Information.PERFECT_INFORMATION,
+            seat_names=tuple(f"player_{i}" for i in range(game.num_players())),
+        )
+        self.state = game.new_initial_state()
+        self._rng = random.Random(0)
+
+    def reset(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self.state = self.game.new_initial_state()
+        self._resolve_chance()
+
+    def _resolve_chance(self) -> None:
+        state = self.state
+        while state.is_chance_node():
+            outcomes, probs = zip(*state.chance_outcomes())
+            state.apply_action(self._rng.choices(outcomes, probs)[0])
+
+    def to_move(self) -> list[int]:
+        return [] if self.state.is_terminal() else [self.state.current_player()]
+
+    def observation(self, seat: int) -> np.ndarray:
+        if self._tensor is None:
+            return np.zeros(0, dtype=np.float32)
+        flat = (self.state.observation_tensor(seat) if self._use_obs
+                else self.state.information_state_tensor(seat))
+        return np.asarray(flat, dtype=np.float32).reshape(self.info.observation_shape)
+
+    def legal_actions(self, seat: int) -> list[int]:
+        return self.state.legal_actions(seat)
+
+    def step(self, actions: Mapping[int, int]) -> None:
+        for action in actions.values():
+            self.state.apply_action(action)
+        self._resolve_chance()
+
+    def is_over(self) -> bool:
+        return self.state.is_terminal()
+
+    def returns(self) -> list[float]:
+        return self.state.returns()
+
+    def rewards(self) -> list[float]:
+        return self.state.rewards()
+
+    def action_to_string(self, seat: int, action: int) -> str:
+        return self.state.action_to_string(seat, action)
+
+    def render(self) -> str:
+        return str(self.state)
+
+    def clone_state(self) -> pyspiel.State:
+        return self.state.clone()

@@ -1,0 +1,201 @@
+"""PettingZoo adapters: turn-based AEC envs and simultaneous Parallel envs.
+
+Seats are indices into `possible_agents`. Legal actions come from the env's action mask
+(classic games put it in `obs["action_mask"]`; Parallel envs may put it in `infos`), or
+are the whole Discrete space when the env has none. Teams, where an env has them, are
+named by the registration: agents whose names share a prefix ("red_0", "red_1") form one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo
+from arena.errors import ArenaError
+
+
+def make(name: str, params: Mapping[str, str], *, module: str, kind: str,
+         teams: bool = False, constructor: str | None = None) -> Env:
+    """Build the PettingZoo env `module` (e.g. pettingzoo.classic.connect_four_v3)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise ArenaError(f"{name} needs a package that is not installed ({exc.name}); "
+                         f"install it, e.g. pip install {exc.name or module.split('.')[0]}") from None
+    ctor_name = constructor or ("raw_env" if kind == TURN_BASED else "parallel_env")
+    ctor = getattr(mod, ctor_name)
+    kwargs = {k: _literal(v) for k, v in params.items()}
+    try:
+        env = ctor(**kwargs)
+    except TypeError as exc:
+        raise ArenaError(f"bad parameters for {name}: {exc}") from None
+    env_id = name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    adapter = AECAdapter if kind == TURN_BASED else ParallelAdapter
+    return adapter(env_id, env, teams)
+
+
+def _literal(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def team_groups(agent_names: list[str]) -> tuple[tuple[int, ...], ...]:
+    """Group seats by name prefix: red_0, red_1, blue_0 -> ((0, 1), (2,))."""
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(agent_names):
+        groups.setdefault(re.sub(r"_?\d+$", "", name), []).append(i)
+    return tuple(tuple(g) for g in groups.values())
+
+
+def _info(env_id: str, env: Any, kind: str, teams: bool) -> EnvInfo:
+    names = list(env.possible_agents)
+    space = env.observation_space(names[0])
+    obs_space = space["observation"] if hasattr(space, "spaces") and "observation" in space.spaces else space
+    return EnvInfo(
+        id=env_id,
+        kind=kind,
+        num_seats=len(names),
+        num_actions=int(env.action_space(names[0]).n),
+        observation_shape=tuple(obs_space.shape or ()),
+        teams=team_groups(names) if teams else None,
+        seat_names=tuple(names),
+    )
+
+
+def _split(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    if isinstance(obs, dict) and "observation" in obs:
+        return obs["observation"], obs.get("action_mask")
+    return obs, None
+
+
+class AECAdapter(Env):
+    """Turn-based PettingZoo envs, agent by agent through `agent_iter` semantics."""
+
+    def __init__(self, env_id: str, env: Any, teams: bool = False):
+        self.env = env
+        self.info = _info(env_id, env, TURN_BASED, teams)
+        self._seat = {name: i for i, name in enumerate(env.possible_agents)}
+        self._returns = [0.0] * self.info.num_seats
+        self._rewards = [0.0] * self.info.num_seats
+
+    def reset(self, seed: int) -> None:
+        self.env.reset(seed=seed)
+        self._returns = [0.0] * self.info.num_seats
+        self._collect()
+
+    def _collect(self) -> None:
+        """Add this step's rewards, then step past agents that are already done
+        (AEC envs want a None action from each of them)."""
+        env = self.env
+        self._rewards = [0.0] * self.info.num_seats
+        for name, r in env.rewards.items():
+            self._rewards[self._seat[name]] += r
+            self._returns[self._seat[name]] += r
+        while env.agents and (env.terminations[env.agent_selection]
+                              or env.truncations[env.agent_selection]):
+            env.step(None)
+            for name, r in env.rewards.items():
+                self._returns[self._seat[name]] += r
+
+    def to_move(self) -> list[int]:
+        return [self._seat[self.env.agent_selection]] if self.env.agents else []
+
+    def _observe(self, seat: int):
+        return _split(self.env.observe(self.env.possible_agents[seat]))
+
+    def observation(self, seat: int) -> np.ndarray:
+        return np.asarray(self._observe(seat)[0], dtype=np.float32)
+
+    def legal_actions(self, seat: int) -> list[int]:
+        mask = self._observe(seat)[1]
+        return np.flatnonzero(mask).tolist() if mask is not None else list(range(self.info.num_actions))
+
+    def step(self, actions: Mapping[int, int]) -> None:
+        for action in actions.values():
+            self.env.step(action)
+        self._collect()
+
+    def is_over(self) -> bool:
+        return not self.env.agents
+
+    def returns(self) -> list[float]:
+        return list(self._returns)
+
+    def rewards(self) -> list[float]:
+        return list(self._rewards)
+
+    def render(self) -> str:
+        return _render(self.env)
+
+    def close(self) -> None:
+        self.env.close()
+
+
+class ParallelAdapter(Env):
+    """Simultaneous PettingZoo envs: every live agent acts each step."""
+
+    def __init__(self, env_id: str, env: Any, teams: bool = False):
+        self.env = env
+        self.info = _info(env_id, env, SIMULTANEOUS, teams)
+        self._names = list(env.possible_agents)
+        self._seat = {name: i for i, name in enumerate(self._names)}
+        self._obs: dict[str, Any] = {}
+        self._infos: dict[str, Any] = {}
+        self._returns = [0.0] * self.info.num_seats
+        self._rewards = [0.0] * self.info.num_seats
+
+    def reset(self, seed: int) -> None:
+        self._obs, self._infos = self.env.reset(seed=seed)
+        self._returns = [0.0] * self.info.num_seats
+
+    def to_move(self) -> list[int]:
+        return [self._seat[name] for name in self.env.agents]
+
+    def observation(self, seat: int) -> np.ndarray:
+        return np.asarray(_split(self._obs[self._names[seat]])[0], dtype=np.float32)
+
+    def legal_actions(self, seat: int) -> list[int]:
+        name = self._names[seat]
+        mask = _split(self._obs[name])[1]
+        if mask is None:
+            mask = self._infos.get(name, {}).get("action_mask")
+        return np.flatnonzero(mask).tolist() if mask is not None else list(range(self.info.num_actions))
+
+    def step(self, actions: Mapping[int, int]) -> None:
+        joint = {self._names[seat]: action for seat, action in actions.items()}
+        self._obs, rewards, _, _, self._infos = self.env.step(joint)
+        self._rewards = [0.0] * self.info.num_seats
+        for name, r in rewards.items():
+            self._rewards[self._seat[name]] = r
+            self._returns[self._seat[name]] += r
+
+    def is_over(self) -> bool:
+        return not self.env.agents
+
+    def returns(self) -> list[float]:
+        return list(self._returns)
+
+    def rewards(self) -> list[float]:
+        return list(self._rewards)
+
+    def render(self) -> str:
+        return _render(self.env)
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def _render(env: Any) -> str:
+    if getattr(env, "render_mode", None) == "ansi":
+        return str(env.render())
+    return ""
+
+

@@ -1,0 +1,221 @@
+"""The referee: plays one game between agents and returns its record.
+
+Same env, agents and seed give the same record. Each agent gets its own seed derived from
+the game's. An agent that raises, returns an illegal action or overruns its clock forfeits
+the game with the reason recorded; the referee itself never raises for an agent's fault.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from arena.agents import Agent, Observation
+from arena.envs.base import Env
+from arena.errors import ArenaError
+
+NORMAL, ILLEGAL, TIMEOUT, CRASH = "normal", "illegal", "timeout", "crash"
+
+
+@dataclass
+class GameRecord:
+    env_id: str
+    seed: int
+    players: list[str]  # agent name (spec) per side
+    sides: list[list[int]]  # the seats each player controls
+    moves: list[list[list[int]]] = field(default_factory=list)  # per step: [[seat, action], ...]
+    latencies: list[float] = field(default_factory=list)  # seconds per act call
+    returns: list[float] = field(default_factory=list)  # cumulative reward per seat
+    scores: list[float] = field(default_factory=list)  # per player: 1 win, ½ draw, 0 loss
+    termination: str = NORMAL  # normal | illegal | timeout | crash | protocol
+    forfeit_player: int | None = None
+    reason: str = ""
+
+    @property
+    def plies(self) -> int:
+        return len(self.moves)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GameRecord:
+        return cls(**data)
+
+
+class Forfeit(Exception):
+    def __init__(self, termination: str, reason: str):
+        super().__init__(reason)
+        self.termination, self.reason = termination, reason
+
+
+def play(
+    env: Env,
+    agents: Sequence[Agent],
+    seed: int = 0,
+    *,
+    names: Sequence[str] | None = None,
+    time_per_move: float | None = None,
+    time_bank: float = 0.0,
+    on_step: Callable[[Env, GameRecord], None] | None = None,
+) -> GameRecord:
+    """Play one game; agents[i] controls env.info.sides[i]."""
+    sides = env.info.sides
+    if len(agents) != len(sides):
+        raise ArenaError(f"{env.info.id} needs {len(sides)} agents (one per side), got {len(agents)}")
+    names = list(names or [type(a).__name__ for a in agents])
+    record = GameRecord(env.info.id, seed, names, [list(s) for s in sides])
+    env_seed, *agent_seeds = np.random.SeedSequence(seed).generate_state(len(agents) + 1)
+    owner = {seat: i for i, side in enumerate(sides) for seat in side}
+    clocks = [_Clock(time_per_move, time_bank) for _ in agents]
+    # Only agents that override inform() are told of others' moves (saves a call per ply).
+    listeners = [i for i, a in enumerate(agents) if type(a).inform is not Agent.inform]
+    solo = [len(side) == 1 for side in sides]
+    env.reset(int(env_seed))
+    player = 0  # whose turn it is to answer, for blaming a forfeit
+    try:
+        for player, agent in enumerate(agents):
+            clocks[player].call(agent.reset, tuple(sides[player]), int(agent_seeds[player]))
+        while not env.is_over():
+            joint: dict[int, int] = {}
+            for player, seats in _group(env.to_move(), owner):
+                joint.update(_ask(env, agents[player], seats, clocks[player], record, solo[player]))
+            env.step(joint)
+            record.moves.append([[s, a] for s, a in joint.items()])
+            for player in listeners:
+                for seat, action in joint.items():
+                    if owner[seat] != player:
+                        clocks[player].call(agents[player].inform, seat, action)
+            if on_step:
+                on_step(env, record)
+    except Forfeit as f:
+        _forfeit(record, player, f.termination, f.reason)
+    record.returns = [float(r) for r in env.returns()]
+    if record.forfeit_player is None:
+        record.scores = scores_from_returns(record.returns, sides)
+    return record
+
+
+def _group(movers: Sequence[int], owner: dict[int, int]):
+    """Movers grouped by the player who controls them (fast path for one mover)."""
+    if len(movers) == 1:
+        return ((owner[movers[0]], movers),)
+    groups: dict[int, list[int]] = {}
+    for seat in movers:
+        groups.setdefault(owner[seat], []).append(seat)
+    return groups.items()
+
+
+def _ask(env: Env, agent: Agent, seats, clock: _Clock, record: GameRecord, solo: bool) -> dict[int, int]:
+    """One decision of one player: `act` for a single-seat player, `act_team` for a team."""
+    fm = agent.needs_forward_model
+    left = clock.left()
+    if solo:
+        seat = seats[0]
+        obs = Observation(env, seat, left, fm)
+        action = clock.call(agent.act, obs)
+        record.latencies.append(clock.last)
+        return {seat: _check(obs, action)}
+    observations = {seat: Observation(env, seat, left, fm) for seat in seats}
+    actions = clock.call(agent.act_team, observations)
+    record.latencies.append(clock.last)
+    if not isinstance(actions, dict) or set(actions) != set(seats):
+        raise Forfeit(ILLEGAL, f"act_team must return one action for each of seats {list(seats)}")
+    return {seat: _check(observations[seat], action) for seat, action in actions.items()}
+
+
+def _check(obs: Observation, action: Any) -> int:
+    if isinstance(action, np.integer):
+        action = int(action)
+    if type(action) is not int or action not in obs.legal_actions:
+        raise Forfeit(ILLEGAL, f"seat {obs.seat} played {repr(action)[:80]}, not a legal action")
+    return action
+
+
+def _forfeit(record: GameRecord, player: int, termination: str, reason: str) -> None:
+    record.termination, record.forfeit_player, record.reason = termination, player, reason
+    record.scores = [0.0 if i == player else 1.0 for i in range(len(record.players))]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def scores_from_returns(returns: Sequence[float], sides) -> list[float]:
+    """Score per player from total returns: the fraction of other players beaten, draws
+    counting half (1 / ½ / 0 in two-player games). A lone player scores its return."""
+    totals = [sum(returns[s] for s in side) for side in sides]
+    n = len(totals)
+    if n == 1:
+        return [totals[0]]
+    return [
+        sum(1.0 if t > u else 0.5 if t == u else 0.0 for j, u in enumerate(totals) if j != i) / (n - 1)
+        for i, t in enumerate(totals)
+    ]
+
+
+class _Clock:
+    """A per-move limit plus a time bank (Kaggle style): time over the per-move limit is
+    drawn from the bank; over both, the move is a timeout. Without a limit the agent is
+    called directly; with one, in a watchdog thread so that even an agent that never
+    returns loses on time instead of hanging the arena."""
+
+    def __init__(self, per_move: float | None, bank: float):
+        self.per_move, self.bank, self.last = per_move, bank, 0.0
+        self._worker: _Worker | None = None
+
+    def left(self) -> float | None:
+        return None if self.per_move is None else self.per_move + self.bank
+
+    def call(self, fn: Callable, *args: Any) -> Any:
+        start = time.perf_counter()
+        if self.per_move is None:
+            try:
+                result = fn(*args)
+            except Exception as exc:
+                raise Forfeit(CRASH, _describe(exc)) from exc
+            self.last = time.perf_counter() - start
+            return result
+        if self._worker is None:
+            self._worker = _Worker()
+        limit = self.per_move + self.bank
+        ok, result = self._worker.run(fn, args, limit)
+        self.last = time.perf_counter() - start
+        if ok is None:
+            self._worker = None  # abandoned: it is still stuck in the agent's code
+            raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
+        if not ok:
+            raise Forfeit(CRASH, _describe(result))
+        if self.last > limit:
+            raise Forfeit(TIMEOUT, f"answered in {self.last:.3g}s, over the {limit:.3g}s left")
+        self.bank -= max(0.0, self.last - self.per_move)
+        return result
+
+
+class _Worker:
+    """A daemon thread that runs agent calls, so a stuck one can be abandoned."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            fn, args = self.jobs.get()
+            try:
+                self.results.put((True, fn(*args)))
+            except BaseException as exc:  # noqa: BLE001 - reported as the agent's crash
+                self.results.put((False, exc))
+
+    def run(self, fn: Callable, args: tuple, timeout: float) -> tuple[bool | None, Any]:
+        self.jobs.put((fn, args))
+        try:
+            return self.results.get(timeout=timeout)
+        except queue.Empty:
+            return None, None

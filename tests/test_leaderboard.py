@@ -1,0 +1,112 @@
+import csv
+import io
+import json
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+
+from arena.errors import ArenaError
+from arena.leaderboard import GameSummary, Leaderboard, ROW_KEYS
+
+
+def games():
+    """strong beats everyone; mid and random split evenly; a [bracket] name crashes twice."""
+    out = []
+    for seat in range(2):
+        for opp in ("mid", "random", "[bot] <&>"):
+            for _ in range(5):
+                out.append(GameSummary(["strong", opp][::1 - 2 * seat], [1.0, 0.0][::1 - 2 * seat]))
+        out += [GameSummary(["mid", "random"], [0.5, 0.5])] * 3
+        out += [GameSummary(["mid", "random"], [1.0, 0.0]), GameSummary(["random", "mid"], [1.0, 0.0])]
+        out += [GameSummary(["mid", "[bot] <&>"], [1.0, 0.0])] * 2
+        out += [GameSummary(["random", "[bot] <&>"], [0.5, 0.5])] * 2
+    out.append(GameSummary(["[bot] <&>", "mid"], [0.0, 1.0], "crash", 0))
+    out.append(SimpleNamespace(players=["[bot] <&>", "random"], scores=[0.0, 1.0], termination="timeout",
+                               forfeit_player=0))
+    out.append({"players": ["mid", "[bot] <&>"], "scores": [1.0, 0.0]})  # dicts work too
+    return out
+
+
+@pytest.fixture(scope="module")
+def board():
+    return Leaderboard(games(), n_boot=50, nash=True, checkpoints={"mid": ("run", 100)})
+
+
+def test_rows_have_keys_counts_and_order(board):
+    rows = {r["agent"]: r for r in board.rows}
+    assert board.rows[0]["agent"] == "strong" and board.rows[0]["rank"] == 1
+    assert all(tuple(r)[:len(ROW_KEYS)] == ROW_KEYS for r in board.rows)
+    assert rows["random"]["rating"] == 0 and board.anchor == "random = 0"
+    s = rows["strong"]
+    assert (s["games"], s["wins"], s["draws"], s["losses"], s["score"]) == (30, 30, 0, 0, 1.0)
+    m = rows["mid"]
+    assert (m["games"], m["wins"], m["draws"], m["losses"]) == (28, 8, 6, 14)
+    assert m["score"] == pytest.approx((8 + 3) / 28, abs=1e-4)
+    assert all(r["ci_low"] <= r["rating"] <= r["ci_high"] for r in board.rows)
+    assert rows["strong"]["rating"] > rows["mid"]["rating"] > rows["[bot] <&>"]["rating"]
+
+
+def test_crosstable_terminations_los_nash(board):
+    c = board.crosstable["mid"]["random"]
+    assert (c["wins"], c["draws"], c["losses"], c["score"]) == (2, 6, 2, 0.5)
+    assert board.crosstable["random"]["mid"]["score"] == 0.5
+    bot = board.terminations["[bot] <&>"]
+    assert bot["crash"] == 1 and bot["timeout"] == 1
+    assert board.terminations["mid"]["opponent forfeit"] == 1 and board.terminations["mid"]["crash"] == 0
+    assert board.termination_kinds()[0] == "normal"
+    i, j = board.names.index("strong"), board.names.index("random")
+    assert board.los[i, j] > 0.95
+    assert board.nash["strong"]["weight"] == pytest.approx(1, abs=1e-3)
+
+
+def test_json_csv_markdown(board):
+    rows = json.loads(board.to_json())
+    assert isinstance(rows, list) and {r["agent"] for r in rows} == {"strong", "mid", "random", "[bot] <&>"}
+    assert all(set(ROW_KEYS) <= set(r) for r in rows)
+    full = json.loads(board.to_json_full())
+    assert full["draw_model"] == "draw = half a win" and full["anchor"] == "random = 0"
+    assert full["crosstable"]["strong"]["mid"]["wins"] == 10 and full["checkpoints"]["mid"] == ["run", 100]
+    table = list(csv.DictReader(io.StringIO(board.to_csv())))
+    assert [r["agent"] for r in table] == board.agents and float(table[0]["score"]) == 1.0
+    md = board.to_markdown()
+    for text in ("## Ratings", "## Crosstable", "## Terminations", "draw = half a win", "| strong |", "10-0-0"):
+        assert text in md
+
+
+def test_rich_table_shows_names_verbatim(board):
+    console = Console(record=True, width=200)
+    board.render_table(console)
+    out = console.export_text()
+    assert "[bot] <&>" in out and "strong" in out and "crash" in out and "random = 0" in out
+
+
+def test_html_escapes_names(board):
+    page = board.to_html()
+    assert "[bot] &lt;&amp;&gt;" in page and "<&>" not in page
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # nothing fetched
+
+
+def test_other_methods_and_anchor():
+    online = Leaderboard(games(), method="elo")
+    assert online.rows[0]["agent"] == "strong" and online.rows[0]["ci_low"] is None
+    skill = Leaderboard(games(), method="openskill")
+    top = skill.rows[0]
+    assert top["agent"] == "strong" and top["rating"] == pytest.approx(top["mu"] - 3 * top["sigma"], abs=0.1)
+    anchored = Leaderboard(games(), anchor={"mid": 1500}, n_boot=10)
+    assert {r["agent"]: r["rating"] for r in anchored.rows}["mid"] == 1500
+    assert "html" in Leaderboard(games(), method="elo").to_html()
+
+
+def test_free_for_all_and_bad_input():
+    ffa = [GameSummary(["a", "b", "c"], [1.0, 0.5, 0.0])] * 4 + [GameSummary(["c", "b", "a"], [1.0, 0.0, 0.0])]
+    board = Leaderboard(ffa, n_boot=20)
+    rows = {r["agent"]: r for r in board.rows}
+    assert board.agents[0] == "a" and rows["a"]["wins"] == 4 and rows["b"]["draws"] == 0
+    assert rows["a"]["losses"] == 1 and board.crosstable["a"]["b"]["draws"] == 1
+    with pytest.raises(ArenaError):
+        Leaderboard(ffa, method="glicko")
+    with pytest.raises(ArenaError):
+        Leaderboard(ffa, anchor={"zed": 0})
+    with pytest.raises(ArenaError):
+        Leaderboard([])

@@ -1,0 +1,137 @@
+import math
+
+import numpy as np
+import pytest
+
+from arena.ratings import (SPRT, OnlineElo, PairCounts, elo_from_score, expected_score, fit_bt, mle,
+                           nash_average, openskill_ratings, pairing_stats, pentanomial, rank_by_intervals)
+
+
+def round_robin(true, games_per_pair, seed=0, draw=0.3):
+    """Logistic outcomes; equal players draw with probability `draw`."""
+    rng = np.random.default_rng(seed)
+    k = len(true)
+    a, b = (np.repeat(x, games_per_pair) for x in np.triu_indices(k, 1))
+    p = np.array([expected_score(true[x], true[y]) for x, y in zip(a, b)])
+    d = draw * 2 * np.minimum(p, 1 - p)  # keeps the expected score equal to p
+    u = rng.random(len(a))
+    score = np.where(u < p - d / 2, 1.0, np.where(u < p + d / 2, 0.5, 0.0))
+    return PairCounts.from_arrays([f"a{i}" for i in range(k)], a, b, score)
+
+
+def test_from_games_aggregates_per_pair_and_skips_self_play():
+    c = PairCounts.from_games([("x", "y", 1), ("y", "x", 1), ("x", "y", 0.5), ("x", "x", 1), ("y", "z", 0)])
+    assert c.names == ("x", "y", "z")
+    table = {(c.names[i], c.names[j]): tuple(w) for i, j, w in zip(c.i, c.j, c.wdl)}
+    assert table == {("x", "y"): (1, 1, 1), ("y", "z"): (0, 0, 1)}
+
+
+def test_bt_recovers_known_ratings():
+    true = np.linspace(-300, 300, 8)
+    fit = fit_bt(round_robin(true, 200), n_boot=0)
+    assert fit.anchor == "mean = 0"
+    assert np.sqrt(np.mean((fit.rating - true) ** 2)) < 15
+
+
+def test_bt_matches_closed_form_for_two_players():
+    # 30 wins, 10 draws, 10 losses: score 0.7, so the gap is elo(0.7) = 147.2
+    c = PairCounts.from_games([("a", "b", 1)] * 30 + [("a", "b", 0.5)] * 10 + [("a", "b", 0)] * 10)
+    r = mle(c)
+    assert r[0] - r[1] == pytest.approx(elo_from_score(0.7), abs=0.5)
+
+
+def test_anchor_default_explicit_and_unknown():
+    c = PairCounts.from_games([("random", "bot", 0)] * 9 + [("random", "bot", 1)])
+    fit = fit_bt(c, n_boot=20)
+    assert fit.anchor == "random = 0" and fit.rating[0] == 0 and fit.ci_low[0] == fit.ci_high[0] == 0
+    # within 10 Elo of the unregularised 381.7: the prior shrinks a 10-game gap by ~2 %
+    assert fit.rating[1] == pytest.approx(elo_from_score(0.9), abs=10)
+    fit = fit_bt(c, anchor={"bot": 1000}, n_boot=20)
+    assert fit.rating[1] == 1000 and fit.rating[0] == pytest.approx(1000 - elo_from_score(0.9), abs=10)
+    with pytest.raises(ValueError):
+        fit_bt(c, anchor={"nobody": 0})
+
+
+def test_undefeated_and_disconnected_agents_stay_finite():
+    c = PairCounts.from_games([("a", "b", 1)] * 10 + [("c", "d", 0.5)] * 4)
+    fit = fit_bt(c, n_boot=50)
+    assert np.all(np.isfinite(fit.rating)) and np.all(np.abs(fit.rating) < 2000)
+    assert fit.rating[0] > fit.rating[1] + 300
+    assert fit.los[0, 1] > 0.9 and 0.4 < fit.los[0, 2] < 0.9  # no games between the groups
+
+
+def test_bootstrap_interval_contains_truth_and_is_reproducible():
+    true = np.linspace(-200, 200, 8)
+    c = round_robin(true, 40, seed=5)
+    fit = fit_bt(c, n_boot=100, seed=1)
+    inside = (fit.ci_low <= true) & (true <= fit.ci_high)
+    assert inside.sum() >= 7
+    assert np.all(fit.ci_high - fit.ci_low > 20)
+    assert np.array_equal(fit_bt(c, n_boot=100, seed=1).ci_low, fit.ci_low)
+
+
+def test_rank_respects_interval_overlap_and_los_is_consistent():
+    assert list(rank_by_intervals(np.array([10, 5, -20]), np.array([20, 15, -10]))) == [1, 1, 3]
+    fit = fit_bt(round_robin(np.linspace(-200, 200, 5), 30), n_boot=30)
+    assert np.allclose(fit.los + fit.los.T, 1)
+    assert fit.los[4, 0] > 0.99
+
+
+def test_online_elo():
+    elo = OnlineElo(k=32)
+    elo.update("a", "b", 1)
+    assert elo["a"] == 16 and elo["b"] == -16
+    elo.update("a", "b", 1)
+    assert 0 < elo["a"] - 16 < 16  # the favourite gains less for an expected win
+    elo.k = 0  # K is a live knob
+    elo.update("a", "b", 0)
+    assert elo["a"] + elo["b"] == 0 and elo["c"] == 0
+
+
+def test_elo_from_score_inverts_expected_score():
+    assert elo_from_score(expected_score(123, 0)) == pytest.approx(123)
+    assert elo_from_score(1) == math.inf and elo_from_score(0) == -math.inf
+
+
+def test_pairing_stats_trinomial_matches_hand_computation():
+    st = pairing_stats([20, 20, 60])  # L, D, W
+    assert st.score == 0.7 and st.elo == pytest.approx(147.19, abs=0.01)
+    sigma = math.sqrt((60 * 0.3**2 + 20 * 0.2**2 + 20 * 0.7**2) / 100)
+    half = 1.96 * sigma / 10
+    assert st.error == pytest.approx((elo_from_score(0.7 + half) - elo_from_score(0.7 - half)) / 2)
+    assert st.los == pytest.approx(0.5 * (1 + math.erf(40 / math.sqrt(160))))
+
+
+def test_pairing_stats_pentanomial():
+    counts = pentanomial([(1, 0.5), (0.5, 0.5), (0, 1), (1, 1)])
+    assert counts == [0, 0, 2, 1, 1]
+    st = pairing_stats(counts)
+    assert st.n == 4 and st.score == pytest.approx(0.6875) and 0.5 < st.los < 1
+    assert pairing_stats([0, 0, 5]).error == math.inf
+
+
+def test_openskill_orders_players():
+    games = [(["a", "b", "c"], [1, 0.5, 0])] * 5 + [([["a", "b"], ["c"]], [1, 0])] + [(["a", "a"], [1, 0])]
+    r = openskill_ratings(games)
+    assert r["a"].ordinal > r["b"].ordinal > r["c"].ordinal
+    assert r["a"].ordinal == pytest.approx(r["a"].mu - 3 * r["a"].sigma)
+    with pytest.raises(ValueError):
+        openskill_ratings([], model="Glicko")
+
+
+def test_nash_average():
+    rps = 0.5 * np.array([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
+    assert np.allclose(nash_average(rps).weights, 1 / 3, atol=1e-4)
+    # rock, a clone of rock, paper, scissors, and an agent everyone beats
+    a = np.zeros((5, 5))
+    for i, j in [(2, 0), (2, 1), (0, 3), (1, 3), (3, 2)] + [(k, 4) for k in range(4)]:
+        a[i, j], a[j, i] = 0.5, -0.5
+    nash = nash_average(a)
+    assert np.allclose(nash.weights, [1 / 6, 1 / 6, 1 / 3, 1 / 3, 0], atol=1e-4)
+    assert nash.rating[4] == pytest.approx(-0.5) and abs(nash.rating[0]) < 1e-6
+
+
+def test_sprt_object_rejects_mixed_use():
+    s = SPRT(pentanomial=True)
+    with pytest.raises(ValueError):
+        s.add_game(1)
