@@ -79,7 +79,10 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
         raise ArenaError(f"agent {name} cannot play {info.id}: it {reason}")
     factory = entry.load()
     params = build_params(factory, rest, name)
-    return factory(info, **params)
+    try:
+        return factory(info, **params)
+    except ValueError as exc:  # agents reject bad parameter values this way
+        raise ArenaError(f"agent {name}: {exc}") from None
 
 
 def agent_signature(name: str) -> dict[str, str]:

@@ -59,7 +59,7 @@ def _upstream_test(env: Env) -> None:
 
 
 def _check_one_game(env: Env, seed: int) -> None:
-    env_id, shape = env.info.id, tuple(env.info.observation_shape)
+    env_id = env.info.id
     env.reset(seed)
     rng = np.random.default_rng(seed)
     steps = 0
@@ -71,7 +71,7 @@ def _check_one_game(env: Env, seed: int) -> None:
             assert all(0 <= a < env.info.num_actions for a in legal), f"{env_id}: action out of range"
             mask = env.legal_mask(seat)
             assert mask.sum() == len(legal), f"{env_id}: mask and legal actions disagree"
-            obs = env.observation(seat)
+            obs, shape = env.observation(seat), tuple(env.info.observation_shape_of(seat))
             assert tuple(obs.shape) == shape, f"{env_id}: observation shape {obs.shape} != {shape}"
             joint[seat] = int(rng.choice(legal))
         env.step(joint)

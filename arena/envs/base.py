@@ -32,7 +32,12 @@ class EnvInfo:
     teams: tuple[tuple[int, ...], ...] | None = None
     forward_model: bool = False  # clone_state() offers a simulator to planning agents
     seat_names: tuple[str, ...] = ()
+    # Per-seat shapes where seats see differently shaped views (e.g. mpe2 simple_adversary).
+    observation_shapes: tuple[tuple[int, ...], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def observation_shape_of(self, seat: int) -> tuple[int, ...]:
+        return self.observation_shapes[seat] if self.observation_shapes else self.observation_shape
 
     @property
     def sides(self) -> tuple[tuple[int, ...], ...]:

@@ -57,17 +57,23 @@ def team_groups(agent_names: list[str]) -> tuple[tuple[int, ...], ...]:
 
 def _info(env_id: str, env: Any, kind: str, teams: bool) -> EnvInfo:
     names = list(env.possible_agents)
-    space = env.observation_space(names[0])
-    obs_space = space["observation"] if hasattr(space, "spaces") and "observation" in space.spaces else space
+    shapes = tuple(_obs_shape(env.observation_space(name)) for name in names)
     return EnvInfo(
         id=env_id,
         kind=kind,
         num_seats=len(names),
         num_actions=int(env.action_space(names[0]).n),
-        observation_shape=tuple(obs_space.shape or ()),
+        observation_shape=shapes[0],
+        observation_shapes=shapes if len(set(shapes)) > 1 else (),
         teams=team_groups(names) if teams else None,
         seat_names=tuple(names),
     )
+
+
+def _obs_shape(space: Any) -> tuple[int, ...]:
+    if hasattr(space, "spaces") and "observation" in space.spaces:
+        space = space["observation"]
+    return tuple(space.shape or ())
 
 
 def _split(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
