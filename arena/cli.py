@@ -140,6 +140,7 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
 
     record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
                        on_step=show if render else None)
+    get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
     click.echo(f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
@@ -165,19 +166,7 @@ def train():
 
 
 def _add_plugin_commands() -> None:
-    reg = get_registry()
-    for impl in reg.pm.hook.register_commands.get_hookimpls():
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:  # a plugin's command must not break the others
-            reg._fail(reg.plugins.setdefault(impl.plugin_name, _info(impl.plugin_name)),
-                      f"register_commands raised {type(exc).__name__}: {exc}")
-
-
-def _info(name):
-    from arena.plugins import PluginInfo
-
-    return PluginInfo(name)
+    get_registry().notify("register_commands", cli=cli)
 
 
 def main(argv=None) -> None:

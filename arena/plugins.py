@@ -89,6 +89,15 @@ class Registry:
                 except Exception as exc:
                     self._fail(info, f"{hook} raised {type(exc).__name__}: {exc}")
 
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Fire an event hook (on_game_end, ...); a plugin that raises is reported, not fatal."""
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            try:
+                impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception as exc:
+                info = self.plugins.setdefault(impl.plugin_name, PluginInfo(impl.plugin_name))
+                self._fail(info, f"{hook} raised {type(exc).__name__}: {exc}")
+
     def remove(self, name: str) -> None:
         """Unregister a plugin and all it registered (tests use this)."""
         plugin = self.pm.get_plugin(name)

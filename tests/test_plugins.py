@@ -139,3 +139,44 @@ def test_listing_imports_no_torch(arena_cli):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "NO TORCH" in out.stdout
+
+
+def test_plugin_commands_and_events(tmp_path, arena_cli):
+    path = _fake_distribution(tmp_path, "arena-cmd-plugin", {"hello": "hello_plugin"}, {
+        "hello_plugin": """
+            import click
+            from arena import hookimpl
+
+            @hookimpl
+            def register_commands(cli):
+                @cli.command()
+                def hello():
+                    "Say hello."
+                    click.echo("hello from a plugin")
+
+            @hookimpl
+            def on_game_end(record):
+                print("GAME OVER", record.termination, record.scores)
+
+            @hookimpl
+            def on_tournament_end(name):
+                raise RuntimeError("buggy listener")
+        """,
+    })
+    env = {"PYTHONPATH": str(path)}
+    assert arena_cli("hello", env=env).stdout.strip() == "hello from a plugin"
+    played = arena_cli("play", "openspiel/tic_tac_toe", "minimax", "minimax", env=env)
+    assert "GAME OVER normal [0.5, 0.5]" in played.stdout
+
+
+def test_a_raising_listener_is_contained(register_plugin):
+    from arena.plugins import get_registry
+
+    class Listener:
+        @hookimpl
+        def on_tournament_end(name):
+            raise RuntimeError("buggy listener")
+
+    register_plugin(Listener, "buggy")
+    get_registry().notify("on_tournament_end", name="t", env_id="e", results=[])
+    assert "buggy listener" in get_registry().plugins["buggy"].errors[-1]
