@@ -12,7 +12,9 @@ from arena.errors import ArenaError
 from arena.plugins import get_registry, load_target
 
 # Commands that live in their own modules, imported only when used.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "serve-agent": "arena.cli_agents:serve_agent", "install": "arena.cli_agents:install", "uninstall": "arena.cli_agents:uninstall",
+}
 
 
 class ArenaGroup(click.Group):

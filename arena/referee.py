@@ -19,7 +19,7 @@ from arena.agents import Agent, Observation
 from arena.envs.base import Env
 from arena.errors import ArenaError
 
-NORMAL, ILLEGAL, TIMEOUT, CRASH = "normal", "illegal", "timeout", "crash"
+NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
 
 @dataclass
@@ -174,13 +174,18 @@ class _Clock:
 
     def call(self, fn: Callable, *args: Any) -> Any:
         start = time.perf_counter()
-        if self.per_move is None:
+        # Agents that keep their own clock (subprocesses: killed on overrun) need no thread.
+        if self.per_move is None or getattr(getattr(fn, "__self__", None), "keeps_own_clock", False):
             try:
                 result = fn(*args)
+            except Forfeit:
+                raise  # the agent classified its own failure (e.g. protocol, timeout)
             except Exception as exc:
                 raise Forfeit(CRASH, _describe(exc)) from exc
             self.last = time.perf_counter() - start
-            return result
+            if self.per_move is None:
+                return result
+            return self._charge(result)
         if self._worker is None:
             self._worker = _Worker()
         limit = self.per_move + self.bank
@@ -190,7 +195,12 @@ class _Clock:
             self._worker = None  # abandoned: it is still stuck in the agent's code
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
-            raise Forfeit(CRASH, _describe(result))
+            raise result if isinstance(result, Forfeit) else Forfeit(CRASH, _describe(result))
+        return self._charge(result)
+
+    def _charge(self, result: Any) -> Any:
+        """Draw time over the per-move limit from the bank; over both is a timeout."""
+        limit = self.per_move + self.bank
         if self.last > limit:
             raise Forfeit(TIMEOUT, f"answered in {self.last:.3g}s, over the {limit:.3g}s left")
         self.bank -= max(0.0, self.last - self.per_move)
