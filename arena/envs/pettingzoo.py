@@ -24,6 +24,8 @@ def make(name: str, params: Mapping[str, str], *, module: str, kind: str,
     try:
         mod = importlib.import_module(module)
     except ImportError as exc:
+        if exc.name == module:
+            raise ArenaError(f"{name}: this PettingZoo version has no {module}") from None
         raise ArenaError(f"{name} needs a package that is not installed ({exc.name}); "
                          f"install it, e.g. pip install {exc.name or module.split('.')[0]}") from None
     ctor_name = constructor or ("raw_env" if kind == TURN_BASED else "parallel_env")

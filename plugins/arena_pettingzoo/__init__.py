@@ -3,11 +3,10 @@ mpe2 and magent2 packages when they are installed."""
 
 from arena import SIMULTANEOUS, TURN_BASED, hookimpl
 
-# id -> (module, players, teams, description); ids are "pettingzoo/<family>/<name>".
+# name -> (players, description); ids are "pettingzoo/classic/<name>".
 CLASSIC = {
     "chess_v6": (2, "chess"),
     "connect_four_v3": (2, "Connect Four"),
-    "gin_rummy_v4": (2, "Gin Rummy (imperfect information)"),
     "go_v5": (2, "Go, 19x19 by default (board_size=9 for smaller)"),
     "hanabi_v5": ("2-5", "Hanabi (cooperative, imperfect information)"),
     "leduc_holdem_v4": (2, "Leduc Hold'em poker"),
@@ -17,9 +16,8 @@ CLASSIC = {
     "tictactoe_v3": (2, "tic-tac-toe"),
 }
 PARALLEL = {
-    "pettingzoo/butterfly/knights_archers_zombies_v11": ("pettingzoo.butterfly.knights_archers_zombies_v11", 4, True, "cooperative vs zombies"),
-    "pettingzoo/butterfly/cooperative_pong_v5": ("pettingzoo.butterfly.cooperative_pong_v5", 2, True, "cooperative pong"),
-    "pettingzoo/sisl/pursuit_v4": ("pettingzoo.sisl.pursuit_v4", 8, True, "pursuers chase evaders"),
+    "pettingzoo/butterfly/cooperative_pong_v6": ("pettingzoo.butterfly.cooperative_pong_v6", 2, True, "cooperative pong"),
+    "pettingzoo/sisl/pursuit_v5": ("pettingzoo.sisl.pursuit_v5", 8, True, "pursuers chase evaders"),
     "mpe2/simple_spread_v3": ("mpe2.simple_spread_v3", 3, True, "cooperative navigation (pip install mpe2)"),
     "mpe2/simple_adversary_v3": ("mpe2.simple_adversary_v3", 3, True, "1 adversary vs 2 agents (pip install mpe2)"),
     "mpe2/simple_tag_v3": ("mpe2.simple_tag_v3", 4, True, "predators vs prey (pip install mpe2)"),
