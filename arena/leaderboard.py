@@ -83,10 +83,6 @@ def _pairs(game: GameSummary):
             yield a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5
 
 
-def _fmt(x: float | None, digits: int = 0) -> str:
-    return "" if x is None else f"{x:.{digits}f}"
-
-
 def _round(x: float | None, digits: int = 1) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
@@ -95,6 +91,9 @@ class Leaderboard:
     """Ratings, crosstable, termination statistics, LOS and (optionally) Nash view of a set of games.
 
     checkpoints maps agent name → (run name, training step) to chart a training run's progress.
+    Attributes: names (best first), rows, crosstable[a][b] (W-D-L and score of a against b),
+    terminations[agent] (Counter by termination), los (los[i, j] = P(names[i] stronger than
+    names[j]); None for 'elo'), nash ({agent: {weight, rating}} or None), anchor, draw_model.
     """
 
     def __init__(self, games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
@@ -110,12 +109,16 @@ class Leaderboard:
         self.names = list(dict.fromkeys(p for g in self.games for p in g.players))
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
+        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed), "elo": lambda: self._fit_elo(anchor, elo_k),
+                "openskill": self._fit_openskill}
         try:
-            fit = {"bt": self._fit_bt, "elo": self._fit_elo, "openskill": self._fit_openskill}[method]
-            ratings, low, high, self.los, self.anchor, extra = fit(anchor, n_boot, seed, elo_k)
+            ratings, low, high, los, self.anchor, extra = fits[method]()
         except ValueError as err:
             raise ArenaError(str(err)) from None
-        self.rows = self._rows(ratings, low, high, extra)
+        order = sorted(range(len(self.names)), key=lambda i: (-ratings[i], self.names[i]))
+        self.rows = self._rows(order, ratings, low, high, extra)
+        self.names = [self.names[i] for i in order]  # from here on: best first, like the rows
+        self.los = None if los is None else los[np.ix_(order, order)]  # los[i, j] = P(names[i] > names[j])
         self.nash = self._nash() if nash else None
 
     # ---- statistics -------------------------------------------------------------------
@@ -165,11 +168,11 @@ class Leaderboard:
     def _pair_counts(self) -> PairCounts:
         return PairCounts.from_games((p for g in self.games for p in _pairs(g)), self.names)
 
-    def _fit_bt(self, anchor, n_boot, seed, _k):
+    def _fit_bt(self, anchor, n_boot, seed):
         fit = fit_bt(self._pair_counts(), anchor, n_boot, seed)
         return fit.rating, fit.ci_low, fit.ci_high, fit.los, fit.anchor, {}
 
-    def _fit_elo(self, anchor, _n, _seed, k):
+    def _fit_elo(self, anchor, k):
         elo = OnlineElo(k=k)
         for game in self.games:
             for a, b, s in _pairs(game):
@@ -177,7 +180,7 @@ class Leaderboard:
         ratings, text = gauge(np.array([elo[n] for n in self.names]), self.names, anchor)
         return ratings, None, None, None, f"{text}; online Elo, K = {k:g}, in game order", {}
 
-    def _fit_openskill(self, _anchor, _n, _seed, _k):
+    def _fit_openskill(self):
         skill = openskill_ratings((g.players, g.scores) for g in self.games)
         prior = SkillRating(25.0, 25 / 3)  # agents that only played themselves keep the prior
         mu = np.array([skill.get(n, prior).mu for n in self.names])
@@ -185,13 +188,12 @@ class Leaderboard:
         los = 0.5 * (1 + erf((mu[:, None] - mu[None, :]) / np.sqrt(2 * (sigma[:, None] ** 2 + sigma[None, :] ** 2))))
         return mu - 3 * sigma, None, None, los, "OpenSkill prior μ = 25, σ = 25/3", {"mu": mu, "sigma": sigma}
 
-    def _rows(self, ratings, low, high, extra) -> list[dict]:
+    def _rows(self, order, ratings, low, high, extra) -> list[dict]:
         if low is None:
             rank = 1 + (ratings[None, :] > ratings[:, None]).sum(axis=1)
         else:
             rank = rank_by_intervals(low, high)
         results = self._results()
-        order = sorted(range(len(self.names)), key=lambda i: (-ratings[i], self.names[i]))
         rows = []
         for i in order:
             games, w, d, l, total = results[self.names[i]]
@@ -204,7 +206,7 @@ class Leaderboard:
         return rows
 
     def _nash(self) -> dict[str, dict[str, float]]:
-        names = [r["agent"] for r in self.rows]
+        names = self.names
         payoff = np.array([[self.crosstable.get(a, {}).get(b, {"score": 0.5})["score"] - 0.5
                             for b in names] for a in names])
         nash = nash_average(payoff)
@@ -212,10 +214,6 @@ class Leaderboard:
                 for n, w, r in zip(names, nash.weights, nash.rating)}
 
     # ---- renderers ----------------------------------------------------------------------
-
-    @property
-    def agents(self) -> list[str]:
-        return [r["agent"] for r in self.rows]
 
     def describe(self) -> str:
         return f"{self.method} ratings · {self.draw_model} · anchor: {self.anchor} · {len(self.games)} games"
@@ -226,10 +224,9 @@ class Leaderboard:
 
     def to_json_full(self) -> str:
         """Rows plus everything else: crosstable, terminations, LOS, Nash view, checkpoints."""
-        names = self.agents
+        names = self.names
         los = None if self.los is None else {
-            a: {b: round(float(self.los[self.names.index(a), self.names.index(b)]), 4) for b in names if b != a}
-            for a in names}
+            a: {b: round(float(p), 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, self.los)}
         return json.dumps({
             "method": self.method, "draw_model": self.draw_model, "anchor": self.anchor,
             "games": len(self.games), "rows": self.rows, "crosstable": self.crosstable,
@@ -257,7 +254,7 @@ class Leaderboard:
                 return "| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in values) + " |"
             return [line(header), "|" + "---|" * len(header), *map(line, body)]
 
-        names, kinds = self.agents, self.termination_kinds()
+        names, kinds = self.names, self.termination_kinds()
         cols = self._columns()
         lines = [f"# {self.title}", "", self.describe(), "", "## Ratings", "",
                  *table(cols, [[r[c] for c in cols] for r in self.rows]),
@@ -281,7 +278,7 @@ class Leaderboard:
         for row in self.rows:
             ratings.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
         console.print(ratings)
-        names = self.agents
+        names = self.names
         if len(names) <= 16:
             cross = Table(title="Crosstable (W-D-L of row against column)")
             cross.add_column("")
@@ -458,7 +455,7 @@ def _html_table(header: list[str], body: list[list[Any]], cls: str) -> str:
 
 
 def _html_page(lb: Leaderboard) -> str:
-    cols, names, kinds = lb._columns(), lb.agents, lb.termination_kinds()
+    cols, names, kinds = lb._columns(), lb.names, lb.termination_kinds()
     shown = [{**r, "score": f"{r['score']:.1%}"} for r in lb.rows]
     sections = [
         ("Ratings", _html_table(cols, [[r[c] for c in cols] for r in shown], "ratings")),

@@ -68,7 +68,7 @@ def test_json_csv_markdown(board):
     assert full["draw_model"] == "draw = half a win" and full["anchor"] == "random = 0"
     assert full["crosstable"]["strong"]["mid"]["wins"] == 10 and full["checkpoints"]["mid"] == ["run", 100]
     table = list(csv.DictReader(io.StringIO(board.to_csv())))
-    assert [r["agent"] for r in table] == board.agents and float(table[0]["score"]) == 1.0
+    assert [r["agent"] for r in table] == board.names and float(table[0]["score"]) == 1.0
     md = board.to_markdown()
     for text in ("## Ratings", "## Crosstable", "## Terminations", "draw = half a win", "| strong |", "10-0-0"):
         assert text in md
@@ -102,7 +102,7 @@ def test_free_for_all_and_bad_input():
     ffa = [GameSummary(["a", "b", "c"], [1.0, 0.5, 0.0])] * 4 + [GameSummary(["c", "b", "a"], [1.0, 0.0, 0.0])]
     board = Leaderboard(ffa, n_boot=20)
     rows = {r["agent"]: r for r in board.rows}
-    assert board.agents[0] == "a" and rows["a"]["wins"] == 4 and rows["b"]["draws"] == 0
+    assert board.names[0] == "a" and rows["a"]["wins"] == 4 and rows["b"]["draws"] == 0
     assert rows["a"]["losses"] == 1 and board.crosstable["a"]["b"]["draws"] == 1
     with pytest.raises(ArenaError):
         Leaderboard(ffa, method="glicko")
