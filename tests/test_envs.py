@@ -19,6 +19,7 @@ from arena.testing import check_env
     "pettingzoo/classic/leduc_holdem_v4",
     "mpe2/simple_spread_v3",
     "mpe2/simple_adversary_v3",
+    "magent2/battle_v4:map_size=12,max_cycles=30",
 ])
 def test_check_env(env_id):
     check_env(env_id, games=2)
@@ -37,6 +38,13 @@ def test_imperfect_information_observations_differ_by_seat():
     env = arena.make_env("openspiel/leduc_poker")
     env.reset(seed=1)
     assert (env.observation(0) != env.observation(1)).any()
+
+
+def test_magent_battle_teams():
+    env = arena.make_env("magent2/battle_v4:map_size=12,max_cycles=20")
+    assert env.info.sides == ((0, 1), (2, 3))
+    record = arena.play(env, [arena.make_agent("random", env)] * 2, seed=0)
+    assert record.termination == "normal" and sum(record.scores) == 1
 
 
 def test_teams_from_agent_names():
