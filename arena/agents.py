@@ -69,6 +69,9 @@ class Agent:
     `act_team` (several seats at once, e.g. a five-hero team with shared weights)."""
 
     needs_forward_model: ClassVar[bool] = False
+    # True for agents that enforce the move clock themselves (subprocess agents kill an
+    # overrunning child); the referee then calls them directly, without a watchdog thread.
+    keeps_own_clock: ClassVar[bool] = False
 
     def __init__(self, env_info: EnvInfo):
         self.env_info = env_info

@@ -93,6 +93,7 @@ class AECAdapter(Env):
         self._seat = {name: i for i, name in enumerate(env.possible_agents)}
         self._returns = [0.0] * self.info.num_seats
         self._rewards = [0.0] * self.info.num_seats
+        self._seen: dict[int, tuple] = {}  # observe() results of this step, per seat
 
     def reset(self, seed: int) -> None:
         self.env.reset(seed=seed)
@@ -103,6 +104,7 @@ class AECAdapter(Env):
         """Add this step's rewards, then step past agents that are already done
         (AEC envs want a None action from each of them)."""
         env = self.env
+        self._seen = {}
         self._rewards = [0.0] * self.info.num_seats
         for name, r in env.rewards.items():
             self._rewards[self._seat[name]] += r
@@ -117,7 +119,9 @@ class AECAdapter(Env):
         return [self._seat[self.env.agent_selection]] if self.env.agents else []
 
     def _observe(self, seat: int):
-        return _split(self.env.observe(self.env.possible_agents[seat]))
+        if seat not in self._seen:  # legal_actions and observation share one observe()
+            self._seen[seat] = _split(self.env.observe(self.env.possible_agents[seat]))
+        return self._seen[seat]
 
     def observation(self, seat: int) -> np.ndarray:
         return np.asarray(self._observe(seat)[0], dtype=np.float32)
