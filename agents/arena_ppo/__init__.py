@@ -1,0 +1,17 @@
+"""Team PPO in the style of OpenAI Five: the `ppo` trainer (`arena train ppo ENV`) and the
+`ppo:checkpoint=PATH` agent that plays a whole team with a trained policy."""
+
+from arena import SIMULTANEOUS, Requirements, hookimpl
+
+
+@hookimpl
+def register_agents(register):
+    register("ppo", "arena_ppo.agent:PPOAgent",
+             description="team PPO policy from a checkpoint (checkpoint=PATH, greedy)",
+             requires=Requirements(kind=SIMULTANEOUS))
+
+
+@hookimpl
+def register_trainers(register):
+    register("ppo", "arena_ppo.train:command",
+             description="team PPO: self-play for team-vs-team envs, cooperative otherwise")

@@ -1,0 +1,46 @@
+"""`ppo:checkpoint=PATH`: a trained team policy playing every seat of its side at once."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import torch
+
+from arena import Agent, EnvInfo, Observation
+from arena_ppo import checkpoint as ckpt
+from arena_ppo.model import TeamPolicy, sample
+
+
+class PPOAgent(Agent):
+    """Samples from the policy (or takes its most likely action with greedy=true)."""
+
+    def __init__(self, env_info: EnvInfo, checkpoint: str, greedy: bool = False):
+        super().__init__(env_info)
+        torch.set_num_threads(1)
+        self.model = ckpt.build_model(ckpt.load(checkpoint), checkpoint, env_info)
+        self.greedy = greedy
+        self.generator = torch.Generator().manual_seed(0)
+
+    @classmethod
+    def from_model(cls, env_info: EnvInfo, model: TeamPolicy, greedy: bool = False) -> PPOAgent:
+        """An agent around a live network (the trainer's evaluation games)."""
+        agent = cls.__new__(cls)
+        Agent.__init__(agent, env_info)
+        agent.model, agent.greedy, agent.generator = model, greedy, torch.Generator().manual_seed(0)
+        return agent
+
+    def reset(self, seats: tuple[int, ...], seed: int) -> None:
+        self.generator.manual_seed(int(seed))
+
+    def act_team(self, observations: Mapping[int, Observation]) -> dict[int, int]:
+        seats = list(observations)
+        obs = np.stack([np.ravel(observations[s].tensor) for s in seats]).astype(np.float32)
+        mask = np.stack([observations[s].legal_mask for s in seats])
+        with torch.inference_mode():
+            logits = self.model.logits(torch.from_numpy(obs), torch.tensor(seats), torch.from_numpy(mask))
+            actions = logits.argmax(-1) if self.greedy else sample(logits, self.generator)[0]
+        return {seat: int(a) for seat, a in zip(seats, actions)}
+
+    def act(self, obs: Observation) -> int:
+        return self.act_team({obs.seat: obs})[obs.seat]

@@ -1,0 +1,108 @@
+"""The team policy: one shared actor for every hero of a team (the hero's seat is a one-hot
+input), and a critic that may see the global state (MAPPO's centralised value).
+
+Observation and global-state normalisers live in the module as buffers, so a snapshot or a
+checkpoint carries the statistics it was trained with.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+MASKED = -1e9  # logit of an illegal action
+
+
+class RunningNorm(nn.Module):
+    """Running mean and variance (Chan's parallel update); forward() standardises and clips."""
+
+    def __init__(self, size: int, clip: float = 5.0):
+        super().__init__()
+        self.clip = clip
+        self.register_buffer("mean", torch.zeros(size))
+        self.register_buffer("var", torch.ones(size))
+        self.register_buffer("count", torch.tensor(1e-4))
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        x = x.reshape(-1, self.mean.shape[0])
+        if len(x) == 0:
+            return
+        batch_mean, batch_var, n = x.mean(0), x.var(0, unbiased=False), len(x)
+        total = self.count + n
+        delta = batch_mean - self.mean
+        self.mean += delta * n / total
+        self.var = (self.var * self.count + batch_var * n + delta**2 * self.count * n / total) / total
+        self.count = total
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = (x - self.mean) / torch.sqrt(self.var + 1e-8)
+        return z.clamp(-self.clip, self.clip) if math.isfinite(self.clip) else z
+
+    def denormalize(self, z: torch.Tensor) -> torch.Tensor:
+        return z * torch.sqrt(self.var + 1e-8) + self.mean
+
+
+def layer(n_in: int, n_out: int, std: float = math.sqrt(2)) -> nn.Linear:
+    """Orthogonal weights, zero bias (the PPO implementation-detail default)."""
+    linear = nn.Linear(n_in, n_out)
+    nn.init.orthogonal_(linear.weight, std)
+    nn.init.zeros_(linear.bias)
+    return linear
+
+
+def mlp(n_in: int, hidden: int, n_out: int, out_std: float) -> nn.Sequential:
+    return nn.Sequential(layer(n_in, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(),
+                         layer(hidden, n_out, out_std))
+
+
+class TeamPolicy(nn.Module):
+    """Actor π(a | obs, seat) and critic V(obs, seat[, global state]).
+
+    The critic predicts returns standardised by `value_norm`; `value()` gives them back in
+    reward units."""
+
+    def __init__(self, obs_dim: int, num_seats: int, num_actions: int, state_dim: int = 0,
+                 hidden: int = 64):
+        super().__init__()
+        self.num_seats = num_seats
+        self.obs_norm = RunningNorm(obs_dim)
+        self.state_norm = RunningNorm(max(state_dim, 1))
+        self.value_norm = RunningNorm(1, clip=math.inf)
+        self.state_dim = state_dim
+        self.actor = mlp(obs_dim + num_seats, hidden, num_actions, out_std=0.01)
+        self.critic = mlp(obs_dim + num_seats + state_dim, hidden, 1, out_std=1.0)
+
+    def features(self, obs: torch.Tensor, seat: torch.Tensor) -> torch.Tensor:
+        onehot = nn.functional.one_hot(seat, self.num_seats).to(obs.dtype)
+        return torch.cat([self.obs_norm(obs), onehot], dim=-1)
+
+    def logits(self, obs: torch.Tensor, seat: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.actor(self.features(obs, seat)).masked_fill(~mask, MASKED)
+
+    def value_normalized(self, obs: torch.Tensor, seat: torch.Tensor,
+                         state: torch.Tensor | None) -> torch.Tensor:
+        x = self.features(obs, seat)
+        if self.state_dim:
+            x = torch.cat([x, self.state_norm(state)], dim=-1)
+        return self.critic(x).squeeze(-1)
+
+    def value(self, obs, seat, state) -> torch.Tensor:
+        return self.value_norm.denormalize(self.value_normalized(obs, seat, state).unsqueeze(-1)).squeeze(-1)
+
+
+def sample(logits: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Actions drawn from masked logits, and their log-probabilities."""
+    logp_all = torch.log_softmax(logits, dim=-1)
+    action = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(-1)
+    return action, logp_all.gather(-1, action.unsqueeze(-1)).squeeze(-1)
+
+
+def logp_entropy(logits: torch.Tensor, action: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-probability of `action` and the policy's entropy (masked actions count zero)."""
+    logp_all = torch.log_softmax(logits, dim=-1)
+    probs = logp_all.exp()
+    entropy = -(probs * logp_all).sum(-1)
+    return logp_all.gather(-1, action.unsqueeze(-1)).squeeze(-1), entropy
