@@ -1,0 +1,308 @@
+"""`arena tournament`, `leaderboard`, `games`, `replay` and `match`: the commands over the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from arena.errors import ArenaError
+
+DB_HELP = "SQLite file of games (default: $ARENA_DB, else arena.db here)."
+
+
+def _store(db: str | None, readonly: bool):
+    from arena.store import Store
+
+    return Store(db, readonly=readonly)
+
+
+def _positive(value: int | None, flag: str) -> None:
+    if value is not None and value < 1:
+        raise ArenaError(f"{flag} must be at least 1, got {value}")
+
+
+class LiveStandings:
+    """A rich progress bar over the games with the top of the online-Elo table under it
+    (on stderr, so stdout keeps only the final leaderboard)."""
+
+    def __init__(self, title: str, k: float = 16.0, top: int = 10, enabled: bool = True):
+        from arena.ratings import OnlineElo
+
+        self.title, self.top, self.enabled = title, top, enabled
+        self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+
+    def start(self, total: int, done) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        for record in done:
+            self._rate(record)
+        if not self.enabled:
+            return
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn())
+        self.task = self.progress.add_task(self.title, total=total, completed=len(done))
+        self.live = Live(self._view(), console=Console(stderr=True), refresh_per_second=4, transient=False)
+        self.live.start()
+
+    def _rate(self, record) -> None:
+        from itertools import combinations
+
+        for x, y in combinations(range(len(record.players)), 2):
+            a, b = record.players[x], record.players[y]
+            sx, sy = record.scores[x], record.scores[y]
+            self.elo.update(a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5)
+
+    def _view(self):
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title="live online Elo (K = %g)" % self.elo.k, title_justify="left")
+        table.add_column("agent")
+        table.add_column("Elo", justify="right")
+        ranked = sorted(self.elo.ratings.items(), key=lambda kv: -kv[1])[: self.top]
+        for name, rating in ranked:
+            table.add_row(Text(name), f"{rating:+.0f}")
+        return Group(self.progress, table)
+
+    def game(self, record) -> None:
+        self._rate(record)
+        if self.live:
+            self.progress.advance(self.task)
+            self.live.update(self._view())
+
+    def stop(self) -> None:
+        if self.live:
+            self.live.stop()
+            self.live = None
+
+
+@click.command()
+@click.argument("env_id")
+@click.argument("agent_specs", nargs=-1, required=True)
+@click.option("--games", type=int, default=None, help="Games per pairing (even for two-player games). [default: 10]")
+@click.option("--format", "fmt", type=click.Choice(["round-robin", "gauntlet", "swiss"]), default="round-robin",
+              show_default=True)
+@click.option("--challenger", default=None, help="Gauntlet: this agent plays the field (default: the first).")
+@click.option("--rounds", type=int, default=None, help="Swiss rounds (default log2 of the field); repeats otherwise.")
+@click.option("--concurrency", type=int, default=None, help="Worker processes. [default: the number of cores]")
+@click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
+@click.option("--time-bank", type=float, default=0.0, show_default=True, help="Extra seconds per game.")
+@click.option("--opening-plies", type=int, default=0, show_default=True,
+              help="Random opening moves, the same in both games of a seat-swapped pair.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--name", default=None, help="Tournament name; rerun with the same name to resume.")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
+               opening_plies, seed, name, db, backend, address, quiet):
+    """Run (or resume) a tournament and print its leaderboard:
+    arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
+    from rich.console import Console
+
+    from arena.backends import default_concurrency, make_backend
+    from arena.tournament import TournamentConfig, run_tournament
+
+    _positive(concurrency, "--concurrency")
+    config = TournamentConfig(env_id, list(agent_specs), fmt, games, rounds, challenger, seed,
+                              time_per_move, time_bank, opening_plies)
+    with _store(db, readonly=False) as store:
+        runner = make_backend(backend, concurrency or default_concurrency(), address)
+        display = LiveStandings(f"{env_id}", enabled=not quiet)
+        try:
+            result = run_tournament(config, store, runner, name, progress=display)
+        finally:
+            runner.close()
+        click.echo(f"tournament {result.name!r}: {len(result.records)} games "
+                   f"({result.played} played now) in {store.path}")
+        _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints()).render_table(Console())
+
+
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None):
+    from arena.leaderboard import Leaderboard
+
+    games = [{"players": r.players, "scores": r.scores, "termination": r.termination,
+              "forfeit_player": r.forfeit_player} for r in records]
+    return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title)
+
+
+def _parse_anchor(text: str | None):
+    if not text:
+        return None
+    agent, sep, value = text.rpartition("=")
+    try:
+        return {agent: float(value)} if sep and agent else _bad_anchor(text)
+    except ValueError:
+        return _bad_anchor(text)
+
+
+def _bad_anchor(text: str):
+    raise ArenaError(f"--anchor {text!r}: expected AGENT=ELO, e.g. random=0")
+
+
+@click.command()
+@click.argument("env_id")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
+@click.option("--method", type=click.Choice(["bt", "elo", "openskill"]), default="bt", show_default=True)
+@click.option("--anchor", default=None, help="Fix one rating, e.g. random=0 (default: random = 0, else mean 0).")
+@click.option("--json", "as_json", is_flag=True, help="Rows as JSON (keys: rank, agent, rating, ci_low, ...).")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV.")
+@click.option("--markdown", is_flag=True, help="Ratings, crosstable and terminations as Markdown.")
+@click.option("--html", "html_path", default=None, help="Write a self-contained HTML page here.")
+@click.option("--title", default=None, help="Title of the board.")
+def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title):
+    """Ratings with 95 % intervals, crosstable and terminations for one game."""
+    from rich.console import Console
+
+    if sum(map(bool, (as_json, as_csv, markdown))) > 1:
+        raise ArenaError("choose one of --json, --csv, --markdown")
+    with _store(db, readonly=True) as store:
+        if tournament_name and store.tournament(tournament_name) is None:
+            raise ArenaError(f"no tournament {tournament_name!r} in {store.path}; see `arena games`")
+        records = [g.record for g in store.iter_games(env=env_id, tournament=tournament_name)]
+        if not records:
+            where = f" in tournament {tournament_name!r}" if tournament_name else ""
+            raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
+        board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
+                             store.checkpoints())
+    if html_path:
+        try:
+            Path(html_path).write_text(board.to_html(), encoding="utf-8")
+        except OSError as exc:
+            raise ArenaError(f"cannot write --html {html_path}: {exc.strerror}") from None
+    if as_json:
+        click.echo(board.to_json())
+    elif as_csv:
+        click.echo(board.to_csv(), nl=False)
+    elif markdown:
+        click.echo(board.to_markdown(), nl=False)
+    elif not html_path:
+        board.render_table(Console())
+    else:
+        click.echo(f"wrote {html_path}")
+
+
+@click.command()
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
+@click.option("--env", "env_id", default=None, help="Only games of this env.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (full records).")
+def games(db, tournament_name, env_id, as_json):
+    """List stored games."""
+    from arena.cli import table
+
+    with _store(db, readonly=True) as store:
+        rows = store.games(env=env_id, tournament=tournament_name)
+    if as_json:
+        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict()}
+                for g in rows]
+        return click.echo(json.dumps(data, indent=2))
+    table(f"{len(rows)} games", ["id", "tournament", "key", "env", "players", "scores", "plies", "termination"], [
+        [g.id, g.tournament, g.key, g.record.env_id, " vs ".join(g.record.players),
+         " ".join(f"{s:g}" for s in g.record.scores), g.record.plies,
+         g.record.termination + (f" ({g.record.reason})" if g.record.reason else "")]
+        for g in rows])
+
+
+@click.command()
+@click.argument("game_id", type=int)
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--render", is_flag=True, help="Print the board after every move.")
+def replay(game_id, db, render):
+    """Replay a stored game on a fresh env with its seed and check the outcome matches."""
+    from arena.tournament import replay as replay_game, replay_matches
+
+    with _store(db, readonly=True) as store:
+        stored = store.game(game_id)
+
+    def show(env, record):
+        click.echo(f"-- move {record.plies}: {record.moves[-1]}")
+        click.echo(env.render())
+
+    record = stored.record
+    replayed = replay_game(record, on_step=show if render else None)
+    problem = replay_matches(record, replayed)
+    if problem:
+        raise ArenaError(f"game {game_id} does not replay: {problem}")
+    click.echo(f"game {game_id} ({stored.tournament} {stored.key}) {record.env_id} seed {record.seed}: "
+               f"{record.plies} moves replayed, outcome matches: "
+               + ", ".join(f"{p} {s:g}" for p, s in zip(record.players, record.scores))
+               + (f" ({record.termination}: {record.reason})" if record.forfeit_player is not None else ""))
+
+
+def _parse_sprt(text: str):
+    from arena.envs.base import parse_params
+    from arena.ratings import SPRT
+
+    valid = {"elo0", "elo1", "alpha", "beta"}
+    params = parse_params(text, what="--sprt")
+    if set(params) - valid:
+        raise ArenaError(f"--sprt takes {', '.join(sorted(valid))}; got {', '.join(sorted(set(params) - valid))}")
+    try:
+        values = {k: float(v) for k, v in params.items()}
+    except ValueError:
+        raise ArenaError(f"--sprt values must be numbers: {text!r}") from None
+    args = {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05, **values}
+    if not (0 < args["alpha"] < 1 and 0 < args["beta"] < 1) or args["elo1"] <= args["elo0"]:
+        raise ArenaError("--sprt needs 0 < alpha, beta < 1 and elo1 > elo0")
+    return SPRT(args["elo0"], args["elo1"], args["alpha"], args["beta"], pentanomial=True)
+
+
+@click.command()
+@click.argument("agent_a")
+@click.argument("agent_b")
+@click.argument("env_id")
+@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05", show_default=True,
+              help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 (H0)?")
+@click.option("--max-games", type=int, default=1000, show_default=True, help="Stop here if undecided (even).")
+@click.option("--concurrency", type=int, default=None, help="Worker processes. [default: the number of cores]")
+@click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
+@click.option("--time-bank", type=float, default=0.0, show_default=True)
+@click.option("--opening-plies", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
+@click.option("--db", default=None, help=DB_HELP)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_move, time_bank,
+          opening_plies, seed, name, db, quiet):
+    """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
+    arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
+    from arena.backends import Settings, default_concurrency, make_backend
+    from arena.ratings import pairing_stats
+    from arena.tournament import run_match
+
+    _positive(concurrency, "--concurrency")
+    sprt = _parse_sprt(sprt_text)
+    if time_per_move is not None and time_per_move <= 0:
+        raise ArenaError("--time-per-move must be a positive number of seconds")
+    if opening_plies < 0 or time_bank < 0:
+        raise ArenaError("--opening-plies and --time-bank must be 0 or more")
+    settings = Settings(env_id, time_per_move, time_bank, opening_plies)
+    with _store(db, readonly=False) as store:
+        runner = make_backend("local", concurrency or default_concurrency())
+        display = LiveStandings(f"{agent_a} vs {agent_b}", enabled=not quiet)
+        try:
+            result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
+                               settings, display)
+        finally:
+            runner.close()
+    lower, upper = result.bounds
+    verdict = {"H1": f"H1 accepted: {agent_a} is stronger by about elo1 = {sprt.elo1:g} or more",
+               "H0": f"H0 accepted: {agent_a} is not stronger than elo0 = {sprt.elo0:g}",
+               None: f"undecided after {result.games} games (--max-games)"}[result.status]
+    click.echo(f"{agent_a} vs {agent_b} on {env_id}: {result.games} games in {sum(result.pentanomial)} pairs "
+               f"({result.played} played now)")
+    click.echo(f"pentanomial (LL, LD, DD+WL, WD, WW): {result.pentanomial}")
+    if sum(result.pentanomial):
+        stats = pairing_stats(result.pentanomial)
+        click.echo(f"score {stats.score:.3f}  Elo {stats.elo:+.1f} ± {stats.error:.1f}  LOS {stats.los:.1%}")
+    click.echo(f"LLR {result.llr:.3f}  bounds [{lower:.3f}, {upper:.3f}]  {verdict}")
+    sys.stdout.flush()
