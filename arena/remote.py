@@ -241,6 +241,8 @@ class SubprocessAgent(Agent):
                 raise ArenaError(f"cannot run {self.argv[0]!r}: {exc.strerror or exc}") from None
         for pipe in (self.proc.stdin, self.proc.stdout):
             os.set_blocking(pipe.fileno(), False)
+        # Readable when the child exits, even if its own children still hold the pipes open.
+        self._pidfd = os.pidfd_open(self.proc.pid)
         try:
             self.hello = self._handshake()
             # Observation.forward_model() is offered only to agents that declare it.
@@ -280,7 +282,7 @@ class SubprocessAgent(Agent):
             try:
                 view = view[os.write(fd, view):]
             except BlockingIOError:  # the child is not reading: wait, but not forever
-                _wait(fd, select.POLLOUT, deadline)
+                _wait(fd, select.POLLOUT, deadline, self._pidfd)
             except (BrokenPipeError, ConnectionResetError):
                 raise _Died from None
 
@@ -291,7 +293,7 @@ class SubprocessAgent(Agent):
             if len(buf) > MAX_AGENT_MESSAGE:
                 raise ProtocolError(f"a line over the {MAX_AGENT_MESSAGE}-byte limit")
             start = len(buf)
-            _wait(fd, select.POLLIN, deadline)
+            _wait(fd, select.POLLIN, deadline, self._pidfd)
             try:
                 chunk = os.read(fd, 1 << 16)
             except BlockingIOError:
@@ -313,6 +315,7 @@ class SubprocessAgent(Agent):
         except ProcessLookupError:
             pass
         self.proc.wait()
+        os.close(self._pidfd)
         for pipe in (self.proc.stdin, self.proc.stdout):
             try:
                 pipe.close()
@@ -330,12 +333,18 @@ class SubprocessAgent(Agent):
         return how + when + (f" ({tail})" if tail else "") + f"; log: {self.log_path}"
 
 
-def _wait(fd: int, event: int, deadline: float) -> None:
+def _wait(fd: int, event: int, deadline: float, pidfd: int) -> None:
+    """Until `fd` is ready; _Died when the child has exited, _Timeout at the deadline."""
     left = deadline - time.monotonic()
     poller = select.poll()
     poller.register(fd, event)
-    if left <= 0 or not poller.poll(max(1, int(left * 1000 + 0.999))):
-        raise _Timeout
+    poller.register(pidfd, select.POLLIN)
+    ready = dict(poller.poll(max(1, int(left * 1000 + 0.999)))) if left > 0 else {}
+    if fd in ready:
+        return
+    if pidfd in ready:
+        raise _Died
+    raise _Timeout
 
 
 def _memory_limit(megabytes: int):

@@ -1,0 +1,117 @@
+"""Agents that misbehave on purpose, as real subprocesses (tests/hostile/hostile.py).
+
+Each strikes once: the game it strikes in ends in the right classified forfeit, blamed on it;
+the next game is played normally by a restarted process; nothing it started survives.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from arena import ArenaError, make_agent, make_env, play
+from arena.remote import SubprocessAgent, process_table
+
+HOSTILE = Path(__file__).resolve().parent / "hostile" / "hostile.py"
+
+CASES = {  # mode: (termination, per-move seconds, memory limit in MB)
+    "sleep": ("timeout", 0.3, None),
+    "garbage": ("protocol", 1.0, None),
+    "flood": ("protocol", 1.0, None),
+    "fork": ("crash", 1.0, None),
+    "exit": ("crash", 1.0, None),
+    "illegal": ("illegal", 1.0, None),
+    "range": ("illegal", 1.0, None),
+    "string": ("illegal", 1.0, None),
+    "reset": ("crash", 5.0, None),
+    "leak": ("crash", 20.0, 300),
+}
+
+
+def leftovers(tag: str) -> list[int]:
+    """Live processes whose command line carries `tag` (forked children inherit it)."""
+    found = []
+    for pid, _, _, _, state in process_table():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if tag.encode() in f.read() and state != "Z":
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("mode, seat", [(m, 0) for m in CASES] + [(m, 1) for m in ("sleep", "exit", "garbage")])
+def test_a_hostile_agent_forfeits_one_game_then_plays_on(mode, seat, tmp_path):
+    termination, per_move, memory = CASES[mode]
+    tag = f"hostile-{mode}-{seat}-{os.getpid()}-{tmp_path.name}"
+    env = make_env("openspiel/connect_four")
+    hostile = SubprocessAgent(
+        env.info, [sys.executable, str(HOSTILE), mode, "--at", "2", "--once", str(tmp_path / "struck"),
+                   "--tag", tag],
+        name=mode, memory_mb=memory, log_dir=tmp_path)
+    agents = [make_agent("random", env)]
+    agents.insert(seat, hostile)
+    try:
+        first = play(env, agents, seed=1, time_per_move=per_move)
+        second = play(env, agents, seed=2, time_per_move=per_move)
+        # Only the restarted agent itself is alive: whatever the struck one started is gone.
+        assert leftovers(tag) == [hostile.proc.pid], "a hostile process survived its forfeit"
+    finally:
+        hostile.close()
+    assert (first.termination, first.forfeit_player) == (termination, seat), first.reason
+    assert first.scores[seat] == 0.0 and first.scores[1 - seat] == 1.0
+    assert second.termination == "normal", second.reason
+    assert not leftovers(tag)
+
+
+def test_reasons_say_what_happened(tmp_path):
+    env = make_env("openspiel/connect_four")
+    reasons = {}
+    for mode in ("sleep", "flood", "exit", "leak"):
+        agent = SubprocessAgent(env.info, [sys.executable, str(HOSTILE), mode, "--at", "0"],
+                                name=mode, memory_mb=300 if mode == "leak" else None, log_dir=tmp_path)
+        try:
+            reasons[mode] = play(env, [agent, make_agent("random", env)], 0, time_per_move=20.0 if mode == "leak" else 0.3).reason
+        finally:
+            agent.close()
+    assert "no answer to 'act' within 0.3s" in reasons["sleep"]
+    assert "over the 1048576-byte limit" in reasons["flood"]
+    assert "exited with code 3" in reasons["exit"]
+    assert "MemoryError" in reasons["leak"]
+
+
+def test_an_agent_that_cannot_restart_forfeits_quickly(tmp_path):
+    """A command that breaks after its first start costs each later game at once."""
+    script = tmp_path / "once.sh"
+    marker = tmp_path / "started"
+    script.write_text(f"#!/bin/sh\n[ -e {marker} ] && exit 7\ntouch {marker}\n"
+                      f"exec {sys.executable} {HOSTILE} exit --at 0\n")
+    script.chmod(0o755)
+    env = make_env("openspiel/tic_tac_toe")
+    agent = SubprocessAgent(env.info, [str(script)], name="once", log_dir=tmp_path)
+    try:
+        records = [play(env, [agent, make_agent("random", env)], s, time_per_move=1.0) for s in range(6)]
+    finally:
+        agent.close()
+    assert all(r.termination == "crash" and r.forfeit_player == 0 for r in records)
+    assert "restart failed" in records[0].reason and "exited with code 7" in records[0].reason
+    assert "gave up after 3 failed restarts" in records[-1].reason
+
+
+def test_a_hung_handshake_is_an_error_not_a_hang(tmp_path):
+    env = make_env("openspiel/tic_tac_toe")
+    with pytest.raises(ArenaError, match="did not answer the handshake within 0.5s"):
+        SubprocessAgent(env.info, ["sleep", "1000"], startup_timeout=0.5, log_dir=tmp_path)
+    assert not [pid for pid, *_ in process_table() if _cmdline(pid) == b"sleep\x001000\x00"]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
