@@ -36,6 +36,7 @@ class Settings:
     time_per_move: float | None = None
     time_bank: float = 0.0
     opening_plies: int = 0
+    isolate: bool = False  # every agent in its own process, through `arena serve-agent`
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,12 @@ class _Cache:
         if spec not in self.agents:
             from arena.api import make_agent
 
-            agent = make_agent(spec, self.env)
+            if self.settings.isolate:
+                from arena.remote import isolated
+
+                agent = isolated(spec, self.settings.env_id, env_info=self.env.info)
+            else:
+                agent = make_agent(spec, self.env)
             if self.settings.opening_plies:
                 agent = OpeningAgent(agent, self.settings.opening_plies)
             self.agents[spec] = agent
@@ -147,7 +153,9 @@ def play_job(settings: Settings, job: Job) -> GameRecord:
     record = play(env, agents, job.seed, names=list(job.players), time_per_move=settings.time_per_move,
                   time_bank=settings.time_bank)
     if record.termination == TIMEOUT:  # its thread may still be stuck inside: build a fresh one
-        _cache.agents.pop(job.players[record.forfeit_player], None)
+        stuck = agents[record.forfeit_player]
+        if not getattr(stuck, "keeps_own_clock", False):  # a subprocess agent restarted itself
+            _cache.agents.pop(job.players[record.forfeit_player], None)
     return record
 
 

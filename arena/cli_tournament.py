@@ -101,8 +101,9 @@ class LiveStandings:
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--isolate", is_flag=True, help="Run every agent in its own process (arena serve-agent).")
 def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
-               opening_plies, seed, name, db, backend, address, quiet):
+               opening_plies, seed, name, db, backend, address, quiet, isolate):
     """Run (or resume) a tournament and print its leaderboard:
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
@@ -112,7 +113,7 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
 
     _positive(concurrency, "--concurrency")
     config = TournamentConfig(env_id, list(agent_specs), fmt, games, rounds, challenger, seed,
-                              time_per_move, time_bank, opening_plies)
+                              time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
         display = LiveStandings(f"{env_id}", enabled=not quiet)

@@ -506,13 +506,17 @@ def serve_argv(spec: str, env_id: str) -> list[str]:
 
 def isolated(spec: str, env_id: str, **options: Any) -> SubprocessAgent:
     """Any agent spec, run in its own process through `arena serve-agent` (--isolate)."""
-    from arena.api import cannot_play, make_env  # noqa: F401 - validate before spawning
+    from arena.api import cannot_play, make_env
     from arena.agents import parse_agent_spec
     from arena.plugins import get_registry
 
     env_info = options.pop("env_info", None) or make_env(env_id).info
     name, _ = parse_agent_spec(spec)
-    get_registry().agent(name)  # unknown agents fail here, with the usual hint
+    factory = get_registry().agent(name).load()  # unknown agents fail here, with the usual hint
+    if isinstance(factory, type) and issubclass(factory, SubprocessAgent):
+        from arena.api import make_agent
+
+        return make_agent(spec, env_info)  # in its own process already
     reason = cannot_play(name, env_info)
     if reason:
         raise ArenaError(f"agent {name} cannot play {env_info.id}: it {reason}")

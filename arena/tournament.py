@@ -39,14 +39,15 @@ class TournamentConfig:
     time_per_move: float | None = None
     time_bank: float = 0.0
     opening_plies: int = 0
+    isolate: bool = False  # run each agent in its own process (does not change results)
 
     def settings(self) -> Settings:
-        return Settings(self.env_id, self.time_per_move, self.time_bank, self.opening_plies)
+        return Settings(self.env_id, self.time_per_move, self.time_bank, self.opening_plies, self.isolate)
 
     def stored(self) -> dict:
         """What defines the results (stored with the tournament; a rerun must match it)."""
         data = asdict(self)
-        del data["env_id"], data["agents"]
+        del data["env_id"], data["agents"], data["isolate"]
         return data
 
     def default_name(self) -> str:
@@ -138,7 +139,8 @@ def check_config(config: TournamentConfig, env: Env) -> TournamentConfig:
     if config.time_bank < 0:
         raise ArenaError("--time-bank must be 0 or more seconds")
     return TournamentConfig(config.env_id, agents, config.format, games, rounds, config.challenger,
-                            config.seed, config.time_per_move, config.time_bank, config.opening_plies)
+                            config.seed, config.time_per_move, config.time_bank, config.opening_plies,
+                            config.isolate)
 
 
 class _Validated(Exception):
@@ -150,7 +152,12 @@ def validate_agent(spec: str, env: Env, settings: Settings) -> None:
     from arena.api import make_agent
 
     try:
-        agents = [make_agent(spec, env) for _ in env.info.sides]
+        if settings.isolate:
+            from arena.remote import isolated
+
+            agents = [isolated(spec, env.info.id, env_info=env.info) for _ in env.info.sides]
+        else:
+            agents = [make_agent(spec, env) for _ in env.info.sides]
     except ArenaError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to build is the spec's, in one line
