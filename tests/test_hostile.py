@@ -115,3 +115,47 @@ def _cmdline(pid: int) -> bytes:
             return f.read()
     except OSError:
         return b""
+
+
+# -- checkpoints are data, never code -----------------------------------------------------------
+
+class _Payload:
+    """Unpickling this runs a shell command: the classic malicious checkpoint."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.target}",))
+
+
+def test_a_checkpoint_with_code_in_it_is_refused(tmp_path):
+    import pickle
+
+    from arena.checkpoints import load_checkpoint
+
+    pwned = tmp_path / "pwned"
+    bad = tmp_path / "evil.pt"
+    with open(bad, "wb") as f:
+        pickle.dump({"weights": _Payload(pwned)}, f, protocol=2)
+    with pytest.raises(ArenaError, match="refusing to load .*not weights only") as err:
+        load_checkpoint(bad)
+    assert "\n" not in str(err.value)
+    assert not pwned.exists(), "the pickle's code ran"
+
+
+def test_plain_weights_load_and_missing_files_are_one_line_errors(tmp_path):
+    import torch
+
+    from arena.checkpoints import load_checkpoint
+
+    torch.set_num_threads(1)
+    good = tmp_path / "net.pt"
+    torch.save({"step": 3, "model": {"w": torch.arange(4.0)}}, good)
+    loaded = load_checkpoint(good)
+    assert loaded["step"] == 3 and torch.equal(loaded["model"]["w"], torch.arange(4.0))
+    with pytest.raises(ArenaError, match="no checkpoint file"):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ArenaError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")

@@ -1,0 +1,45 @@
+"""Loading checkpoints as weights only: a checkpoint is data, never code.
+
+`torch.load(weights_only=True)` unpickles only tensors and plain containers; a pickle that
+would run code (a `__reduce__` calling os.system, say) is refused with one line. Files ending
+in `.safetensors` are read with the safetensors package, which has no code path at all.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+from arena.errors import ArenaError
+
+
+def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
+    """The tensors (and plain dicts, lists, numbers, strings) saved in `path`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArenaError(f"no checkpoint file {str(path)!r}")
+    if path.suffix == ".safetensors":
+        return _load_safetensors(path)
+    import torch
+
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ArenaError(
+            f"refusing to load {str(path)!r}: it is not weights only (a pickle that names code: "
+            f"{first[:160]}); save a state_dict of tensors, or use .safetensors") from None
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
+
+
+def _load_safetensors(path: Path) -> dict[str, Any]:
+    try:
+        from safetensors.torch import load_file
+    except ImportError:
+        raise ArenaError(f"{str(path)!r} is a safetensors file: pip install safetensors") from None
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # noqa: BLE001 - a corrupt file, in one line
+        raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
