@@ -122,3 +122,11 @@ def test_scripted_beats_random():
         record = arena.play(env, [scripted, rand] if side == 0 else [rand, scripted], seed=game)
         score += record.scores[side]
     assert score >= 15, f"scripted scored only {score}/20 against random"
+
+
+@pytest.mark.parametrize("env_id", ["fivehero/1v1", "fivehero/5v5"])
+def test_arena_check_env(env_id):
+    from arena.testing import check_agent, check_env
+
+    check_env(env_id)
+    check_agent("fivehero-scripted", env_id)
