@@ -8,6 +8,7 @@ in `.safetensors` are read with the safetensors package, which has no code path 
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,10 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArenaError(
-            f"refusing to load {str(path)!r}: it is not weights only (a pickle that names code: "
-            f"{first[:160]}); save a state_dict of tensors, or use .safetensors") from None
+        named = re.search(r"GLOBAL ([\w.]+)", str(exc))  # what the pickle would have called
+        what = f"it would call {named[1]}" if named else "it holds objects, not just tensors"
+        raise ArenaError(f"refusing to load {str(path)!r}: not weights only ({what}); "
+                         "save a state_dict of tensors, or use .safetensors") from None
     except (RuntimeError, EOFError, OSError) as exc:
         raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
 
