@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Regenerate the published leaderboards in leaderboards/ from real tournaments of the
+# bundled baseline agents:   scripts/publish_leaderboards.sh
+#
+# The games go to leaderboards/games.db (committed with the boards, so every game can be
+# listed with `arena games --db leaderboards/games.db` and checked with `arena replay`).
+# Rerunning resumes: only games missing from the database are played. Delete the
+# database to replay everything. CONCURRENCY (default 2) sets the worker processes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=leaderboards/games.db
+workers=${CONCURRENCY:-2}
+
+publish() {  # publish ENV AGENT... : run the tournament, then write ENV's .md, .json and .html
+  local env=$1
+  shift
+  local out="leaderboards/${env//\//_}"
+  nice -n 10 python -m arena tournament "$env" "$@" --games 20 --opening-plies 2 --seed 2026 \
+    --name "published $env" --concurrency "$workers" --db "$db" --quiet > /dev/null
+  local board=(python -m arena leaderboard "$env" --db "$db" --tournament "published $env" --title "$env")
+  "${board[@]}" --markdown > "$out.md"
+  "${board[@]}" --json > "$out.json"
+  "${board[@]}" --html "$out.html" > /dev/null
+  echo "wrote $out.md $out.json $out.html"
+}
+
+publish openspiel/tic_tac_toe random minimax mcts:sims=100 mcts:sims=1000
+publish openspiel/connect_four random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000

@@ -1,0 +1,133 @@
+"""The tournament commands end to end: `arena.cli.main` in-process for speed (exit codes and
+stderr as a user sees them), plus one real subprocess."""
+
+import json
+import sqlite3
+
+import pytest
+
+from arena.cli import main
+
+TTT = "openspiel/tic_tac_toe"
+
+
+def arena(capsys, *args):
+    """Run `arena ARGS`; returns (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code, err, *words):
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.fixture
+def played(tmp_path, capsys):
+    """A small finished tournament in a fresh database."""
+    db = str(tmp_path / "games.db")
+    code, out, err = arena(capsys, "tournament", TTT, "random", "minimax", "mcts:sims=20", "--games", "2",
+                           "--concurrency", "1", "--quiet", "--db", db, "--name", "small")
+    assert code == 0, err
+    assert "6 games (6 played now)" in out and "Crosstable" in out
+    return db
+
+
+def test_games_replay_and_leaderboard_formats(played, tmp_path, capsys):
+    code, out, _ = arena(capsys, "games", "--db", played, "--json")
+    games = json.loads(out)
+    assert code == 0 and len(games) == 6 and {g["tournament"] for g in games} == {"small"}
+    for game in games[:2]:
+        code, out, err = arena(capsys, "replay", str(game["id"]), "--db", played)
+        assert code == 0 and "outcome matches" in out, err
+    code, out, _ = arena(capsys, "replay", str(games[0]["id"]), "--db", played, "--render")
+    assert out.count("-- move") == len(games[0]["moves"])
+
+    code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--json")
+    rows = json.loads(out)
+    assert code == 0 and {r["agent"] for r in rows} == {"random", "minimax", "mcts:sims=20"}
+    assert {"rank", "agent", "rating", "ci_low", "ci_high", "games", "wins", "draws", "losses", "score"} <= set(rows[0])
+    assert next(r for r in rows if r["agent"] == "random")["rating"] == 0  # anchored by default
+    code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--anchor", "minimax=1000", "--csv")
+    assert out.splitlines()[0].startswith("rank,agent,rating") and ",minimax,1000.0," in out
+    code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--method", "elo", "--markdown")
+    assert "## Crosstable" in out
+    page = tmp_path / "board.html"
+    code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--tournament", "small", "--html", str(page))
+    assert code == 0 and "<svg" in page.read_text() and "http" not in page.read_text().replace(
+        "http://www.w3.org/2000/svg", "")
+
+
+def test_match_stops_at_an_sprt_bound(tmp_path, capsys):
+    db = str(tmp_path / "m.db")
+    args = ["match", "minimax", "random", TTT, "--sprt", "elo0=0,elo1=50,alpha=0.05,beta=0.05",
+            "--max-games", "200", "--concurrency", "1", "--quiet", "--db", db]
+    code, out, err = arena(capsys, *args)
+    assert code == 0, err
+    assert "H1 accepted" in out
+    games = int(out.split(" games in ")[0].rsplit(" ", 1)[1])
+    assert 2 <= games < 200
+    code, again, _ = arena(capsys, *args)  # a rerun resumes from the stored pairs: nothing to play
+    assert "(0 played now)" in again and f"{games} games" in again
+
+
+def test_rerun_with_other_agents_under_one_name_changes_nothing(played, capsys):
+    before = sqlite3.connect(played).execute("SELECT count(*) FROM games").fetchone()[0]
+    code, _, err = arena(capsys, "tournament", TTT, "random", "minimax", "--games", "2", "--quiet",
+                         "--concurrency", "1", "--db", played, "--name", "small")
+    assert_one_line_error(code, err, "already exists", "--name")
+    assert sqlite3.connect(played).execute("SELECT count(*) FROM games").fetchone()[0] == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["tournament", "openspiel/no_such_game", "random", "minimax"], ["unknown env"]),
+    (["tournament", TTT, "random", "minimaks"], ["unknown agent", "minimax"]),
+    (["tournament", TTT, "random", "minimax", "--games", "3"], ["--games", "even"]),
+    (["tournament", TTT, "random", "mcts:sims=0"], ["mcts", "at least 1"]),
+    (["tournament", TTT, "random", "mcts:speed=3"], ["no parameter 'speed'"]),
+    (["tournament", TTT, "random", "minimax", "--format", "swiss", "--rounds", "0"], ["--rounds"]),
+    (["tournament", TTT, "random", "minimax", "--concurrency", "0"], ["--concurrency"]),
+    (["leaderboard", TTT, "--anchor", "minimax"], ["--anchor"]),
+    (["match", "minimax", "random", TTT, "--sprt", "elo0=0,elo2=5"], ["--sprt"]),
+    (["match", "minimax", "random", TTT, "--max-games", "7"], ["--max-games"]),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path, capsys):
+    db = tmp_path / "fresh.db"
+    if args[0] == "leaderboard":
+        db = tmp_path / "missing.db"
+        code, _, err = arena(capsys, *args, "--db", str(db))
+        assert_one_line_error(code, err, "no database")
+        return
+    code, _, err = arena(capsys, *args, "--quiet", "--db", str(db))
+    assert_one_line_error(code, err, *words)
+    if db.exists():  # a failed start stores no games
+        assert sqlite3.connect(db).execute("SELECT count(*) FROM games").fetchone()[0] == 0
+
+
+def test_bad_database_files_are_left_untouched(tmp_path, capsys):
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"\x00garbage" * 500)
+    for cmd in (["tournament", TTT, "random", "minimax", "--quiet"], ["leaderboard", TTT], ["games"]):
+        code, _, err = arena(capsys, *cmd, "--db", str(corrupt))
+        assert_one_line_error(code, err, str(corrupt))
+    assert corrupt.read_bytes() == b"\x00garbage" * 500
+    code, _, err = arena(capsys, "tournament", TTT, "random", "minimax", "--db", str(tmp_path / "nope" / "a.db"))
+    assert_one_line_error(code, err, "does not exist")
+
+
+def test_the_real_command_line(tmp_path, arena_cli):
+    result = arena_cli("tournament", TTT, "random", "minimax", "--games", "2", "--concurrency", "2", "--quiet",
+                       env={"ARENA_DB": str(tmp_path / "env.db")})
+    assert result.returncode == 0, result.stderr
+    assert "2 games (2 played now)" in result.stdout and (tmp_path / "env.db").exists()
+    bad = arena_cli("leaderboard", TTT, "--db", str(tmp_path / "missing.db"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
