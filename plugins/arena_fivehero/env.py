@@ -185,6 +185,7 @@ class FiveHeroEnv(ParallelEnv):
             self.enemy_idx[:, targets][:, :, None] == idx[None, None, :])
         self.base_hit = DAMAGE[self.role][:, None] * (np.arange(self.num_actions) == self.attack_base_action)
         self.role_onehot = np.eye(3, dtype=np.float32)[self.role]
+        self.others_roles = self.role_onehot[self.other_idx]
         column = lambda table: table[self.role][:, None]  # noqa: E731 - per hero, broadcasts over targets
         self.stats = SimpleNamespace(
             damage=DAMAGE[self.role], range=column(RANGE), ability_radius=column(ABILITY_RADIUS),
@@ -407,10 +408,11 @@ class FiveHeroEnv(ParallelEnv):
         others = np.empty((N, N - 1, OTHER_FEATURES), np.float32)
         others_seen = seen.ravel()[self.other_flat][..., None]
         others[..., 0:1] = others_seen
-        others[..., 1:8] = public[self.other_idx] * others_seen
-        others[..., 8:10] = GRID.rel[self.team_col, cell[:, None], cell[self.other_idx]] * others_seen
-        others[..., 10:11] = self._in_range.ravel()[self.other_flat][..., None] * others_seen
-        others[..., 3:6] = self.role_onehot[self.other_idx]  # every hero's role is public
+        others[..., 1:8] = np.take(public, self.other_idx, axis=0)
+        others[..., 8:10] = GRID.rel[self.team_col, cell[:, None], cell[self.other_idx]]
+        others[..., 10] = self._in_range.ravel()[self.other_flat]
+        others *= others_seen
+        others[..., 3:6] = self.others_roles  # every hero's role is public
 
         own = np.empty((N, SELF_FEATURES + OBJECTIVE_FEATURES), np.float32)
         own[:, 0:7] = public
