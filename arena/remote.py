@@ -243,6 +243,8 @@ class SubprocessAgent(Agent):
             os.set_blocking(pipe.fileno(), False)
         # Readable when the child exits, even if its own children still hold the pipes open.
         self._pidfd = os.pidfd_open(self.proc.pid)
+        self._readable = _poller(self.proc.stdout.fileno(), select.POLLIN, self._pidfd)
+        self._writable = _poller(self.proc.stdin.fileno(), select.POLLOUT, self._pidfd)
         try:
             self.hello = self._handshake()
             # Observation.forward_model() is offered only to agents that declare it.
@@ -282,7 +284,7 @@ class SubprocessAgent(Agent):
             try:
                 view = view[os.write(fd, view):]
             except BlockingIOError:  # the child is not reading: wait, but not forever
-                _wait(fd, select.POLLOUT, deadline, self._pidfd)
+                _wait(self._writable, fd, deadline, self._pidfd)
             except (BrokenPipeError, ConnectionResetError):
                 raise _Died from None
 
@@ -293,7 +295,7 @@ class SubprocessAgent(Agent):
             if len(buf) > MAX_AGENT_MESSAGE:
                 raise ProtocolError(f"a line over the {MAX_AGENT_MESSAGE}-byte limit")
             start = len(buf)
-            _wait(fd, select.POLLIN, deadline, self._pidfd)
+            _wait(self._readable, fd, deadline, self._pidfd)
             try:
                 chunk = os.read(fd, 1 << 16)
             except BlockingIOError:
@@ -333,12 +335,16 @@ class SubprocessAgent(Agent):
         return how + when + (f" ({tail})" if tail else "") + f"; log: {self.log_path}"
 
 
-def _wait(fd: int, event: int, deadline: float, pidfd: int) -> None:
-    """Until `fd` is ready; _Died when the child has exited, _Timeout at the deadline."""
-    left = deadline - time.monotonic()
+def _poller(fd: int, event: int, pidfd: int) -> select.poll:
     poller = select.poll()
     poller.register(fd, event)
     poller.register(pidfd, select.POLLIN)
+    return poller
+
+
+def _wait(poller: select.poll, fd: int, deadline: float, pidfd: int) -> None:
+    """Until `fd` is ready; _Died when the child has exited, _Timeout at the deadline."""
+    left = deadline - time.monotonic()
     ready = dict(poller.poll(max(1, int(left * 1000 + 0.999)))) if left > 0 else {}
     if fd in ready:
         return
