@@ -37,7 +37,7 @@ def leftovers(tag: str) -> list[int]:
     for pid, _, _, _, state in process_table():
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if tag.encode() in f.read() and state != "Z":
+                if tag.encode() in f.read().replace(b"\0", b" ") and state != "Z":
                     found.append(pid)
         except OSError:
             pass
@@ -159,3 +159,28 @@ def test_plain_weights_load_and_missing_files_are_one_line_errors(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ArenaError, match="junk.pt"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+# -- a tournament with --isolate survives a hostile field -----------------------------------------
+
+def test_an_isolated_tournament_stores_and_classifies_every_game(tmp_path):
+    from arena.backends import InlineBackend
+    from arena.store import Store
+    from arena.tournament import TournamentConfig, run_tournament
+
+    tag = f"rr-{os.getpid()}-{tmp_path.name}"
+    field = ["random", f"cmd:{sys.executable} {HOSTILE} exit --at 1 --rate 0.5 --tag {tag}",
+             f"cmd:{sys.executable} {HOSTILE} garbage --at 1 --rate 0.5 --tag {tag}"]
+    config = TournamentConfig("openspiel/tic_tac_toe", field, games=4, time_per_move=2.0, isolate=True)
+    backend = InlineBackend()
+    with Store(tmp_path / "arena.db") as store:
+        try:
+            result = run_tournament(config, store, backend)
+            assert leftovers("serve-agent random --game openspiel/tic_tac_toe"), "random is not isolated"
+        finally:
+            backend.close()
+        stored = list(store.iter_games(tournament=result.name))
+    assert len(stored) == len(result.records) == 12
+    forfeits = {(r.players[r.forfeit_player], r.termination) for r in result.records if r.forfeit_player is not None}
+    assert forfeits <= {(field[1], "crash"), (field[2], "protocol")} and forfeits
+    assert not leftovers(tag) and not leftovers("serve-agent random --game openspiel/tic_tac_toe")
