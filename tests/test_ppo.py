@@ -136,8 +136,11 @@ def test_resume_continues_the_step_count(tiny_run, tmp_path):
 def test_checkpoint_for_another_env_is_a_one_line_error(tiny_run):
     out, _ = tiny_run
     other = arena.make_env(SPREAD + ":N=2")
-    with pytest.raises(ArenaError, match=r"trained on mpe2/simple_spread_v3, not mpe2/simple_spread_v3:N=2"):
+    with pytest.raises(ArenaError, match=r"expects observations of size 18, 5 actions and 3 seats; "
+                                         r"mpe2/simple_spread_v3:N=2 has 12, 5 and 2"):
         arena.make_agent(f"ppo:checkpoint={out}/latest.pt", other)
+    with pytest.raises(ArenaError, match=r"trained on mpe2/simple_spread_v3, not mpe2/simple_adversary_v3"):
+        arena.make_agent(f"ppo:checkpoint={out}/latest.pt", arena.make_env("mpe2/simple_adversary_v3"))
     with pytest.raises(ArenaError, match="no checkpoint at"):
         arena.make_agent(f"ppo:checkpoint={out}/missing.pt", other)
     (out / "junk.pt").write_text("not a checkpoint")

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from arena.envs.base import EnvInfo
+from arena.envs.base import EnvInfo, parse_env_id
 from arena.errors import ArenaError
 from arena_ppo.model import TeamPolicy
 
@@ -46,7 +46,9 @@ def build_model(data: dict[str, Any], path: str | Path, env_info: EnvInfo | None
     """The network in checkpoint `data`, after checking that it was trained on `env_info`'s env."""
     if env_info is not None:
         obs_dim = int(torch.Size(env_info.observation_shape).numel())
-        if data["env_id"] != env_info.id:
+        # Parameters may differ (fivehero/5v5:shaped=true trains what plays fivehero/5v5);
+        # the sizes below catch those that change the game's shape.
+        if parse_env_id(data["env_id"])[0] != parse_env_id(env_info.id)[0]:
             raise ArenaError(f"checkpoint {path} was trained on {data['env_id']}, not {env_info.id}")
         if (data["obs_dim"], data["num_actions"], data["num_seats"]) != (
                 obs_dim, env_info.num_actions, env_info.num_seats):

@@ -26,6 +26,7 @@ import click
 import numpy as np
 import torch
 
+from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.model import TeamPolicy, logp_entropy, sample
@@ -95,6 +96,12 @@ class Args:
     """games per evaluation opponent, half on each side"""
     eval_opponents: str = "fivehero-scripted,random"
     """agent specs to evaluate against in team-vs-team envs (those that cannot play are skipped)"""
+    store: str | None = None
+    """SQLite store (arena.store) that evaluation games are recorded in, so the run's
+    checkpoints appear on the leaderboard; default $ARENA_DB, else OUT/arena.db"""
+    eval_env_id: str | None = None
+    """env of evaluation games; default: the training env without its parameters, so that
+    `fivehero/5v5:shaped=true` trains on shaped rewards and is judged on `fivehero/5v5`"""
     checkpoint_every: int = 10
     """iterations between writes of latest.pt"""
     progress: bool = True
@@ -160,8 +167,10 @@ def to_t(x: np.ndarray) -> torch.Tensor:
 # -- evaluation --------------------------------------------------------------------------------
 
 
-def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int) -> dict[str, Any]:
-    """Score of the current policy against `spec` over `games` referee games, half per side."""
+def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int, name: str = "ppo",
+             store=None, tournament: str = "") -> dict[str, Any]:
+    """Score of the current policy against `spec` over `games` referee games, half per side;
+    each game goes into `store` (an arena.store.Store) when given, with the policy as `name`."""
     from arena.api import make_agent, make_env
     from arena.referee import play
     from arena_ppo.agent import PPOAgent
@@ -172,8 +181,10 @@ def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int) -
     for game in range(games):
         side = game % 2
         agents = [me, other] if side == 0 else [other, me]
-        record = play(env, agents, seed=seed + game, names=["ppo", spec][::1 if side == 0 else -1])
+        record = play(env, agents, seed=seed + game, names=[name, spec][::1 if side == 0 else -1])
         scores.append(record.scores[side])
+        if store is not None:
+            store.record_game(tournament, env_id, record)
     score = float(np.mean(scores))
     clipped = min(max(score, 0.5 / games), 1 - 0.5 / games)
     return {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
@@ -217,7 +228,8 @@ def train(args: Args) -> dict[str, Any]:
     opponents = OpponentNets(model, pool, D, N, A, S, args.hidden)
 
     eval_specs = [s for s in args.eval_opponents.split(",") if s.strip()] if selfplay else []
-    eval_specs = [s for s in eval_specs if _can_play(s, info)]
+    eval_env = args.eval_env_id or parse_env_id(args.env_id)[0]
+    eval_specs = [s for s in eval_specs if _can_play(s, eval_env)]
 
     def checkpoint(path: Path, full: bool) -> None:
         data = {**ckpt.model_spec(model, info, args.hidden), "model": model.state_dict(),
@@ -242,7 +254,7 @@ def train(args: Args) -> dict[str, Any]:
     learn_side = np.arange(E) % len(sides)  # envs alternate sides so the policy plays both
     opponent = np.full(E, LATEST)
     rows = np.arange(E)[:, None]
-    obs, mask, alive, state = vec.observe()
+    obs, mask, alive, state = vec.observe(learn_side if S else None)
     done = np.zeros(E, bool)
     start = time.time()
     elapsed = lambda: time_before + time.time() - start  # noqa: E731
@@ -264,7 +276,8 @@ def train(args: Args) -> dict[str, Any]:
             for t in range(T):
                 seats = side_seats[learn_side]  # (E, K)
                 b_obs[t], b_mask[t], b_alive[t], b_seat[t] = obs[rows, seats], mask[rows, seats], alive[rows, seats], seats
-                b_state[t, :, :S] = state[:, :S]
+                if S:
+                    b_state[t] = state
                 b_done[t] = done
                 with torch.inference_mode():
                     o, s, m = to_t(b_obs[t]).view(E * K, D), to_t(b_seat[t]).view(-1), to_t(b_mask[t]).view(E * K, A)
@@ -288,12 +301,12 @@ def train(args: Args) -> dict[str, Any]:
                             pool.learner_won(pool.ids.index(opponent[e]))
                         learn_side[e] = 1 - side
                         opponent[e] = pool.ids[i] if (i := pool.sample(rng, args.latest_fraction)) != LATEST else LATEST
-                obs, mask, alive, state = vec.observe()
+                obs, mask, alive, state = vec.observe(learn_side if S else None)
 
             # 2. Advantages (GAE) over each learning seat's own chain of steps.
             seats = side_seats[learn_side]
             with torch.inference_mode():
-                st = to_t(state[:, :S]).repeat_interleave(K, 0) if S else None
+                st = to_t(state).repeat_interleave(K, 0) if S else None
                 next_value = model.value(to_t(obs[rows, seats]).view(E * K, D), to_t(seats).view(-1), st).view(E, K).numpy()
             advantages, returns = compute_gae(b_reward, b_value, b_done[..., None], next_value,
                                               done[:, None].astype(np.float32), args.gamma, args.gae_lambda)
@@ -351,10 +364,16 @@ def train(args: Args) -> dict[str, Any]:
                 last.update(score_vs_latest=_mean(scores_latest), score_vs_pool=_mean(scores_pool),
                             pool=len(pool))
             if eval_specs and iteration % args.eval_every == 0:
+                path = out / f"iter_{iteration:05d}.pt"
+                checkpoint(path, full=False)
+                name = f"ppo:checkpoint={path}"
+                store = open_store(args, out)
+                store.tag_agent(name, run=str(out), step=global_step)
                 for spec in eval_specs:
-                    result = evaluate(model, args.env_id, spec, args.eval_games, seed=args.seed * 100_003 + iteration)
+                    result = evaluate(model, eval_env, spec, args.eval_games, seed=args.seed * 100_003 + iteration,
+                                      name=name, store=store, tournament=f"train:{out}")
                     last.update({f"eval_{spec}_{k}": v for k, v in result.items()})
-                checkpoint(out / f"iter_{iteration:05d}.pt", full=False)
+                store.close()
             metrics_file.write(json.dumps(last) + "\n")
             metrics_file.flush()
             if iteration % args.checkpoint_every == 0:
@@ -373,13 +392,21 @@ def _mean(xs: list[float]) -> float | None:
     return float(np.mean(xs)) if xs else None
 
 
-def _can_play(spec: str, info) -> bool:
-    from arena.api import cannot_play
+def _can_play(spec: str, env_id: str) -> bool:
     from arena.agents import parse_agent_spec
+    from arena.api import cannot_play, make_env
     from arena.plugins import get_registry
 
     name = parse_agent_spec(spec)[0]
-    return name in get_registry().agents and cannot_play(name, info) is None
+    return name in get_registry().agents and cannot_play(name, make_env(env_id).info) is None
+
+
+def open_store(args: Args, out: Path):
+    import os
+
+    from arena.store import Store
+
+    return Store(args.store or os.environ.get("ARENA_DB") or out / "arena.db")
 
 
 def prepare_out(out: Path) -> Path:

@@ -3,6 +3,10 @@
 Seats that are dead (not in `to_move()`) keep their slot: zero observation, a mask that
 allows only action 0, and `alive` False, so batches keep their shape (MAPPO death masking).
 A finished game is reset at once with a fresh seed; its final returns are reported.
+
+Any simultaneous arena env works through the `Env` interface. A PettingZoo env under the
+Parallel adapter that offers a batched API (`observe_all`, `step_all`, `team_state`, as
+fivehero does) is driven through it instead: same data, no per-seat calls.
 """
 
 from __future__ import annotations
@@ -39,35 +43,60 @@ def global_state(env: Env) -> np.ndarray:
     return np.concatenate([np.ravel(env.observation(s)) for s in range(env.info.num_seats)]).astype(np.float32)
 
 
+def batched(env: Env):
+    """The PettingZoo env under an adapter if it has the batched API, else None."""
+    inner = getattr(env, "env", None)
+    if all(callable(getattr(inner, name, None)) for name in ("observe_all", "step_all", "team_state")):
+        return inner
+    return None
+
+
 class VecEnv:
     def __init__(self, env_id: str, num_envs: int, seed: int):
         self.envs = [make_env(env_id) for _ in range(num_envs)]
         self.info = self.envs[0].info
         if self.info.kind != SIMULTANEOUS:
             raise ArenaError(f"ppo trains on simultaneous-move envs; {env_id} is {self.info.kind}")
+        self.fast = [batched(env) for env in self.envs]
+        if not all(self.fast):
+            self.fast = None
         self.rng = np.random.default_rng(seed)
-        for env in self.envs:
-            env.reset(self._seed())
+        n = len(self.envs)
+        self.returns = np.zeros((n, self.info.num_seats))
+        for e in range(n):
+            self._reset(e)
         self.obs_dim = int(np.prod(self.info.observation_shape))
-        self.state_dim = len(global_state(self.envs[0]))
+        self.state_dim = len(self._state(0, 0))
 
-    def _seed(self) -> int:
-        return int(self.rng.integers(2**31 - 1))
+    def _reset(self, e: int) -> None:
+        seed = int(self.rng.integers(2**31 - 1))
+        if self.fast:
+            self.fast[e].reset(seed=seed)
+            self.returns[e] = 0.0
+        else:
+            self.envs[e].reset(seed)
 
-    def observe(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """obs (E, N, D), legal mask (E, N, A), alive (E, N), global state (E, S)."""
+    def _state(self, e: int, side: int) -> np.ndarray:
+        """Global state as `side` sees it (in its own frame where the env offers one)."""
+        return self.fast[e].team_state(side) if self.fast else global_state(self.envs[e])
+
+    def observe(self, sides: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """obs (E, N, D), legal mask (E, N, A), alive (E, N), and the global state (E, S)
+        as side sides[e] of each env sees it (None when `sides` is None: no critic needs it)."""
         n_env, info = len(self.envs), self.info
+        state = None if sides is None else np.stack([self._state(e, int(s)) for e, s in enumerate(sides)])
+        if self.fast:
+            obs, mask = zip(*(env.observe_all() for env in self.fast))
+            return np.stack(obs), np.stack(mask).astype(bool), np.ones((n_env, info.num_seats), bool), state
         obs = np.zeros((n_env, info.num_seats, self.obs_dim), dtype=np.float32)
         mask = np.zeros((n_env, info.num_seats, info.num_actions), dtype=bool)
         mask[:, :, 0] = True
         alive = np.zeros((n_env, info.num_seats), dtype=bool)
-        state = np.zeros((n_env, self.state_dim), dtype=np.float32)
         for e, env in enumerate(self.envs):
             for seat in env.to_move():
                 obs[e, seat] = np.ravel(env.observation(seat))
                 mask[e, seat] = env.legal_mask(seat)
                 alive[e, seat] = True
-            state[e] = global_state(env)
         return obs, mask, alive, state
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Finished]]:
@@ -76,14 +105,31 @@ class VecEnv:
         done = np.zeros(len(self.envs), dtype=bool)
         finished = []
         for e, env in enumerate(self.envs):
-            env.step({seat: int(actions[e, seat]) for seat in env.to_move()})
-            rewards[e] = env.rewards()
-            if env.is_over():
-                returns = [float(r) for r in env.returns()]
-                finished.append(Finished(e, returns, scores_from_returns(returns, self.info.sides)))
+            if self.fast:
+                rewards[e], terminated, truncated = self.fast[e].step_all(actions[e])
+                self.returns[e] += rewards[e]
+                over = terminated or truncated
+            else:
+                env.step({seat: int(actions[e, seat]) for seat in env.to_move()})
+                rewards[e] = env.rewards()
+                over = env.is_over()
+            if over:
+                finished.append(self._finished(e))
                 done[e] = True
-                env.reset(self._seed())
+                self._reset(e)
         return rewards, done, finished
+
+    def _finished(self, e: int) -> Finished:
+        if self.fast:
+            returns = self.returns[e].tolist()
+            winner = getattr(self.fast[e], "winner", None)
+            if winner in (0, 1):  # shaped rewards must not decide who won
+                return Finished(e, returns, [1.0 - winner, float(winner)])
+            if winner == -1:
+                return Finished(e, returns, [0.5, 0.5])
+        else:
+            returns = [float(r) for r in self.envs[e].returns()]
+        return Finished(e, returns, scores_from_returns(returns, self.info.sides))
 
     def close(self) -> None:
         for env in self.envs:

@@ -1,0 +1,66 @@
+"""Training throughput of team PPO on fivehero/5v5 (target ≥ 2,000 env-steps/s for the whole
+loop, rollout and update, on one core), next to the env alone with random legal actions.
+
+    nice -n 10 python benchmarks/bench_ppo_throughput.py --steps 40960
+
+One env step = one step of one 5v5 game, all ten heroes acting. Rates are given per wall
+second and per CPU second of this process (torch uses one thread): on a shared machine the
+CPU-second rate is what one dedicated core would do."""
+
+import argparse
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+import arena
+from arena_ppo.train import Args, train
+
+ENV = "fivehero/5v5:shaped=true"
+
+
+def clocks():
+    return time.perf_counter(), time.process_time()
+
+
+def random_env_rate(steps: int) -> tuple[float, float]:
+    env = arena.make_env(ENV).env  # the PettingZoo env under the adapter
+    rng = np.random.default_rng(0)
+    env.reset(seed=0)
+    wall, cpu = clocks()
+    for _ in range(steps):
+        _, mask = env.observe_all()
+        actions = [rng.choice(np.flatnonzero(m)) for m in mask]
+        _, terminated, truncated = env.step_all(np.array(actions))
+        if terminated or truncated:
+            env.reset(seed=int(rng.integers(1 << 30)))
+    w, c = clocks()
+    return steps / (w - wall), steps / (c - cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=40_960)
+    parser.add_argument("--num-envs", type=int, default=16)
+    opts = parser.parse_args()
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as out:
+        args = dict(env_id=ENV, out=out, num_envs=opts.num_envs, progress=False, eval_every=10**9,
+                    snapshot_every=2)
+        train(Args(steps=2048, **args))  # warm-up: imports, first allocations
+        wall, cpu = clocks()
+        result = train(Args(steps=opts.steps, seed=2, **args))
+        w, c = clocks()
+    steps = result["step"]
+    env_wall, env_cpu = random_env_rate(5000)
+    print(f"{ENV}, {opts.num_envs} envs x 64 steps, 10 epochs x 2 minibatches, self-play pool on")
+    print(f"whole training loop: {steps:,} env steps in {w - wall:.1f} s wall, {c - cpu:.1f} s CPU")
+    print(f"  {steps / (w - wall):8.0f} env-steps/s per wall second")
+    print(f"  {steps / (c - cpu):8.0f} env-steps/s per CPU second (one core)   target >= 2000")
+    print(f"env alone, random legal actions: {env_wall:.0f}/s wall, {env_cpu:.0f}/s per CPU second")
+    print(f"training loop / env alone (CPU): {steps / (c - cpu) / env_cpu:.2f}")
+
+
+if __name__ == "__main__":
+    main()
