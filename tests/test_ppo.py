@@ -169,3 +169,23 @@ def test_simple_spread_learns_beyond_random(tmp_path):
     late = np.mean([r["episode_return"] for r in rows[-20:]])
     assert late > -23.5, late  # random plays -26.2; the reference MAPPO run had -21.4 at 200k
     assert result["step"] >= 200_000
+
+
+def test_self_play_on_fivehero_fills_the_pool_and_records_evaluations(tmp_path):
+    pytest.importorskip("arena_fivehero")
+    out = tmp_path / "five"
+    result = train(Args(env_id="fivehero/3v3:shaped=true", steps=4096, out=str(out), num_envs=4,
+                        rollout=64, epochs=1, snapshot_every=2, eval_every=8, eval_games=2,
+                        progress=False))
+    assert result["iteration"] == 16 and result["pool"] == 8
+    assert result["eval_fivehero-scripted_games"] == 2 and "eval_random_score" in result
+    from arena.store import Store
+
+    store = Store(out / "arena.db")
+    assert len(store.games(env="fivehero/3v3")) == 2 * 2 * 2  # 2 rounds x 2 opponents x 2 games
+    assert store.checkpoints()  # the iter_*.pt agents are tagged with the run and step
+    store.close()
+    env = arena.make_env("fivehero/3v3")  # trained on shaped rewards, plays the scored game
+    team = arena.make_agent(f"ppo:checkpoint={out}/latest.pt", env)
+    record = arena.play(env, [arena.make_agent("fivehero-scripted", env), team], seed=5)
+    assert record.termination == "normal" and sorted(record.scores) in ([0.0, 1.0], [0.5, 0.5])
