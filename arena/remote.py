@@ -14,9 +14,11 @@ Agent side: `serve(agent)` answers the protocol for an in-process `Agent`.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import json
 import os
 import re
+import resource
 import select
 import shlex
 import shutil
@@ -192,6 +194,9 @@ class SubprocessAgent(Agent):
             self._fail(TIMEOUT, f"no answer to {message['type']!r} within {budget:.3g}s; killed")
         except _Died:
             self._fail(CRASH, f"the agent process {self._exit_reason()}")
+        except BaseException:  # interrupted (Ctrl-C) mid-request: the child's state is unknown
+            self._kill()
+            raise
         if reply["type"] == "error":
             raise Forfeit(CRASH, f"agent error: {str(reply.get('message'))[:300]}")
         if reply["type"] != expect:
@@ -233,7 +238,7 @@ class SubprocessAgent(Agent):
                 self.proc = subprocess.Popen(
                     self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                     start_new_session=True, bufsize=0, env={**os.environ, TOKEN_VAR: self._token},
-                    preexec_fn=_memory_limit(self.memory_mb) if self.memory_mb else None,
+                    preexec_fn=_child_setup(self.memory_mb),
                 )
             except OSError as exc:
                 self.proc = None
@@ -353,13 +358,20 @@ def _wait(poller: select.poll, fd: int, deadline: float, pidfd: int) -> None:
     raise _Timeout
 
 
-def _memory_limit(megabytes: int):
-    def apply() -> None:  # runs in the child between fork and exec
-        import resource
+_PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child only calls it
 
-        limit = megabytes << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
+
+def _child_setup(memory_mb: int | None):
+    """Runs in the child between fork and exec: die with the arena even if it is killed
+    with SIGKILL (no chance to clean up), and cap the address space if asked."""
+    limit = memory_mb << 20 if memory_mb else None
+
+    def setup() -> None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return setup
 
 
 def _log_path(log_dir: str | Path | None, name: str) -> Path:
