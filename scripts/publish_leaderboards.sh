@@ -2,8 +2,8 @@
 # Regenerate the published leaderboards in leaderboards/ from real tournaments of the
 # bundled baseline agents:   scripts/publish_leaderboards.sh
 #
-# The games go to leaderboards/games.db (committed with the boards, so every game can be
-# listed with `arena games --db leaderboards/games.db` and checked with `arena replay`).
+# The games go to leaderboards/games.db (not committed: *.db is ignored), where every game
+# can be listed with `arena games --db leaderboards/games.db` and checked with `arena replay`.
 # Rerunning resumes: only games missing from the database are played. Delete the
 # database to replay everything. CONCURRENCY (default 2) sets the worker processes.
 set -euo pipefail
@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 db=leaderboards/games.db
 workers=${CONCURRENCY:-2}
 
-publish() {  # publish ENV AGENT... : run the tournament, then write ENV's .md, .json and .html
-  local env=$1
-  shift
+publish() {  # publish ENV PLIES AGENT... : run the tournament, then write ENV's .md, .json and .html
+  local env=$1 plies=$2
+  shift 2
   local out="leaderboards/${env//\//_}"
-  nice -n 10 python -m arena tournament "$env" "$@" --games 20 --opening-plies 2 --seed 2026 \
+  nice -n 10 python -m arena tournament "$env" "$@" --games 20 --opening-plies "$plies" --seed 2026 \
     --name "published $env" --concurrency "$workers" --db "$db" --quiet > /dev/null
   local board=(python -m arena leaderboard "$env" --db "$db" --tournament "published $env" --title "$env")
   "${board[@]}" --markdown > "$out.md"
@@ -24,5 +24,7 @@ publish() {  # publish ENV AGENT... : run the tournament, then write ENV's .md, 
   echo "wrote $out.md $out.json $out.html"
 }
 
-publish openspiel/tic_tac_toe random minimax mcts:sims=100 mcts:sims=1000
-publish openspiel/connect_four random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000
+# Random opening plies (the same in both games of a seat-swapped pair) vary the games: one in
+# tic-tac-toe (every first move is a draw with best play), two in Connect Four.
+publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000
+publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000
