@@ -248,6 +248,18 @@ class Leaderboard:
         c = self.crosstable.get(a, {}).get(b)
         return "" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']}"
 
+    def display_rows(self) -> tuple[list[str], list[list[str]]]:
+        """Rows rounded for people: Elo to the unit, the interval in one column, score in %."""
+        extra = [c for c in self._columns() if c not in ROW_KEYS]
+        header = ["rank", "agent", "rating", "95% interval", "games", "W", "D", "L", "score", *extra]
+        body = []
+        for r in self.rows:
+            interval = "" if r["ci_low"] is None else f"[{r['ci_low']:.0f}, {r['ci_high']:.0f}]"
+            body.append([str(r["rank"]), r["agent"], f"{r['rating']:.0f}", interval,
+                         str(r["games"]), str(r["wins"]), str(r["draws"]), str(r["losses"]),
+                         f"{100 * r['score']:.1f}%", *(_fmt(r[c]) for c in extra)])
+        return header, body
+
     def to_markdown(self) -> str:
         def table(header: list[str], body: list[list[Any]]) -> list[str]:
             def line(values) -> str:
@@ -255,9 +267,8 @@ class Leaderboard:
             return [line(header), "|" + "---|" * len(header), *map(line, body)]
 
         names, kinds = self.names, self.termination_kinds()
-        cols = self._columns()
         lines = [f"# {self.title}", "", self.describe(), "", "## Ratings", "",
-                 *table(cols, [[r[c] for c in cols] for r in self.rows]),
+                 *table(*self.display_rows()),
                  "", "## Crosstable (W-D-L of row against column)", "",
                  *table(["", *names], [[a, *(self._cell(a, b) for b in names)] for a in names]),
                  "", "## Terminations", "",
@@ -273,10 +284,12 @@ class Leaderboard:
         from rich.text import Text  # Text, not markup: agent names may contain [brackets]
 
         ratings = Table(title=self.title, caption=self.describe())
-        for col in self._columns():
-            ratings.add_column(col, justify="left" if col == "agent" else "right")
-        for row in self.rows:
-            ratings.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
+        header, body = self.display_rows()
+        for col in header:
+            ratings.add_column(col, justify="left" if col == "agent" else "right",
+                               overflow="fold", no_wrap=col != "agent")
+        for row in body:
+            ratings.add_row(*map(Text, row))
         console.print(ratings)
         names = self.names
         if len(names) <= 16:
@@ -300,6 +313,10 @@ class Leaderboard:
     def to_html(self) -> str:
         """One self-contained page (inline CSS and SVG, no scripts, nothing fetched)."""
         return _html_page(self)
+
+
+def _fmt(value: Any) -> str:
+    return "" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 # ---- HTML page: inline CSS and hand-written SVG so it opens offline -----------------------
