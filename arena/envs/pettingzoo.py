@@ -84,15 +84,47 @@ def _split(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return obs, None
 
 
-class AECAdapter(Env):
-    """Turn-based PettingZoo envs, agent by agent through `agent_iter` semantics."""
+class _PettingZooEnv(Env):
+    """What both adapters share: seats by agent name, returns kept per seat."""
+
+    kind: str
 
     def __init__(self, env_id: str, env: Any, teams: bool = False):
         self.env = env
-        self.info = _info(env_id, env, TURN_BASED, teams)
-        self._seat = {name: i for i, name in enumerate(env.possible_agents)}
+        self.info = _info(env_id, env, self.kind, teams)
+        self._names = list(env.possible_agents)
+        self._seat = {name: i for i, name in enumerate(self._names)}
         self._returns = [0.0] * self.info.num_seats
         self._rewards = [0.0] * self.info.num_seats
+
+    def _legal(self, mask: np.ndarray | None) -> list[int]:
+        return np.flatnonzero(mask).tolist() if mask is not None else list(range(self.info.num_actions))
+
+    def is_over(self) -> bool:
+        return not self.env.agents
+
+    def returns(self) -> list[float]:
+        return list(self._returns)
+
+    def rewards(self) -> list[float]:
+        return list(self._rewards)
+
+    def render(self) -> str:
+        if getattr(self.env, "render_mode", None) == "ansi":
+            return str(self.env.render())
+        return ""
+
+    def close(self) -> None:
+        self.env.close()
+
+
+class AECAdapter(_PettingZooEnv):
+    """Turn-based PettingZoo envs, agent by agent through `agent_iter` semantics."""
+
+    kind = TURN_BASED
+
+    def __init__(self, env_id: str, env: Any, teams: bool = False):
+        super().__init__(env_id, env, teams)
         self._seen: dict[int, tuple] = {}  # observe() results of this step, per seat
 
     def reset(self, seed: int) -> None:
@@ -120,49 +152,30 @@ class AECAdapter(Env):
 
     def _observe(self, seat: int):
         if seat not in self._seen:  # legal_actions and observation share one observe()
-            self._seen[seat] = _split(self.env.observe(self.env.possible_agents[seat]))
+            self._seen[seat] = _split(self.env.observe(self._names[seat]))
         return self._seen[seat]
 
     def observation(self, seat: int) -> np.ndarray:
         return np.asarray(self._observe(seat)[0], dtype=np.float32)
 
     def legal_actions(self, seat: int) -> list[int]:
-        mask = self._observe(seat)[1]
-        return np.flatnonzero(mask).tolist() if mask is not None else list(range(self.info.num_actions))
+        return self._legal(self._observe(seat)[1])
 
     def step(self, actions: Mapping[int, int]) -> None:
         for action in actions.values():
             self.env.step(action)
         self._collect()
 
-    def is_over(self) -> bool:
-        return not self.env.agents
 
-    def returns(self) -> list[float]:
-        return list(self._returns)
-
-    def rewards(self) -> list[float]:
-        return list(self._rewards)
-
-    def render(self) -> str:
-        return _render(self.env)
-
-    def close(self) -> None:
-        self.env.close()
-
-
-class ParallelAdapter(Env):
+class ParallelAdapter(_PettingZooEnv):
     """Simultaneous PettingZoo envs: every live agent acts each step."""
 
+    kind = SIMULTANEOUS
+
     def __init__(self, env_id: str, env: Any, teams: bool = False):
-        self.env = env
-        self.info = _info(env_id, env, SIMULTANEOUS, teams)
-        self._names = list(env.possible_agents)
-        self._seat = {name: i for i, name in enumerate(self._names)}
+        super().__init__(env_id, env, teams)
         self._obs: dict[str, Any] = {}
         self._infos: dict[str, Any] = {}
-        self._returns = [0.0] * self.info.num_seats
-        self._rewards = [0.0] * self.info.num_seats
 
     def reset(self, seed: int) -> None:
         self._obs, self._infos = self.env.reset(seed=seed)
@@ -179,7 +192,7 @@ class ParallelAdapter(Env):
         mask = _split(self._obs[name])[1]
         if mask is None:
             mask = self._infos.get(name, {}).get("action_mask")
-        return np.flatnonzero(mask).tolist() if mask is not None else list(range(self.info.num_actions))
+        return self._legal(mask)
 
     def step(self, actions: Mapping[int, int]) -> None:
         joint = {self._names[seat]: action for seat, action in actions.items()}
@@ -188,26 +201,3 @@ class ParallelAdapter(Env):
         for name, r in rewards.items():
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
-
-    def is_over(self) -> bool:
-        return not self.env.agents
-
-    def returns(self) -> list[float]:
-        return list(self._returns)
-
-    def rewards(self) -> list[float]:
-        return list(self._rewards)
-
-    def render(self) -> str:
-        return _render(self.env)
-
-    def close(self) -> None:
-        self.env.close()
-
-
-def _render(env: Any) -> str:
-    if getattr(env, "render_mode", None) == "ansi":
-        return str(env.render())
-    return ""
-
-
