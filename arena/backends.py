@@ -235,6 +235,8 @@ class LocalPool(_Bounded):
         except BrokenProcessPool:
             raise ArenaError("a worker process died (an agent crashed the interpreter?); "
                              "finished games are stored: rerun the same command to resume") from None
+        except ArenaError as exc:  # e.g. a worker could not build an agent that loaded here
+            raise ArenaError(f"in a worker process: {exc}") from None
 
     def _cancel(self, handles) -> None:
         for h in handles:
@@ -269,12 +271,12 @@ class RayBackend(_Bounded):
     `address`. Workers keep their agents between tasks just like local workers."""
 
     def __init__(self, workers: int, address: str | None = None):
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a private local Ray needs no tokens
         try:
             import ray
         except ImportError:
             raise ArenaError("--backend ray needs ray: pip install 'arena-league[ray]'") from None
         self.ray = ray
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
         if not ray.is_initialized():
             try:
                 if address:

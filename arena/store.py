@@ -128,6 +128,8 @@ class Store:
                 if not tables:
                     db.executescript(_SCHEMA)
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                db.execute("BEGIN IMMEDIATE")  # fail now, not after the first game, if we cannot write
+                db.execute("ROLLBACK")
         except sqlite3.DatabaseError as exc:
             raise ArenaError(f"cannot use database {self.path}: {exc}; pass --db with another path") from None
         return db

@@ -4,9 +4,10 @@ time ends with exactly 200 games, none duplicated, equal to an uninterrupted run
     python benchmarks/resume_kill9.py [--seed 1] [--concurrency 2] [--keep DIR]
 
 The tournament is the real command line (`python -m arena tournament ...`) in a subprocess;
-each kill is SIGKILL to that process at a random moment (uniform over the expected run time,
-which the uninterrupted reference run measures first). Results compared per game key: seed,
-players, every move, scores and termination.
+each kill is SIGKILL to that process at a random moment while games are being played (when
+a randomly drawn number of games has been stored, polled at random short intervals; each
+rerun resumes, then is killed again). Results are compared per game key with an
+uninterrupted run: seed, players, every move, scores and termination.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def games(db: Path) -> list[tuple]:
                             "ORDER BY game_key").fetchall()
 
 
+def stored_games(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM games").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1, help="Seed of the kill moments.")
@@ -57,17 +66,20 @@ def main() -> None:
     full = time.perf_counter() - start
     print(f"uninterrupted run: {len(games(reference))} games in {full:.1f}s")
 
-    for kill in range(args.kills):
+    total = len(games(reference))
+    targets = sorted(rng.sample(range(1, total - 10), args.kills))  # kill while games are being played
+    for kill, target in enumerate(targets, 1):
         proc = subprocess.Popen(command(killed, args.concurrency), stdout=subprocess.DEVNULL)
-        delay = rng.uniform(0.2, 1.0) * full
-        try:
-            proc.wait(timeout=delay)
-            print(f"kill {kill + 1}: the run finished before its kill moment ({delay:.1f}s)")
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            stored = len(games(killed)) if killed.exists() else 0
-            print(f"kill {kill + 1}: SIGKILL after {delay:.1f}s, {stored} games stored")
+        started = time.perf_counter()
+        while proc.poll() is None and stored_games(killed) < target:
+            time.sleep(rng.uniform(0.005, 0.05))
+        if proc.poll() is not None:
+            print(f"kill {kill}: the run finished before {target} games were stored")
+            continue
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        print(f"kill {kill}: SIGKILL after {time.perf_counter() - started:.1f}s "
+              f"(aimed at game {target}), {stored_games(killed)} games stored")
     subprocess.run(command(killed, args.concurrency), check=True, stdout=subprocess.DEVNULL)
 
     final, expected = games(killed), games(reference)
