@@ -186,3 +186,32 @@ def test_ray_backend_matches_local(tmp_path):
     finally:
         backend.close()
     assert outcome(remote.records) == outcome(local.records)
+
+
+class FirstLegal(Agent):
+    def act(self, obs):
+        return obs.legal_actions[0]
+
+
+class LastLegal(Agent):
+    def act(self, obs):
+        return obs.legal_actions[-1]
+
+
+def test_three_player_games_rotate_every_agent_through_every_seat(tmp_path, register_plugin):
+    class Plugin:
+        @hookimpl
+        def register_agents(register):
+            register("first-legal", "test_tournament:FirstLegal")
+            register("last-legal", "test_tournament:LastLegal")
+
+    register_plugin(Plugin, "rotation-test-plugin")
+    env_id = "openspiel/kuhn_poker:players=3"
+    config = TournamentConfig(env_id, ["random", "first-legal", "last-legal"], games=6)
+    records = run_tournament(config, Store(tmp_path / "k.db")).records
+    assert len(records) == 6
+    seats = Counter((p, seat) for r in records for seat, p in enumerate(r.players))
+    assert set(seats.values()) == {2} and len(seats) == 9  # each agent twice in each seat
+    assert all(replay_matches(r, replay(r)) is None for r in records)
+    with pytest.raises(ArenaError, match="multiple of 3"):
+        run_tournament(TournamentConfig(env_id, config.agents, games=4), Store(tmp_path / "k.db"))
