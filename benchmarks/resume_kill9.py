@@ -67,9 +67,13 @@ def main() -> None:
     print(f"uninterrupted run: {len(games(reference))} games in {full:.1f}s")
 
     total = len(games(reference))
-    targets = sorted(rng.sample(range(1, total - 10), args.kills))  # kill while games are being played
-    for kill, target in enumerate(targets, 1):
-        proc = subprocess.Popen(command(killed, args.concurrency), stdout=subprocess.DEVNULL)
+    for kill in range(1, args.kills + 1):
+        # kill while games are being played: after a random number of new games, leaving room
+        # for the kills still to come
+        stored = stored_games(killed)
+        target = stored + rng.randint(1, max(1, (total - stored - 10) // (args.kills - kill + 1)))
+        proc = subprocess.Popen(command(killed, args.concurrency), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)  # its resource tracker complains of the kill
         started = time.perf_counter()
         while proc.poll() is None and stored_games(killed) < target:
             time.sleep(rng.uniform(0.005, 0.05))
