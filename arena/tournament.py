@@ -215,8 +215,7 @@ def run_tournament(config: TournamentConfig, store: Store, backend=None, name: s
     config = check_config(config, env)
     settings, backend, progress = config.settings(), backend or InlineBackend(), progress or Progress()
     name = name or config.default_name()
-    stored = store.tournament(name)  # fail on a reused name before the slow checks
-    if stored is not None:
+    if store.tournament(name) is not None:  # a reused name fails before the slow checks
         store.open_tournament(name, config.env_id, config.agents, config.stored())
     if validate:
         for spec in config.agents:
