@@ -1,0 +1,371 @@
+"""`arena train muzero ENV`: batched self-play, a replay buffer and the MuZero loss, in
+one process (or with self-play worker processes, --workers N).
+
+    loss = Σ_k s_k [CE(π_k, p_k) + c_v (z_k − v_k)² + 1[k≥1] (r_k − r̂_k)²],  s_0 = 1, s_k = 1/K
+with the gradient into the dynamics halved at each unroll step, weight decay 1e-4.
+Budgets (--minutes, --steps) count the whole run, so `--resume` after an interruption
+finishes the same run. Checkpoints are written atomically: a killed run keeps its last one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+import click
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from arena import TURN_BASED, ArenaError, make_env
+from arena_muzero.agent import FORMAT, Player, load_checkpoint
+from arena_muzero.model import NetConfig, NumpyModel, build
+from arena_muzero.search import SearchConfig
+from arena_muzero.selfplay import Replay, SelfPlay
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    num_envs: int = 256  # games searched side by side
+    simulations: int = 16
+    unroll: int = 3
+    batch_size: int = 512  # a step's cost is mostly per-call overhead at these sizes
+    replay_ratio: float = 8.0  # samples trained per position generated
+    replay_capacity: int = 100_000  # positions
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    value_coef: float = 1.0
+    reward_coef: float = 10.0  # the search is only as good as the learnt rewards: learn them first
+    max_random_opening: int = 6  # opening moves played at random in half the games
+    random_move_prob: float = 0.1  # later moves played at random (value target cut there)
+    eval_every_s: float = 90.0
+    checkpoint_every_s: float = 120.0
+    eval_games: int = 200  # vs random, per seat
+    store_games: int = 10  # vs the baseline through the referee, recorded in the store
+
+
+def presets(env_id: str, info) -> tuple[NetConfig, TrainConfig]:
+    """Sizes that fit a 2-core CPU: an MLP for small boards, a small ResNet for Connect Four."""
+    if "connect_four" in env_id and len(info.observation_shape) == 3:
+        shape = tuple(info.observation_shape)
+        if shape[-1] == 2:  # PettingZoo planes are (H, W, C)
+            return (NetConfig(shape, info.num_actions, kind="mlp", hidden=128, width=256),
+                    TrainConfig(num_envs=64, unroll=5, batch_size=128, replay_capacity=200_000,
+                                max_random_opening=4, replay_ratio=2.0, lr=1e-3, eval_every_s=300))
+        return (NetConfig(shape, info.num_actions, kind="resnet", channels=32, blocks=2),
+                TrainConfig(num_envs=64, unroll=5, batch_size=128, replay_capacity=200_000,
+                            max_random_opening=4, replay_ratio=2.0, lr=1e-3, eval_every_s=300))
+    return NetConfig(tuple(info.observation_shape), info.num_actions), TrainConfig()
+
+
+def baseline_for(env_id: str, max_length: int) -> str:
+    return "minimax" if max_length <= 12 else "mcts:sims=100"
+
+
+# -- the loss -------------------------------------------------------------------------------
+
+def losses(net, batch: dict[str, np.ndarray], obs_shape, cfg: TrainConfig) -> dict[str, torch.Tensor]:
+    t = {k: torch.from_numpy(v) for k, v in batch.items()}
+    h, logits, value = net.initial(t["obs"].view(-1, *obs_shape), t["player"])
+    K = cfg.unroll
+    policy_loss = value_loss = reward_loss = 0.0
+    for k in range(K + 1):
+        if k > 0:
+            h = 0.5 * h + 0.5 * h.detach()  # halve the gradient into the dynamics
+            h, reward, logits, value = net.recurrent(h, t["actions"][:, k - 1])
+            reward_loss = reward_loss + (reward - t["reward"][:, k]).pow(2).mean() / K
+        scale = 1.0 if k == 0 else 1.0 / K
+        ce = -(t["policy"][:, k] * F.log_softmax(logits, -1)).sum(-1)
+        policy_loss = policy_loss + scale * (ce * t["policy_mask"][:, k]).mean()
+        value_loss = value_loss + scale * (value - t["value"][:, k]).pow(2).mean()
+    total = policy_loss + cfg.value_coef * value_loss + cfg.reward_coef * reward_loss
+    return {"loss": total, "policy": policy_loss, "value": value_loss, "reward": reward_loss}
+
+
+# -- checkpoints ----------------------------------------------------------------------------
+
+def save_checkpoint(path: Path, env_id: str, net_cfg: NetConfig, cfg: TrainConfig, net,
+                    optimizer=None, progress: dict | None = None) -> None:
+    ckpt = {"format": FORMAT, "env_id": env_id, "net": net_cfg.to_dict(), "train": asdict(cfg),
+            "model": net.state_dict(), "progress": progress or {}}
+    if optimizer is not None:
+        ckpt["optimizer"] = optimizer.state_dict()
+    tmp = path.with_suffix(".tmp")
+    torch.save(ckpt, tmp)
+    os.replace(tmp, path)  # atomic: an interrupted run still has the previous checkpoint
+
+
+# -- the run --------------------------------------------------------------------------------
+
+class Run:
+    def __init__(self, env_id: str, out: Path, seed: int, resume: bool, workers: int,
+                 minutes: float | None, steps: int | None, db: str | None,
+                 cpu_minutes: float | None = None):
+        self.env_id, self.out, self.seed, self.cpu_minutes = env_id, out, seed, cpu_minutes
+        self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
+        env = make_env(env_id)
+        info = env.info
+        if info.kind != TURN_BASED or len(info.sides) != 2:
+            raise ArenaError(f"muzero trains two-player turn-based games; {env_id} is "
+                             f"{info.kind} with {len(info.sides)} sides")
+        self.info = info
+        self.net_cfg, self.cfg = presets(env_id, info)
+        self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
+        self.net = build(self.net_cfg)
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=self.cfg.lr,
+                                           weight_decay=self.cfg.weight_decay)
+        latest = out / "latest.pt"
+        if resume:
+            self._resume(latest)
+        elif latest.exists():
+            raise ArenaError(f"{latest} exists; pass --resume to continue that run or choose another --out")
+        torch.manual_seed(seed + self.progress["steps"])
+        self.rng = np.random.default_rng([seed, self.progress["steps"]])
+        obs_dim = int(np.prod(info.observation_shape))
+        self.replay = Replay(self.cfg.replay_capacity, obs_dim, info.num_actions, self.rng)
+        self.search_cfg = SearchConfig(num_simulations=self.cfg.simulations)
+        self.metrics = open(out / "metrics.jsonl", "a")
+        (out / "config.json").write_text(json.dumps(
+            {"env_id": env_id, "seed": seed, "net": self.net_cfg.to_dict(), "train": asdict(self.cfg),
+             "workers": workers}, indent=2))
+
+    def _resume(self, latest: Path) -> None:
+        ckpt = load_checkpoint(latest, self.info)
+        self.net_cfg = NetConfig.from_dict(ckpt["net"])
+        known = {f.name for f in fields(TrainConfig)}
+        self.cfg = replace(self.cfg, **{k: v for k, v in ckpt["train"].items() if k in known})
+        self.net = build(self.net_cfg)
+        self.net.load_state_dict(ckpt["model"])
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=self.cfg.lr,
+                                           weight_decay=self.cfg.weight_decay)
+        if "optimizer" in ckpt:
+            self.optimizer.load_state_dict(ckpt["optimizer"])
+        self.progress.update(ckpt.get("progress", {}))
+
+    # -- budget
+    def done(self) -> bool:
+        p = self.progress
+        return ((self.minutes is not None and p["elapsed_s"] >= self.minutes * 60)
+                or (self.cpu_minutes is not None and p["cpu_s"] >= self.cpu_minutes * 60)
+                or (self.max_steps is not None and p["steps"] >= self.max_steps))
+
+    def fraction(self) -> float:
+        p = self.progress
+        parts = []
+        if self.minutes is not None:
+            parts.append(p["elapsed_s"] / (self.minutes * 60))
+        if self.cpu_minutes is not None:
+            parts.append(p["cpu_s"] / (self.cpu_minutes * 60))
+        if self.max_steps is not None:
+            parts.append(p["steps"] / self.max_steps)
+        return min(1.0, max(parts))
+
+    # -- the loop
+    def train(self) -> dict:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        envs = [make_env(self.env_id) for _ in range(self.cfg.num_envs)]
+        actors = self._start_workers()
+        selfplay = SelfPlay(envs, NumpyModel(self.net, self.net_cfg.obs_shape), self.search_cfg,
+                            self.rng, self.cfg.max_random_opening, self.cfg.random_move_prob)
+        start = time.perf_counter() - self.progress["elapsed_s"]
+        cpu_start = time.process_time() - self.progress["cpu_s"]
+        last_eval = last_ckpt = self.progress["elapsed_s"]
+        recent = {"loss": math.nan, "policy": math.nan, "value": math.nan, "reward": math.nan}
+        lengths: list[int] = []
+        evaluation: dict = {}
+        columns = [TextColumn("[bold]muzero[/] {task.fields[env]}"), BarColumn(),
+                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                   TextColumn("steps {task.fields[steps]} games {task.fields[games]} "
+                              "loss {task.fields[loss]:.3f} {task.fields[eval]}")]
+        try:
+            with Progress(*columns, transient=False) as bar:
+                task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0, loss=math.nan, eval="")
+                while not self.done():
+                    self.net.eval()
+                    games = selfplay.step()
+                    games += actors.collect() if actors else []
+                    for game in games:
+                        self.replay.add(game)
+                        lengths.append(len(game.action))
+                    self.progress["games"] += len(games)
+                    self.progress["positions"] += self.cfg.num_envs + (actors.positions if actors else 0)
+                    if self.replay.size >= 4 * self.cfg.batch_size:
+                        recent = self._learn() or recent
+                        if actors:
+                            actors.publish(self.net)
+                    self.progress["elapsed_s"] = elapsed = time.perf_counter() - start
+                    self.progress["cpu_s"] = time.process_time() - cpu_start  # this process only
+                    if elapsed - last_eval >= self.cfg.eval_every_s or self.done():
+                        evaluation = self.evaluate()
+                        self._log(recent, lengths, evaluation)
+                        lengths, last_eval = [], elapsed
+                    if elapsed - last_ckpt >= self.cfg.checkpoint_every_s:
+                        self.checkpoint()
+                        last_ckpt = elapsed
+                    bar.update(task, completed=self.fraction(), steps=self.progress["steps"],
+                               games=self.progress["games"], loss=float(recent["loss"]),
+                               eval=_short(evaluation))
+        finally:
+            self.progress["elapsed_s"] = time.perf_counter() - start
+            self.progress["cpu_s"] = time.process_time() - cpu_start
+            self.checkpoint()
+            if actors:
+                actors.stop()
+            self.metrics.close()
+        return evaluation
+
+    def _learn(self) -> dict | None:
+        """Gradient steps until the replay ratio is met."""
+        self.net.train()
+        out = None
+        while self.progress["trained"] < self.cfg.replay_ratio * self.progress["positions"]:
+            batch = self.replay.sample(self.cfg.batch_size, self.cfg.unroll)
+            parts = losses(self.net, batch, self.net_cfg.obs_shape, self.cfg)
+            self.optimizer.zero_grad()
+            parts["loss"].backward()
+            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
+            self.optimizer.step()
+            self.progress["steps"] += 1
+            self.progress["trained"] += self.cfg.batch_size
+            out = {k: float(v.detach()) for k, v in parts.items()}
+            if self.max_steps is not None and self.progress["steps"] >= self.max_steps:
+                break
+        self.net.eval()
+        return out
+
+    def checkpoint(self) -> Path:
+        path = self.out / "latest.pt"
+        save_checkpoint(path, self.env_id, self.net_cfg, self.cfg, self.net, self.optimizer, self.progress)
+        return path
+
+    def evaluate(self) -> dict:
+        from arena_muzero import evaluate as ev
+
+        self.net.eval()
+        player = Player(self.net, self.net_cfg.obs_shape, self.cfg.simulations)
+        raw = Player(self.net, self.net_cfg.obs_shape, 0)
+        result = {}
+        for seat in (0, 1) if self.cfg.eval_games else ():
+            r = ev.vs_random(player, self.env_id, self.cfg.eval_games, seat, seed=self.progress["steps"])
+            result[f"random_seat{seat}"] = r
+        game = getattr(make_env(self.env_id), "game", None)
+        if game is not None and game.max_game_length() <= 12:  # small enough to check exhaustively
+            for name, p in (("search", player), ("raw", raw)):
+                result[f"exhaustive_{name}"] = {s: ev.exhaustive(p, game, s)["lost"] for s in (0, 1)}
+            result["positions"] = ev.position_stats(self.net, game)
+        result["store"] = self._store_games(game)
+        return result
+
+    def _store_games(self, game) -> dict:
+        """Games against the baseline through the referee, recorded under the run's name
+        so each checkpoint gets a rating on the leaderboard."""
+        if not self.cfg.store_games:
+            return {}
+        from arena import make_agent, play
+
+        step = self.progress["steps"]
+        path = self.out / f"step_{step}.pt"
+        save_checkpoint(path, self.env_id, self.net_cfg, self.cfg, self.net)
+        spec = f"muzero:checkpoint={path},sims={self.cfg.simulations}"
+        baseline = baseline_for(self.env_id, game.max_game_length() if game else 10**6)
+        env = make_env(self.env_id)
+        if baseline.startswith(("minimax", "mcts")) and not env.info.forward_model:
+            baseline = "random"
+        agents = [make_agent(spec, env), make_agent(baseline, env)]
+        scores = []
+        store = _open_store(self.db)
+        for g in range(self.cfg.store_games):
+            order = [0, 1] if g % 2 == 0 else [1, 0]
+            names = [[spec, baseline][i] for i in order]
+            record = play(env, [agents[i] for i in order], seed=step * 1000 + g, names=names)
+            scores.append(record.scores[order.index(0)])
+            if store is not None:
+                store.record_game(self.out.name, self.env_id, record)
+        if store is not None:
+            store.tag_agent(spec, run=self.out.name, step=step)
+            store.close()
+        return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
+
+    def _log(self, recent: dict, lengths: list[int], evaluation: dict) -> None:
+        row = {"time": time.time(), **self.progress, **{f"loss_{k}": v for k, v in recent.items()},
+               "game_length": float(np.mean(lengths)) if lengths else None, "eval": evaluation}
+        self.metrics.write(json.dumps(row) + "\n")
+        self.metrics.flush()
+
+    def _start_workers(self):
+        if self.workers <= 1:
+            return None
+        from arena_muzero.workers import Actors
+
+        return Actors(self.workers - 1, self.env_id, self.net, self.net_cfg, self.cfg, self.search_cfg, self.seed)
+
+
+def _open_store(db: str | None):
+    try:
+        from arena.store import Store
+    except ImportError:  # the store has not landed: results stay in metrics.jsonl
+        return None
+    return Store(db)
+
+
+def _short(evaluation: dict) -> str:
+    if not evaluation:
+        return ""
+    parts = []
+    if "random_seat0" in evaluation:
+        parts.append(f"rnd {evaluation['random_seat0']['win']:.2f}/{evaluation['random_seat1']['win']:.2f}")
+    if "exhaustive_raw" in evaluation:
+        e, r = evaluation["exhaustive_search"], evaluation["exhaustive_raw"]
+        parts.append(f"lost {e[0]}+{e[1]} raw {r[0]}+{r[1]}")
+        parts.append(f"opt {evaluation['positions']['policy_optimal']:.3f}")
+    if evaluation.get("store"):
+        parts.append(f"vs {evaluation['store']['vs']} {evaluation['store']['score']:.2f}")
+    return " ".join(parts)
+
+
+@click.command("muzero")
+@click.argument("env_id")
+@click.option("--minutes", type=float, default=None, help="Training time budget for the whole run.")
+@click.option("--steps", type=int, default=None, help="Gradient steps budget for the whole run.")
+@click.option("--cpu-minutes", type=float, default=None,
+              help="CPU-time budget of the learner process (fair on a shared machine).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run directory (default runs/muzero-GAME).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes (1 = self-play and learner in one).")
+@click.option("--db", default=None, help="Game store for evaluation games (default $ARENA_DB or arena.db).")
+@click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation.")
+def command(env_id, minutes, steps, cpu_minutes, out, seed, resume, workers, db, eval_games):
+    """Train MuZero (Gumbel search) on a two-player turn-based game by self-play."""
+    if minutes is None and steps is None and cpu_minutes is None:
+        raise ArenaError("give a budget: --minutes M, --cpu-minutes M or --steps N")
+    for name, value in (("--minutes", minutes), ("--cpu-minutes", cpu_minutes)):
+        if value is not None and value <= 0:
+            raise ArenaError(f"{name} must be positive, not {value:g}")
+    if steps is not None and steps <= 0:
+        raise ArenaError(f"--steps must be positive, not {steps}")
+    if workers < 1:
+        raise ArenaError(f"--workers must be 1 or more, not {workers}")
+    torch.set_num_threads(1)
+    out = out or Path("runs") / ("muzero-" + env_id.replace("/", "-").replace(":", "-"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ArenaError(f"--out {out} is not writable ({exc.strerror})") from None
+    if eval_games is not None and eval_games < 0:
+        raise ArenaError(f"--eval-games must be 0 or more, not {eval_games}")
+    run = Run(env_id, out, seed, resume, workers, minutes, steps, db, cpu_minutes)
+    if eval_games is not None:
+        run.cfg = replace(run.cfg, eval_games=eval_games)
+    result = run.train()
+    click.echo(f"checkpoint: {out / 'latest.pt'}")
+    if result:
+        click.echo(f"evaluation: {_short(result)}")

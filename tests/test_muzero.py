@@ -1,0 +1,133 @@
+"""MuZero plugin: a tiny real training run, its checkpoint playing through the referee,
+and one-line errors for bad input. The learning check itself is marked slow."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import arena
+from arena import ArenaError
+from arena.cli import main
+from arena_muzero.selfplay import Replay, Trajectory
+
+ENV = "openspiel/tic_tac_toe"
+SIMULTANEOUS = "pettingzoo/butterfly/cooperative_pong_v6"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A few seconds of real training, through the CLI in a subprocess."""
+    out = tmp_path_factory.mktemp("run") / "ttt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "arena", "train", "muzero", ENV, "--steps", "20", "--out", str(out),
+         "--db", str(out.parent / "arena.db"), "--eval-games", "4"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_training_writes_checkpoint_config_and_metrics(trained):
+    import json
+
+    assert (trained / "latest.pt").is_file() and (trained / "config.json").is_file()
+    rows = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["steps"] == 20 and rows[-1]["games"] > 0
+    assert np.isfinite(rows[-1]["loss_loss"])
+    assert set(rows[-1]["eval"]["random_seat0"]) == {"win", "draw", "loss"}
+    assert rows[-1]["eval"]["positions"]["positions"] == 4520  # every reachable position checked
+
+
+def test_checkpoint_plays_legal_games_from_both_seats(trained):
+    env = arena.make_env(ENV)
+    for sims in (0, 4):
+        spec = f"muzero:checkpoint={trained / 'latest.pt'},sims={sims}"
+        for agents in ([spec, "random"], ["random", spec]):
+            record = arena.play(env, [arena.make_agent(a, env) for a in agents], seed=sims, names=agents)
+            assert record.termination == "normal" and record.plies >= 5
+
+
+def test_evaluation_games_are_in_the_store(trained):
+    from arena.store import Store
+
+    store = Store(trained.parent / "arena.db", readonly=True)
+    games = store.games(tournament="ttt")
+    assert games and any("muzero:checkpoint=" in p for p in games[0].record.players)
+
+
+def test_resume_continues_the_run(trained):
+    code = _cli(["train", "muzero", ENV, "--steps", "24", "--out", str(trained), "--resume",
+                 "--db", str(trained.parent / "arena.db"), "--eval-games", "0"])
+    assert code == 0
+    ckpt = torch.load(trained / "latest.pt", weights_only=True)
+    assert ckpt["progress"]["steps"] == 24
+
+
+def test_refuses_to_overwrite_a_run_without_resume(trained, capsys):
+    assert _cli(["train", "muzero", ENV, "--steps", "5", "--out", str(trained)]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+def _cli(args):
+    try:
+        main(args)
+    except SystemExit as exit:
+        return exit.code
+    return 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--minutes", "0"], "--minutes must be positive"),
+    ([], "give a budget"),
+    (["--steps", "5", "--workers", "0"], "--workers"),
+])
+def test_bad_training_options_are_one_line_errors(args, words, tmp_path, capsys):
+    assert _cli(["train", "muzero", ENV, "--out", str(tmp_path / "r"), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and len(err.splitlines()) == 1
+
+
+def test_unwritable_out_and_wrong_game_kind(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert _cli(["train", "muzero", ENV, "--steps", "5", "--out", str(blocker / "run")]) == 2
+    assert "not writable" in capsys.readouterr().err
+    assert _cli(["train", "muzero", SIMULTANEOUS, "--steps", "5",
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "two-player turn-based" in capsys.readouterr().err
+
+
+def test_bad_checkpoints_are_one_line_errors(trained, tmp_path):
+    env = arena.make_env(ENV)
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"not a checkpoint")
+    for path, words in ((tmp_path / "missing.pt", "does not exist"), (corrupt, "cannot be read")):
+        with pytest.raises(ArenaError, match=words):
+            arena.make_agent(f"muzero:checkpoint={path}", env)
+    other = arena.make_env("openspiel/connect_four")
+    with pytest.raises(ArenaError, match="was trained on openspiel/tic_tac_toe"):
+        arena.make_agent(f"muzero:checkpoint={trained / 'latest.pt'}", other)
+    with pytest.raises(ArenaError, match="plays only turn-based"):
+        arena.make_agent(f"muzero:checkpoint={trained / 'latest.pt'}", arena.make_env(SIMULTANEOUS))
+
+
+def test_value_targets_are_negamax_returns():
+    game = Trajectory(reward=[0.0, 0.0, 0.0, 0.0, 1.0])  # the fifth move wins
+    assert game.value_targets().tolist() == [1.0, -1.0, 1.0, -1.0, 1.0]
+
+
+def test_replay_unroll_past_the_end_is_absorbing():
+    replay = Replay(100, 2, 3, np.random.default_rng(0))
+    game = Trajectory(obs=[np.zeros(2, np.float32)] * 2, player=[0, 1], action=[2, 1],
+                      policy=[np.full(3, 1 / 3, np.float32)] * 2, reward=[0.0, 1.0])
+    replay.add(game)
+    batch = replay.sample(64, unroll=3)
+    last = batch["player"] == 1  # sampled the final position
+    assert np.all(batch["value"][last] == [1, 0, 0, 0])
+    assert np.all(batch["reward"][last] == [0, 1, 0, 0])  # r_k: the reward of move t+k-1
+    assert np.all(batch["policy_mask"][last] == [1, 0, 0, 0])
+    first = ~last
+    assert np.all(batch["reward"][first] == [0, 0, 1, 0]) and np.all(batch["value"][first] == [-1, 1, 0, 0])
+    assert np.all(batch["actions"][first][:, :2] == [2, 1])
