@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 LATEST = -1  # "play the current policy", not a snapshot
+RANDOM = -2  # uniform over legal actions: a fixed reference that does not defend
 
 
 class OpponentPool:

@@ -4,8 +4,8 @@ One shared policy plays every hero of a team (seat one-hot input); a centralised
 see the global state (MAPPO). Per-hero rewards are zero-summed between teams and blended
 with the team mean by the team spirit τ (0.3 → 1.0). In team-vs-team envs the learner plays
 80 % of its games against its latest self and 20 % against past snapshots drawn by quality
-(pool.py); only the learning side's data is trained on. Cooperative envs (one team) need no
-opponent.
+(pool.py), after a small share against uniform random play; only the learning side's data
+is trained on. Cooperative envs (one team) need no opponent.
 
     arena train ppo mpe2/simple_spread_v3 --steps 1500000 --out runs/spread
     arena train ppo fivehero/5v5 --minutes 60 --out runs/five
@@ -29,8 +29,8 @@ import torch
 from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
 from arena_ppo import checkpoint as ckpt
-from arena_ppo.model import TeamPolicy, logp_entropy, sample
-from arena_ppo.pool import LATEST, OpponentPool
+from arena_ppo.model import MASKED, TeamPolicy, logp_entropy, sample
+from arena_ppo.pool import LATEST, RANDOM, OpponentPool
 from arena_ppo.vec import VecEnv
 
 
@@ -84,6 +84,10 @@ class Args:
     """subtract the enemy team's mean reward from each hero's (team-vs-team envs)"""
     latest_fraction: float = 0.8
     """share of self-play games against the latest policy; the rest against past snapshots"""
+    random_fraction: float = 0.1
+    """share of self-play games against uniform random play (before the 80/20 split): a
+    fixed opponent that does not defend, so the learner meets won games early instead of
+    settling into mutual defence with itself"""
     snapshot_every: int = 10
     """iterations between snapshots added to the opponent pool"""
     pool_capacity: int = 50
@@ -269,7 +273,7 @@ def train(args: Args) -> dict[str, Any]:
             tau = args.tau_start + (args.tau_end - args.tau_start) * frac
             ent_coef = args.ent_coef + (args.ent_coef_final - args.ent_coef) * frac
             optimizer.param_groups[0]["lr"] = args.lr * (1.0 - frac)
-            episode_returns, scores_latest, scores_pool = [], [], []
+            episode_returns, scores_latest, scores_pool, scores_random = [], [], [], []
             iter_start, step_before = time.time(), global_step
 
             # 1. Rollout: the learning side acts from the current policy; opponents from theirs.
@@ -296,11 +300,11 @@ def train(args: Args) -> dict[str, Any]:
                     episode_returns.append(np.mean([game.returns[s] for s in sides[side]]))
                     if selfplay:
                         score = game.scores[side]
-                        (scores_latest if opponent[e] == LATEST else scores_pool).append(score)
+                        {LATEST: scores_latest, RANDOM: scores_random}.get(opponent[e], scores_pool).append(score)
                         if score == 1.0 and opponent[e] in pool.ids:
                             pool.learner_won(pool.ids.index(opponent[e]))
                         learn_side[e] = 1 - side
-                        opponent[e] = pool.ids[i] if (i := pool.sample(rng, args.latest_fraction)) != LATEST else LATEST
+                        opponent[e] = draw_opponent(pool, rng, args)
                 obs, mask, alive, state = vec.observe(learn_side if S else None)
 
             # 2. Advantages (GAE) over each learning seat's own chain of steps.
@@ -362,7 +366,7 @@ def train(args: Args) -> dict[str, Any]:
                     "episode_return": float(np.mean(episode_returns)) if episode_returns else None}
             if selfplay:
                 last.update(score_vs_latest=_mean(scores_latest), score_vs_pool=_mean(scores_pool),
-                            pool=len(pool))
+                            score_vs_random=_mean(scores_random), pool=len(pool))
             if eval_specs and iteration % args.eval_every == 0:
                 path = out / f"iter_{iteration:05d}.pt"
                 checkpoint(path, full=False)
@@ -386,6 +390,14 @@ def train(args: Args) -> dict[str, Any]:
         metrics_file.close()
         vec.close()
     return last
+
+
+def draw_opponent(pool: OpponentPool, rng: np.random.Generator, args: Args) -> int:
+    """RANDOM, LATEST or the id of a pool snapshot, for the next game of one env."""
+    if rng.random() < args.random_fraction:
+        return RANDOM
+    i = pool.sample(rng, args.latest_fraction)
+    return LATEST if i == LATEST else pool.ids[i]
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -442,7 +454,12 @@ class OpponentNets:
         for snapshot_id in np.unique(opponent):
             envs = np.flatnonzero(opponent == snapshot_id)[:, None]
             o, m, s = obs[envs, seats[envs[:, 0]]], mask[envs, seats[envs[:, 0]]], seats[envs[:, 0]]
-            a, _ = sample(self.net(snapshot_id).logits(to_t(o).flatten(0, 1), to_t(s).flatten(), to_t(m).flatten(0, 1)))
+            m = to_t(m).flatten(0, 1)
+            if snapshot_id == RANDOM:
+                logits = torch.zeros(m.shape).masked_fill(~m, MASKED)
+            else:
+                logits = self.net(snapshot_id).logits(to_t(o).flatten(0, 1), to_t(s).flatten(), m)
+            a, _ = sample(logits)
             actions[envs, s] = a.view(len(envs), -1).numpy()
 
 
