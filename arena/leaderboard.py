@@ -472,10 +472,9 @@ def _html_table(header: list[str], body: list[list[Any]], cls: str) -> str:
 
 
 def _html_page(lb: Leaderboard) -> str:
-    cols, names, kinds = lb._columns(), lb.names, lb.termination_kinds()
-    shown = [{**r, "score": f"{r['score']:.1%}"} for r in lb.rows]
+    names, kinds = lb.names, lb.termination_kinds()
     sections = [
-        ("Ratings", _html_table(cols, [[r[c] for c in cols] for r in shown], "ratings")),
+        ("Ratings", _html_table(*lb.display_rows(), "ratings")),
         ("Ratings with 95 % intervals", _svg_ratings(lb.rows)),
         ("Head to head", '<p class="note">Score (%) of the row agent against the column agent; '
                          'hover a cell for W-D-L.</p>' + _svg_heatmap(names, lb.crosstable)),

@@ -51,7 +51,7 @@ def test_dom_has_table_charts_heatmap_and_checkpoints(tmp_path):
     rows = re.findall(r"<tr>.*?</tr>", dom.split('class="ratings"')[1].split("</table>")[0])
     assert len(rows) == n + 1  # header + one per agent
     for r in board.rows:
-        assert f">{r['rating']}<" in dom
+        assert f">{r['rating']:.0f}<" in dom  # rounded for people, as in the terminal
     assert "&lt;i&gt;evil&lt;/i&gt; &amp;amp; co" not in dom and "&lt;i&gt;evil&lt;/i&gt; &amp; co" in dom
     ratings_svg = re.search(r'<svg class="chart ratings".*?</svg>', dom, re.S).group(0)
     assert ratings_svg.count('class="rating"') == n
