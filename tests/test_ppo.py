@@ -189,3 +189,25 @@ def test_self_play_on_fivehero_fills_the_pool_and_records_evaluations(tmp_path):
     team = arena.make_agent(f"ppo:checkpoint={out}/latest.pt", env)
     record = arena.play(env, [arena.make_agent("fivehero-scripted", env), team], seed=5)
     assert record.termination == "normal" and sorted(record.scores) in ([0.0, 1.0], [0.5, 0.5])
+
+
+def test_a_killed_run_leaves_a_usable_last_checkpoint(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "arena", "train", "ppo", SPREAD, "--steps", "10000000",
+                             "--out", str(out), "--no-progress", "--set", "num_envs=2", "--set", "rollout=16",
+                             "--set", "checkpoint_every=1000"], stderr=subprocess.PIPE)
+    metrics = out / "metrics.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    data = ckpt.load(out / "latest.pt")  # written on the way out, not by checkpoint_every
+    assert data["iteration"] >= 2 and data["global_step"] >= data["iteration"] * 32
+    env = arena.make_env(SPREAD)
+    assert arena.play(env, [arena.make_agent(f"ppo:checkpoint={out}/latest.pt", env)], seed=0).plies == 25

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import signal
 import time
 import typing
 from dataclasses import dataclass
@@ -488,6 +489,10 @@ class Progress:
 # -- command line ------------------------------------------------------------------------------
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _override(args: Args, items: tuple[str, ...]) -> Args:
     """--set key=value for any Args field, typed by the dataclass."""
     from arena.agents import _convert
@@ -516,5 +521,6 @@ def command(env_id, minutes, steps, out, seed, resume, overrides, no_progress):
     """Team PPO (OpenAI Five style): self-play in team-vs-team envs, cooperative otherwise."""
     args = _override(Args(env_id=env_id, minutes=minutes, steps=steps, out=out, seed=seed,
                           resume=resume, progress=not no_progress), overrides)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` too ends through train()'s final checkpoint
     result = train(args)
     click.echo(json.dumps(result))
