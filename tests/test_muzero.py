@@ -15,6 +15,8 @@ from arena_muzero.selfplay import Replay, Trajectory
 
 ENV = "openspiel/tic_tac_toe"
 SIMULTANEOUS = "pettingzoo/butterfly/cooperative_pong_v6"
+# The issue's targets for the slow learning check.
+SLOW_TARGETS = {"policy_optimal": 0.99, "value_sign": 0.95, "lost_lines_sims16": 0, "loss_vs_random": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,14 @@ def test_resume_continues_the_run(trained):
     assert code == 0
     ckpt = torch.load(trained / "latest.pt", weights_only=True)
     assert ckpt["progress"]["steps"] == 24
+
+
+def test_self_play_worker_processes(tmp_path):
+    out = tmp_path / "workers"
+    code = _cli(["train", "muzero", ENV, "--steps", "10", "--workers", "2", "--out", str(out),
+                 "--eval-games", "0", "--db", str(tmp_path / "arena.db")])
+    assert code == 0
+    assert torch.load(out / "latest.pt", weights_only=True)["progress"]["steps"] == 10
 
 
 def test_refuses_to_overwrite_a_run_without_resume(trained, capsys):
@@ -131,3 +141,25 @@ def test_replay_unroll_past_the_end_is_absorbing():
     first = ~last
     assert np.all(batch["reward"][first] == [0, 0, 1, 0]) and np.all(batch["value"][first] == [-1, 1, 0, 0])
     assert np.all(batch["actions"][first][:, :2] == [2, 1])
+
+
+@pytest.mark.slow
+def test_learns_tic_tac_toe_in_ten_cpu_minutes(tmp_path):
+    """The learning check (about 10 CPU-minutes; wall time depends on the machine's load)."""
+    import pyspiel
+
+    from arena_muzero import evaluate as ev
+    from arena_muzero.agent import Player, load_checkpoint, net_from_checkpoint
+
+    out = tmp_path / "ttt"
+    assert _cli(["train", "muzero", ENV, "--cpu-minutes", "10", "--minutes", "45", "--out", str(out),
+                 "--eval-games", "0", "--db", str(tmp_path / "arena.db")]) == 0
+    net = net_from_checkpoint(load_checkpoint(out / "latest.pt"))
+    game = pyspiel.load_game("tic_tac_toe")
+    stats = ev.position_stats(net, game)
+    assert stats["policy_optimal"] >= SLOW_TARGETS["policy_optimal"]
+    assert stats["value_sign"] >= SLOW_TARGETS["value_sign"]
+    lost = sum(ev.exhaustive(Player(net, (3, 3, 3), 16), game, seat)["lost"] for seat in (0, 1))
+    assert lost <= SLOW_TARGETS["lost_lines_sims16"]
+    first = ev.vs_random(Player(net, (3, 3, 3), 16), ENV, 1000, 0)
+    assert first["win"] >= 0.98 and first["loss"] <= SLOW_TARGETS["loss_vs_random"]

@@ -223,6 +223,8 @@ class Run:
         """Gradient steps until the replay ratio is met."""
         self.net.train()
         out = None
+        for group in self.optimizer.param_groups:  # linear decay to 10 % over the budget
+            group["lr"] = self.cfg.lr * (1.0 - 0.9 * self.fraction())
         while self.progress["trained"] < self.cfg.replay_ratio * self.progress["positions"]:
             batch = self.replay.sample(self.cfg.batch_size, self.cfg.unroll)
             parts = losses(self.net, batch, self.net_cfg.obs_shape, self.cfg)
@@ -270,7 +272,7 @@ class Run:
 
         step = self.progress["steps"]
         path = self.out / f"step_{step}.pt"
-        save_checkpoint(path, self.env_id, self.net_cfg, self.cfg, self.net)
+        save_checkpoint(path, self.env_id, self.net_cfg, self.cfg, self.net, progress=dict(self.progress))
         spec = f"muzero:checkpoint={path},sims={self.cfg.simulations}"
         baseline = baseline_for(self.env_id, game.max_game_length() if game else 10**6)
         env = make_env(self.env_id)
