@@ -51,6 +51,7 @@ def main() -> None:
     parser.add_argument("run", help="training output directory (latest.pt, iter_*.pt, metrics.jsonl)")
     parser.add_argument("--games", type=int, default=200)
     parser.add_argument("--curve-games", type=int, default=40, help="games per checkpoint for the curve")
+    parser.add_argument("--curve-stride", type=int, default=1, help="use every k-th iter_*.pt checkpoint")
     opts = parser.parse_args()
     run = Path(opts.run)
     rows = [json.loads(line) for line in open(run / "metrics.jsonl")]
@@ -59,7 +60,7 @@ def main() -> None:
     store = Store(run / "arena.db")
     tournament = f"bench:{run}"
     print(f"rating across checkpoints ({opts.curve_games} games each vs fivehero-scripted):")
-    for path in sorted(run.glob("iter_*.pt")):
+    for path in sorted(run.glob("iter_*.pt"))[opts.curve_stride - 1::opts.curve_stride]:
         r = match(f"ppo:checkpoint={path}", "fivehero-scripted", opts.curve_games, store, tournament)
         step = next((row["step"] for row in rows if row["iteration"] == int(path.stem[5:])), None)
         print(f"  {path.name}  step {step:>9,}  score {r['score']:.3f}  Elo {r['elo']:+.0f}")
