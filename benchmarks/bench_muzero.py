@@ -69,6 +69,9 @@ def check(checkpoint: Path, games: int) -> dict:
         player = Player(net, (3, 3, 3), sims)
         result[f"exhaustive_sims{sims}"] = [ev.exhaustive(player, game, seat) for seat in (0, 1)]
         result[f"random_sims{sims}"] = [ev.vs_random(player, ENV, games, seat, seed=12345) for seat in (0, 1)]
+    # The same search with training's min-max Q rescaling, for comparison.
+    minmax = Player(net, (3, 3, 3), 16, rescale="minmax")
+    result["exhaustive_sims16_minmax"] = [ev.exhaustive(minmax, game, seat) for seat in (0, 1)]
     return result
 
 
@@ -139,6 +142,9 @@ def summarize(r: dict) -> None:
         g = r[f"random_sims{sims}"]
         t.add_row(f"vs random, sims={sims}", f"first {g[0]['win']:.1%} win {g[0]['loss']:.1%} loss; "
                   f"second {g[1]['win']:.1%} win {g[1]['loss']:.1%} loss", "≥ 98 % / ≥ 85 %, no loss")
+    e = r["exhaustive_sims16_minmax"]
+    t.add_row("exhaustive, sims=16, min-max Q", f"lost {e[0]['lost']}/{e[0]['lines']} first, "
+              f"{e[1]['lost']}/{e[1]['lines']} second", "(comparison)")
     p = r["positions"]
     t.add_row("raw policy argmax optimal", f"{p['policy_optimal']:.2%} of {p['positions']}", "≥ 99 %")
     t.add_row("value sign = minimax", f"{p['value_sign']:.2%} (rounded: {p['value_rounded']:.2%})", "≥ 95 %")

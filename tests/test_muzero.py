@@ -3,6 +3,7 @@ and one-line errors for bad input. The learning check itself is marked slow."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,3 +164,18 @@ def test_learns_tic_tac_toe_in_ten_cpu_minutes(tmp_path):
     assert lost <= SLOW_TARGETS["lost_lines_sims16"]
     first = ev.vs_random(Player(net, (3, 3, 3), 16), ENV, 1000, 0)
     assert first["win"] >= 0.98 and first["loss"] <= SLOW_TARGETS["loss_vs_random"]
+
+
+def test_committed_checkpoint_never_loses_exhaustively():
+    """The bundled tic-tac-toe checkpoint, against every opponent move sequence."""
+    import pyspiel
+
+    from arena_muzero import evaluate as ev
+    from arena_muzero.agent import Player, load_checkpoint, net_from_checkpoint
+
+    path = Path(__file__).parents[1] / "agents" / "arena_muzero" / "checkpoints" / "tic_tac_toe.pt"
+    net = net_from_checkpoint(load_checkpoint(path, arena.make_env(ENV).info))
+    game = pyspiel.load_game("tic_tac_toe")
+    for sims in (0, 16):
+        results = [ev.exhaustive(Player(net, (3, 3, 3), sims), game, seat) for seat in (0, 1)]
+        assert [r["lost"] for r in results] == [0, 0] and all(r["lines"] > 50 for r in results)

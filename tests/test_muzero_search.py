@@ -118,3 +118,12 @@ def test_completed_q_fills_unvisited_with_mixed_value():
     sigma = completed_q(np.array([0.1]), q, visits, np.zeros((1, 3)), np.ones((1, 3), bool), 50, 0.1)
     assert sigma[0, 0] > sigma[0, 1] == sigma[0, 2]
     assert np.isclose(sigma[0, 0], (50 + 2) * 0.1)
+
+
+def test_known_bounds_keep_tiny_q_differences_tiny():
+    q = np.array([[0.01, -0.01, 0.0]])  # three drawn moves, model noise only
+    visits = np.ones((1, 3))
+    args = (np.array([0.0]), q, visits, np.zeros((1, 3)), np.ones((1, 3), bool), 50, 0.1)
+    minmax, known = completed_q(*args), completed_q(*args, known_bounds=True)
+    assert np.ptp(minmax) > 5.0  # min-max turns noise into a full-size preference
+    assert np.ptp(known) < 0.1

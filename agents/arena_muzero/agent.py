@@ -4,7 +4,7 @@ batched player that evaluation and the agent share."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -46,11 +46,14 @@ def net_from_checkpoint(ckpt: dict[str, Any]) -> torch.nn.Module:
 
 class Player:
     """Chooses moves for a batch of positions: Gumbel search without noise, or with
-    sims=0 the raw policy's best legal move."""
+    sims=0 the raw policy's best legal move. At play time Q is rescaled from the known
+    bounds [-1, 1]: min-max rescaling (used in training, as in mctx) blows tiny Q noise
+    among equally drawn moves up to a full-size preference, which cost a game measured."""
 
-    def __init__(self, net: torch.nn.Module, obs_shape: tuple[int, ...], sims: int, seed: int = 0):
+    def __init__(self, net: torch.nn.Module, obs_shape: tuple[int, ...], sims: int, seed: int = 0,
+                 rescale: str = "known"):
         self.model = NumpyModel(net, obs_shape)
-        self.cfg = SearchConfig(num_simulations=sims, gumbel_scale=0.0)
+        self.cfg = SearchConfig(num_simulations=sims, gumbel_scale=0.0, known_bounds=rescale == "known")
         self.rng = np.random.default_rng(seed)
 
     def choose(self, obs: np.ndarray, players: np.ndarray, legal: np.ndarray) -> np.ndarray:
@@ -58,13 +61,15 @@ class Player:
 
 
 class MuZeroAgent(Agent):
-    def __init__(self, env_info: EnvInfo, *, checkpoint: Path, sims: int = 16):
+    def __init__(self, env_info: EnvInfo, *, checkpoint: Path, sims: int = 16,
+                 rescale: Literal["known", "minmax"] = "known"):
         super().__init__(env_info)
         if sims < 0:
             raise ArenaError(f"muzero:sims must be 0 (raw policy) or more, not {sims}")
         torch.set_num_threads(1)
         ckpt = load_checkpoint(checkpoint, env_info)
-        self.player = Player(net_from_checkpoint(ckpt), tuple(env_info.observation_shape), sims)
+        self.player = Player(net_from_checkpoint(ckpt), tuple(env_info.observation_shape), sims,
+                             rescale=rescale)
 
     def act(self, obs: Observation) -> int:
         tensor = np.asarray(obs.tensor, np.float32).reshape(1, -1)

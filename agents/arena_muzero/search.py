@@ -35,6 +35,7 @@ class SearchConfig:
     max_considered: int = 16
     c_visit: float = 50.0
     c_scale: float = 0.1
+    known_bounds: bool = False  # rescale Q from [-1, 1] instead of min-max over the moves
     method: str = "gumbel"  # or "puct"
     dirichlet_alpha: float = 0.3  # puct only
     dirichlet_eps: float = 0.25  # puct only
@@ -90,10 +91,12 @@ def mixed_value(raw_value, q, visits, prior):
     return np.where(total > 0, (raw_value + total * weighted_q) / (total + 1), raw_value)
 
 
-def completed_q(raw_value, q, visits, logits, mask, c_visit, c_scale):
-    """σ(completedQ): Q where visited, v_mix elsewhere, rescaled to [0, 1] over `mask`,
-    times (c_visit + max N) · c_scale."""
+def completed_q(raw_value, q, visits, logits, mask, c_visit, c_scale, known_bounds=False):
+    """σ(completedQ): Q where visited, v_mix elsewhere, rescaled to [0, 1] (min-max over
+    `mask`, or from the known bounds [-1, 1]), times (c_visit + max N) · c_scale."""
     completed = np.where(visits > 0, q, mixed_value(raw_value, q, visits, softmax(logits))[:, None])
+    if known_bounds:  # tiny differences among equal (e.g. drawn) moves stay tiny
+        return (c_visit + visits.max(-1, keepdims=True)) * c_scale * np.clip((completed + 1) / 2, 0, 1)
     lo = np.where(mask, completed, np.inf).min(-1, keepdims=True)
     hi = np.where(mask, completed, -np.inf).max(-1, keepdims=True)
     scaled = (completed - lo) / np.maximum(hi - lo, 1e-8)
@@ -213,7 +216,7 @@ def _dirichlet_logits(logits, legal, cfg, rng):
 def _sigma_q(tree, node, mask, cfg):
     visits, q = tree.child_stats(node)
     sigma = completed_q(tree.raw_value[tree.rows, node], q, visits, tree.logits[tree.rows, node],
-                        mask, cfg.c_visit, cfg.c_scale)
+                        mask, cfg.c_visit, cfg.c_scale, cfg.known_bounds)
     return sigma, visits, q
 
 
