@@ -28,6 +28,8 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         named = re.search(r"GLOBAL ([\w.]+)", str(exc))  # what the pickle would have called
+        if named is None and "Unsupported operand" in str(exc):  # not a pickle at all
+            raise ArenaError(f"cannot read checkpoint {str(path)!r}: not a torch checkpoint") from None
         what = f"it would call {named[1]}" if named else "it holds objects, not just tensors"
         raise ArenaError(f"refusing to load {str(path)!r}: not weights only ({what}); "
                          "save a state_dict of tensors, or use .safetensors") from None

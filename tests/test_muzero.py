@@ -115,7 +115,7 @@ def test_bad_checkpoints_are_one_line_errors(trained, tmp_path):
     env = arena.make_env(ENV)
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"not a checkpoint")
-    for path, words in ((tmp_path / "missing.pt", "does not exist"), (corrupt, "cannot be read")):
+    for path, words in ((tmp_path / "missing.pt", "does not exist"), (corrupt, "cannot read checkpoint")):
         with pytest.raises(ArenaError, match=words):
             arena.make_agent(f"muzero:checkpoint={path}", env)
     other = arena.make_env("openspiel/connect_four")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+import arena.checkpoints
 from arena import Agent, ArenaError, EnvInfo, Observation
 from arena_muzero.model import NetConfig, NumpyModel, build
 from arena_muzero.search import SearchConfig, search
@@ -22,11 +23,7 @@ def load_checkpoint(path: str | Path, env_info: EnvInfo | None = None) -> dict[s
     if not path.is_file():
         raise ArenaError(f"muzero checkpoint {path} does not exist; pass checkpoint=PATH to a latest.pt "
                          "written by `arena train muzero`")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated, not a torch file, or holding pickled objects
-        raise ArenaError(f"muzero checkpoint {path} cannot be read ({type(exc).__name__}); "
-                         "expected a latest.pt written by `arena train muzero`") from None
+    ckpt = arena.checkpoints.load_checkpoint(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ArenaError(f"{path} is not a muzero checkpoint of format {FORMAT}")
     if env_info is not None:
