@@ -171,6 +171,14 @@ def test_simple_spread_learns_beyond_random(tmp_path):
     assert result["step"] >= 200_000
 
 
+def test_snapshots_leaving_a_full_pool_mid_game_are_replaced_by_the_latest(tmp_path):
+    pytest.importorskip("arena_fivehero")
+    result = train(Args(env_id="fivehero/1v1:shaped=true", steps=2048, out=str(tmp_path), num_envs=2,
+                        rollout=16, epochs=1, snapshot_every=1, pool_capacity=1, latest_fraction=0.0,
+                        random_fraction=0.0, eval_every=10**6, progress=False))
+    assert result["iteration"] == 64 and result["pool"] == 1
+
+
 def test_self_play_on_fivehero_fills_the_pool_and_records_evaluations(tmp_path):
     pytest.importorskip("arena_fivehero")
     out = tmp_path / "five"

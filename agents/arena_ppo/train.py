@@ -358,6 +358,8 @@ def train(args: Args) -> dict[str, Any]:
             # 4. Self-play bookkeeping, metrics, checkpoints, evaluation.
             if selfplay and iteration % args.snapshot_every == 0:
                 pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
+                # An env whose snapshot just left the pool plays on against the latest policy.
+                opponent[~np.isin(opponent, [LATEST, RANDOM, *pool.ids])] = LATEST
             pg, vl, ent, kl, cf = np.mean(stats, axis=0)
             last = {"iteration": iteration, "step": global_step, "elapsed": round(elapsed(), 1),
                     "sps": round((global_step - step_before) / (time.time() - iter_start)),
