@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the published leaderboards in leaderboards/ from real tournaments of the
-# bundled baseline agents:   scripts/publish_leaderboards.sh
+# bundled agents:   scripts/publish_leaderboards.sh [BOARD...]
+# BOARD is tic_tac_toe, connect_four or fivehero (default: all of them).
 #
 # The games go to leaderboards/games.db (not committed: *.db is ignored), where every game
 # can be listed with `arena games --db leaderboards/games.db` and checked with `arena replay`.
@@ -26,5 +27,24 @@ publish() {  # publish ENV PLIES AGENT... : run the tournament, then write ENV's
 
 # Random opening plies (the same in both games of a seat-swapped pair) vary the games: one in
 # tic-tac-toe (every first move is a draw with best play), two in Connect Four.
-publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000
-publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000
+muzero_ttt=muzero:checkpoint=agents/arena_muzero/checkpoints/tic_tac_toe.pt
+ppo_five=agents/arena_ppo/checkpoints/fivehero_5v5.pt
+tic_tac_toe() {
+  publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000 "$muzero_ttt,sims=16" "$muzero_ttt,sims=0"
+}
+connect_four() {
+  publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000
+}
+fivehero() {  # the trained team joins when its checkpoint is in the repo
+  local ppo=()
+  [ -f "$ppo_five" ] && ppo=("ppo:checkpoint=$ppo_five")
+  publish fivehero/5v5 0 random fivehero-scripted "${ppo[@]}"
+}
+boards=("$@")
+[ ${#boards[@]} -gt 0 ] || boards=(tic_tac_toe connect_four fivehero)
+for board in "${boards[@]}"; do
+  case $board in
+    tic_tac_toe|connect_four|fivehero) "$board" ;;
+    *) echo "unknown board $board: choose tic_tac_toe, connect_four or fivehero" >&2; exit 2 ;;
+  esac
+done
