@@ -219,3 +219,47 @@ def test_a_killed_run_leaves_a_usable_last_checkpoint(tmp_path):
     assert data["iteration"] >= 2 and data["global_step"] >= data["iteration"] * 32
     env = arena.make_env(SPREAD)
     assert arena.play(env, [arena.make_agent(f"ppo:checkpoint={out}/latest.pt", env)], seed=0).plies == 25
+
+
+def test_the_opponent_mix_samples_scripted_games_at_its_share():
+    from arena_ppo.pool import RANDOM, SCRIPTED
+    from arena_ppo.train import draw_opponent
+
+    rng, pool = np.random.default_rng(0), OpponentPool()
+    args = Args(random_fraction=0.1, scripted_fraction=0.3)
+    draws = np.array([draw_opponent(pool, rng, args) for _ in range(4000)])
+    assert abs((draws == SCRIPTED).mean() - 0.3) < 0.03 and abs((draws == RANDOM).mean() - 0.1) < 0.02
+    assert set(draws) == {RANDOM, SCRIPTED, LATEST}  # the pool is empty
+
+
+def test_scripted_opponents_play_from_the_batched_arrays_as_from_observations():
+    pytest.importorskip("arena_fivehero")
+    from arena.agents import Observation
+    from arena_ppo.pool import SCRIPTED
+    from arena_ppo.train import OpponentNets
+    from arena_ppo.vec import VecEnv
+
+    vec = VecEnv("fivehero/3v3:shaped=true", 2, seed=3)
+    nets = OpponentNets(None, OpponentPool())
+    nets.add_scripted("fivehero-scripted", vec.envs)
+    env = arena.make_env("fivehero/3v3")
+    env.reset(7)
+    obs, mask = np.stack([env.env.observe_all()[0]] * 2), np.stack([env.env.observe_all()[1]] * 2).astype(bool)
+    seats = np.array([[3, 4, 5], [0, 1, 2]])
+    actions = np.full((2, 6), -1)
+    nets.act(obs, mask, seats, np.full(2, SCRIPTED), actions)
+    reference = arena.make_agent("fivehero-scripted", env)
+    expected = reference.act_team({s: Observation(env, s, None, False) for s in range(3)})
+    assert [actions[1, s] for s in range(3)] == [expected[s] for s in range(3)]
+    assert (actions[0, :3] == -1).all() and (actions[0, 3:] >= 0).all()
+
+
+def test_training_against_the_scripted_team_records_its_games(tmp_path):
+    pytest.importorskip("arena_fivehero")
+    result = train(Args(env_id="fivehero/3v3:shaped=true", steps=2 * 64 * 8, out=str(tmp_path), num_envs=2,
+                        rollout=64, epochs=1, random_fraction=0.0, scripted_fraction=1.0, draw_penalty=0.3,
+                        eval_every=10**6, progress=False))
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    scripted = [r["score_vs_scripted"] for r in rows if r["score_vs_scripted"] is not None]
+    assert scripted and all(0.0 <= s <= 1.0 for s in scripted)
+    assert result["iteration"] == 8

@@ -13,6 +13,7 @@ import numpy as np
 
 LATEST = -1  # "play the current policy", not a snapshot
 RANDOM = -2  # uniform over legal actions: a fixed reference that does not defend
+SCRIPTED = -3  # a fixed scripted team (Args.scripted_spec): a reference that attacks and defends
 
 
 class OpponentPool:

@@ -4,8 +4,8 @@ One shared policy plays every hero of a team (seat one-hot input); a centralised
 see the global state (MAPPO). Per-hero rewards are zero-summed between teams and blended
 with the team mean by the team spirit τ (0.3 → 1.0). In team-vs-team envs the learner plays
 80 % of its games against its latest self and 20 % against past snapshots drawn by quality
-(pool.py), after a small share against uniform random play; only the learning side's data
-is trained on. Cooperative envs (one team) need no opponent.
+(pool.py), after small shares against uniform random play and a fixed scripted team (as
+OpenAI Five met scripted bots early); only the learning side's data is trained on. Cooperative envs (one team) need no opponent.
 
     arena train ppo mpe2/simple_spread_v3 --steps 1500000 --out runs/spread
     arena train ppo fivehero/5v5 --minutes 60 --out runs/five
@@ -31,7 +31,7 @@ from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.model import MASKED, TeamPolicy, logp_entropy, sample
-from arena_ppo.pool import LATEST, RANDOM, OpponentPool
+from arena_ppo.pool import LATEST, RANDOM, SCRIPTED, OpponentPool
 from arena_ppo.vec import VecEnv
 
 
@@ -89,6 +89,15 @@ class Args:
     """share of self-play games against uniform random play (before the 80/20 split): a
     fixed opponent that does not defend, so the learner meets won games early instead of
     settling into mutual defence with itself"""
+    scripted_fraction: float = 0.0
+    """share of self-play games against the fixed `scripted_spec` team (drawn like
+    random_fraction): OpenAI Five also trained against scripted bots early on. Self-play alone
+    taught both sides to defend, so the learner never met a team that pushes and can be beaten"""
+    scripted_spec: str = "fivehero-scripted"
+    """agent spec of that scripted team"""
+    draw_penalty: float = 0.0
+    """subtracted from the learning side's reward when a game ends in a draw (step limit), so
+    a drawn game is worth less than trying to win; 0 keeps the env's zero-sum rewards"""
     snapshot_every: int = 10
     """iterations between snapshots added to the opponent pool"""
     pool_capacity: int = 50
@@ -231,6 +240,8 @@ def train(args: Args) -> dict[str, Any]:
         pool.load_state_dict(data["pool"])
         global_step, iteration, time_before = data["global_step"], data["iteration"], data["elapsed"]
     opponents = OpponentNets(model, pool, D, N, A, S, args.hidden)
+    if selfplay and args.scripted_fraction > 0:
+        opponents.add_scripted(args.scripted_spec, vec.envs)
 
     eval_specs = [s for s in args.eval_opponents.split(",") if s.strip()] if selfplay else []
     eval_env = args.eval_env_id or parse_env_id(args.env_id)[0]
@@ -274,7 +285,7 @@ def train(args: Args) -> dict[str, Any]:
             tau = args.tau_start + (args.tau_end - args.tau_start) * frac
             ent_coef = args.ent_coef + (args.ent_coef_final - args.ent_coef) * frac
             optimizer.param_groups[0]["lr"] = args.lr * (1.0 - frac)
-            episode_returns, scores_latest, scores_pool, scores_random = [], [], [], []
+            episode_returns, scores_latest, scores_pool, scores_random, scores_scripted = [], [], [], [], []
             iter_start, step_before = time.time(), global_step
 
             # 1. Rollout: the learning side acts from the current policy; opponents from theirs.
@@ -301,11 +312,15 @@ def train(args: Args) -> dict[str, Any]:
                     episode_returns.append(np.mean([game.returns[s] for s in sides[side]]))
                     if selfplay:
                         score = game.scores[side]
-                        {LATEST: scores_latest, RANDOM: scores_random}.get(opponent[e], scores_pool).append(score)
+                        {LATEST: scores_latest, RANDOM: scores_random,
+                         SCRIPTED: scores_scripted}.get(opponent[e], scores_pool).append(score)
+                        if score == 0.5:
+                            b_reward[t, e] -= args.draw_penalty
                         if score == 1.0 and opponent[e] in pool.ids:
                             pool.learner_won(pool.ids.index(opponent[e]))
                         learn_side[e] = 1 - side
                         opponent[e] = draw_opponent(pool, rng, args)
+                        opponents.new_game(e, side_seats[1 - learn_side[e]])
                 obs, mask, alive, state = vec.observe(learn_side if S else None)
 
             # 2. Advantages (GAE) over each learning seat's own chain of steps.
@@ -359,7 +374,7 @@ def train(args: Args) -> dict[str, Any]:
             if selfplay and iteration % args.snapshot_every == 0:
                 pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
                 # An env whose snapshot just left the pool plays on against the latest policy.
-                opponent[~np.isin(opponent, [LATEST, RANDOM, *pool.ids])] = LATEST
+                opponent[~np.isin(opponent, [LATEST, RANDOM, SCRIPTED, *pool.ids])] = LATEST
             pg, vl, ent, kl, cf = np.mean(stats, axis=0)
             last = {"iteration": iteration, "step": global_step, "elapsed": round(elapsed(), 1),
                     "sps": round((global_step - step_before) / (time.time() - iter_start)),
@@ -369,7 +384,8 @@ def train(args: Args) -> dict[str, Any]:
                     "episode_return": float(np.mean(episode_returns)) if episode_returns else None}
             if selfplay:
                 last.update(score_vs_latest=_mean(scores_latest), score_vs_pool=_mean(scores_pool),
-                            score_vs_random=_mean(scores_random), pool=len(pool))
+                            score_vs_random=_mean(scores_random), score_vs_scripted=_mean(scores_scripted),
+                            pool=len(pool))
             if eval_specs and iteration % args.eval_every == 0:
                 path = out / f"iter_{iteration:05d}.pt"
                 checkpoint(path, full=False)
@@ -396,9 +412,12 @@ def train(args: Args) -> dict[str, Any]:
 
 
 def draw_opponent(pool: OpponentPool, rng: np.random.Generator, args: Args) -> int:
-    """RANDOM, LATEST or the id of a pool snapshot, for the next game of one env."""
-    if rng.random() < args.random_fraction:
+    """RANDOM, SCRIPTED, LATEST or the id of a pool snapshot, for the next game of one env."""
+    u = rng.random()
+    if u < args.random_fraction:
         return RANDOM
+    if u < args.random_fraction + args.scripted_fraction:
+        return SCRIPTED
     i = pool.sample(rng, args.latest_fraction)
     return LATEST if i == LATEST else pool.ids[i]
 
@@ -437,10 +456,21 @@ def prepare_out(out: Path) -> Path:
 
 class OpponentNets:
     """The opponents' actions: one batched forward pass per distinct opponent (latest or a
-    pool snapshot) over the envs that play it."""
+    pool snapshot) over the envs that play it; a scripted team per env for SCRIPTED."""
 
     def __init__(self, model: TeamPolicy, pool: OpponentPool, *dims: int):
         self.model, self.pool, self.dims, self.nets = model, pool, dims, {}
+        self.scripted: list = []
+
+    def add_scripted(self, spec: str, envs) -> None:
+        """One scripted agent per env (it keeps per-game state, e.g. who is retreating)."""
+        from arena.api import make_agent
+
+        self.scripted = [make_agent(spec, env) for env in envs]
+
+    def new_game(self, e: int, seats: np.ndarray) -> None:
+        if self.scripted:
+            self.scripted[e].reset([int(s) for s in seats], 0)
 
     def net(self, snapshot_id: int) -> TeamPolicy:
         if snapshot_id == LATEST:
@@ -458,12 +488,31 @@ class OpponentNets:
             envs = np.flatnonzero(opponent == snapshot_id)[:, None]
             o, m, s = obs[envs, seats[envs[:, 0]]], mask[envs, seats[envs[:, 0]]], seats[envs[:, 0]]
             m = to_t(m).flatten(0, 1)
+            if snapshot_id == SCRIPTED:
+                self._act_scripted(obs, mask, seats, envs[:, 0], actions)
+                continue
             if snapshot_id == RANDOM:
                 logits = torch.zeros(m.shape).masked_fill(~m, MASKED)
             else:
                 logits = self.net(snapshot_id).logits(to_t(o).flatten(0, 1), to_t(s).flatten(), m)
             a, _ = sample(logits)
             actions[envs, s] = a.view(len(envs), -1).numpy()
+
+
+    def _act_scripted(self, obs, mask, seats, envs, actions) -> None:
+        for e in envs:
+            views = {int(s): _Seen(int(s), obs[e, s], np.flatnonzero(mask[e, s]).tolist()) for s in seats[e]}
+            for seat, action in self.scripted[e].act_team(views).items():
+                actions[e, seat] = action
+
+
+@dataclass
+class _Seen:
+    """What a scripted agent reads of an Observation, taken from the batched arrays."""
+
+    seat: int
+    tensor: np.ndarray
+    legal_actions: list[int]
 
 
 class Progress:
