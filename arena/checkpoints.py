@@ -37,6 +37,19 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
         raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
 
 
+def prepare_run_dir(out: str | Path) -> Path:
+    """Create a training run's folder and prove it writable now, not after an hour of training."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ArenaError(f"--out {out} is not writable ({exc.strerror or exc})") from None
+    return out
+
+
 def _load_safetensors(path: Path) -> dict[str, Any]:
     try:
         from safetensors.torch import load_file

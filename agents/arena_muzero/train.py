@@ -22,6 +22,7 @@ import torch
 from torch.nn import functional as F
 
 from arena import TURN_BASED, ArenaError, make_env
+from arena.checkpoints import prepare_run_dir
 from arena_muzero.agent import FORMAT, Player, load_checkpoint
 from arena_muzero.model import NetConfig, NumpyModel, build
 from arena_muzero.search import SearchConfig
@@ -354,14 +355,7 @@ def command(env_id, minutes, steps, cpu_minutes, out, seed, resume, workers, db,
     if workers < 1:
         raise ArenaError(f"--workers must be 1 or more, not {workers}")
     torch.set_num_threads(1)
-    out = out or Path("runs") / ("muzero-" + env_id.replace("/", "-").replace(":", "-"))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ArenaError(f"--out {out} is not writable ({exc.strerror})") from None
+    out = prepare_run_dir(out or Path("runs") / ("muzero-" + env_id.replace("/", "-").replace(":", "-")))
     if eval_games is not None and eval_games < 0:
         raise ArenaError(f"--eval-games must be 0 or more, not {eval_games}")
     run = Run(env_id, out, seed, resume, workers, minutes, steps, db, cpu_minutes)
