@@ -126,12 +126,13 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
         _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints()).render_table(Console())
 
 
-def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None):
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False):
     from arena.leaderboard import Leaderboard
 
     games = [{"players": r.players, "scores": r.scores, "termination": r.termination,
               "forfeit_player": r.forfeit_player} for r in records]
-    return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title)
+    return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title,
+                       nash=nash)
 
 
 def _parse_anchor(text: str | None):
@@ -159,7 +160,10 @@ def _bad_anchor(text: str):
 @click.option("--markdown", is_flag=True, help="Ratings, crosstable and terminations as Markdown.")
 @click.option("--html", "html_path", default=None, help="Write a self-contained HTML page here.")
 @click.option("--title", default=None, help="Title of the board.")
-def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title):
+@click.option("--nash", is_flag=True,
+              help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
+                nash):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -173,7 +177,7 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
             where = f" in tournament {tournament_name!r}" if tournament_name else ""
             raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
         board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
-                             store.checkpoints())
+                             store.checkpoints(), nash)
     if html_path:
         try:
             Path(html_path).write_text(board.to_html(), encoding="utf-8")

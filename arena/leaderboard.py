@@ -309,6 +309,13 @@ class Leaderboard:
             for a in names:
                 term.add_row(Text(a), *(str(self.terminations[a][k]) for k in kinds))
             console.print(term)
+        if self.nash:
+            view = Table(title="Nash averaging (max-entropy Nash of score - 1/2)")
+            for col in ("agent", "weight", "rating"):
+                view.add_column(col, justify="left" if col == "agent" else "right")
+            for a, v in self.nash.items():
+                view.add_row(Text(a), f"{v['weight']:.3f}", f"{v['rating']:+.3f}")
+            console.print(view)
 
     def to_html(self) -> str:
         """One self-contained page (inline CSS and SVG, no scripts, nothing fetched)."""

@@ -61,6 +61,11 @@ def test_games_replay_and_leaderboard_formats(played, tmp_path, capsys):
     assert out.splitlines()[0].startswith("rank,agent,rating") and ",minimax,1000.0," in out
     code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--method", "elo", "--markdown")
     assert "## Crosstable" in out
+    code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--nash", "--markdown")
+    weights = {line.split("|")[1].strip(): float(line.split("|")[2])
+               for line in out.split("## Nash averaging")[1].splitlines() if line.startswith("| ") and "weight" not in line}
+    assert set(weights) == {"random", "minimax", "mcts:sims=20"} and sum(weights.values()) == pytest.approx(1)
+    assert weights["random"] == pytest.approx(0, abs=1e-6)  # random is no part of any equilibrium here
     page = tmp_path / "board.html"
     code, out, _ = arena(capsys, "leaderboard", TTT, "--db", played, "--tournament", "small", "--html", str(page))
     assert code == 0 and "<svg" in page.read_text() and "http" not in page.read_text().replace(
