@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from arena import Agent, hookimpl
+from arena import hookimpl
 from arena.errors import ArenaError
 from arena.plugins import Registry
 

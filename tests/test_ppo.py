@@ -151,7 +151,7 @@ def test_checkpoint_for_another_env_is_a_one_line_error(tiny_run):
 @pytest.mark.parametrize("argv, message", [
     (["train", "ppo", "openspiel/tic_tac_toe", "--steps", "10"], "simultaneous"),
     (["train", "ppo", SPREAD, "--minutes", "0"], "--minutes must be > 0"),
-    (["train", "ppo", SPREAD, "--steps", "10", "--out", "/proc/arena-ppo"], "cannot write to --out"),
+    (["train", "ppo", SPREAD, "--steps", "10", "--out", "/proc/arena-ppo"], "is not writable"),
     (["train", "ppo", SPREAD, "--set", "nonsense=1"], "expected KEY=VALUE"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, message, capsys, tmp_path, monkeypatch):

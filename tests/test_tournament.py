@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from arena import Agent, ArenaError, hookimpl
-from arena.backends import LocalPool, Settings, make_backend
+from arena.backends import LocalPool, make_backend
 from arena.store import Store
 from arena.tournament import (TournamentConfig, group_games, replay, replay_matches, run_tournament,
                               swiss_pairs)

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from arena.envs.base import parse_env_id
+from arena.checkpoints import prepare_run_dir
 from arena.errors import ArenaError
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.model import MASKED, TeamPolicy, logp_entropy, sample
@@ -216,7 +217,7 @@ def train(args: Args) -> dict[str, Any]:
         raise ArenaError(f"--steps must be > 0, got {args.steps}")
     total_steps = args.steps or (None if args.minutes else 1_000_000)
     total_seconds = args.minutes * 60 if args.minutes else None
-    out = prepare_out(Path(args.out))
+    out = prepare_run_dir(args.out)
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
 
@@ -441,17 +442,6 @@ def open_store(args: Args, out: Path):
     from arena.store import Store
 
     return Store(args.store or os.environ.get("ARENA_DB") or out / "arena.db")
-
-
-def prepare_out(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ArenaError(f"cannot write to --out {out}: {exc.strerror or exc}") from None
-    return out
 
 
 class OpponentNets:

@@ -141,7 +141,7 @@ class FiveHeroEnv(ParallelEnv):
         self.team_size, self.max_cycles, self.shaped = team_size, int(max_cycles), bool(shaped)
         self.render_mode = render_mode
         T = team_size
-        self.n = N = 2 * T
+        self.n = 2 * T
         self.possible_agents = [f"{team}_{i}" for team in TEAMS for i in range(T)]
         self.agents: list[str] = []
         self.num_actions = MOVES + 1 + T + 2
