@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from arena.agents import Agent, Requirements, build_params, parse_agent_spec
 from arena.envs.base import Env, EnvInfo, parse_env_id
 from arena.errors import ArenaError
-from arena.plugins import Entry, get_registry, unknown
+from arena.plugins import Entry, get_registry, load_target, unknown
 
 
 def env_entry(name: str) -> Entry:
@@ -43,8 +42,6 @@ def list_envs() -> list[dict[str, Any]]:
 
 
 def _catalog(entry: Entry) -> list[dict[str, Any]]:
-    from arena.plugins import load_target
-
     return [dict(row) for row in load_target(entry.meta["catalog"])()]
 
 
@@ -84,12 +81,3 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
     except ValueError as exc:  # agents reject bad parameter values this way
         raise ArenaError(f"agent {name}: {exc}") from None
 
-
-def agent_signature(name: str) -> dict[str, str]:
-    """Parameter names and defaults of a registered agent (imports its module)."""
-    from arena.agents import agent_parameters
-
-    return {
-        k: ("" if p.default is inspect.Parameter.empty else repr(p.default))
-        for k, p in agent_parameters(get_registry().agent(name).load()).items()
-    }

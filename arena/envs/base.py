@@ -114,6 +114,11 @@ def parse_env_id(env_id: str) -> tuple[str, dict[str, str]]:
     return match["name"], parse_params(match["params"], what=f"env {match['name']}")
 
 
+def format_env_id(name: str, params: Mapping[str, str]) -> str:
+    """The inverse of parse_env_id: ('openspiel/breakthrough', {'rows': '6'}) -> '...:rows=6'."""
+    return name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
 def parse_params(text: str | None, what: str) -> dict[str, str]:
     """'a=1,b=x' -> {'a': '1', 'b': 'x'}; values stay strings for the owner to type."""
     params: dict[str, str] = {}

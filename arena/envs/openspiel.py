@@ -12,8 +12,9 @@ from typing import Mapping
 import numpy as np
 import pyspiel
 
-from arena.envs.base import TURN_BASED, Env, EnvInfo
+from arena.envs.base import TURN_BASED, Env, EnvInfo, format_env_id
 from arena.errors import ArenaError
+from arena.plugins import unknown
 
 PREFIX = "openspiel/"
 
@@ -49,19 +50,14 @@ def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
     short = name[len(PREFIX):]
     names = {gt.short_name: gt for gt in _sequential_games()}
     if short not in names:
-        import difflib
-
-        close = difflib.get_close_matches(short, list(names), n=3)
-        hint = f"did you mean {', '.join(PREFIX + c for c in close)}? " if close else ""
-        raise ArenaError(f"unknown env {name!r}; {hint}see `arena envs` for the valid ones")
+        raise ArenaError(unknown("env", name, [PREFIX + n for n in names]))
     spec = short + ("(" + ",".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
     try:
         game = pyspiel.load_game(spec)
     except pyspiel.SpielError as exc:
         valid = ", ".join(sorted(names[short].parameter_specification)) or "none"
         raise ArenaError(f"bad parameters for {name}: {exc}; valid parameters: {valid}") from None
-    env_id = name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
-    return OpenSpielEnv(env_id, game)
+    return OpenSpielEnv(format_env_id(name, params), game)
 
 
 class OpenSpielEnv(Env):

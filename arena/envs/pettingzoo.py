@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo
+from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo, format_env_id
 from arena.errors import ArenaError
 
 
@@ -35,9 +35,8 @@ def make(name: str, params: Mapping[str, str], *, module: str, kind: str,
         env = ctor(**kwargs)
     except TypeError as exc:
         raise ArenaError(f"bad parameters for {name}: {exc}") from None
-    env_id = name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else "")
     adapter = AECAdapter if kind == TURN_BASED else ParallelAdapter
-    return adapter(env_id, env, teams)
+    return adapter(format_env_id(name, params), env, teams)
 
 
 def _literal(text: str) -> Any:
