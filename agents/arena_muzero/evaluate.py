@@ -7,29 +7,39 @@ from __future__ import annotations
 import numpy as np
 import pyspiel
 
-from arena import make_env
+from arena import make_agent, make_env
+from arena.agents import Observation
 from arena_muzero.agent import Player
 from arena_muzero.selfplay import observe
 
 
 def vs_random(player: Player, env_id: str, games: int, seat: int, seed: int = 0) -> dict[str, float]:
-    """`games` games with the agent in `seat` against uniform random, all in one batch."""
-    rng = np.random.default_rng(seed)
+    return vs_agent(player, env_id, games, seat, "random", seed)
+
+
+def vs_agent(player: Player, env_id: str, games: int, seat: int, opponent: str = "random",
+             seed: int = 0) -> dict[str, float]:
+    """`games` games with the agent in `seat` against an arena agent (`opponent` is its
+    spec, e.g. "mcts:sims=100"), one instance per game; our moves are one batch per ply."""
     envs = [make_env(env_id) for _ in range(games)]
-    for i, env in enumerate(envs):
+    rivals = [make_agent(opponent, envs[0]) for _ in range(games)]
+    other = 1 - seat
+    for i, (env, rival) in enumerate(zip(envs, rivals)):
         env.reset(seed * 100_003 + i)
-    while live := [env for env in envs if not env.is_over()]:
-        mine = [env for env in live if env.to_move()[0] == seat]
+        rival.reset((other,), seed * 100_003 + i)
+    fm = rivals[0].needs_forward_model
+    while live := [i for i, env in enumerate(envs) if not env.is_over()]:
+        mine = [i for i in live if envs[i].to_move()[0] == seat]
         if mine:
-            obs = np.stack([observe(env, seat) for env in mine])
-            legal = np.stack([env.legal_mask(seat) for env in mine])
-            actions = player.choose(obs, np.full(len(mine), seat), legal)
-            for env, a in zip(mine, actions):
-                env.step({seat: int(a)})
-        for env in live:
-            if not env.is_over() and env.to_move()[0] != seat:
-                s = env.to_move()[0]
-                env.step({s: int(rng.choice(env.legal_actions(s)))})
+            obs = np.stack([observe(envs[i], seat) for i in mine])
+            legal = np.stack([envs[i].legal_mask(seat) for i in mine])
+            for i, a in zip(mine, player.choose(obs, np.full(len(mine), seat), legal)):
+                envs[i].step({seat: int(a)})
+        for i in live:
+            if not envs[i].is_over() and envs[i].to_move()[0] == other:
+                envs[i].step({other: int(rivals[i].act(Observation(envs[i], other, None, fm)))})
+    for rival in rivals:
+        rival.close()
     results = np.array([np.sign(env.returns()[seat]) for env in envs])
     return {"win": float((results > 0).mean()), "draw": float((results == 0).mean()),
             "loss": float((results < 0).mean())}
