@@ -1,11 +1,14 @@
 """fivehero/5v5: a PPO checkpoint against fivehero-scripted and random (targets: ≥ 76 % score,
 i.e. ≥ +200 Elo, over ≥ 200 games vs scripted, both sides; ≥ 95 % vs random), and the
-rating across the run's checkpoints against the same fixed pool.
+rating across the run's checkpoints against the same fixed pool (scripted and random).
 
-    # train (≤ 60 min), then judge the result:
-    nice -n 10 arena train ppo fivehero/5v5:shaped=true --minutes 60 --out runs/five \\
-        --set num_envs=32 --set epochs=5 --set hidden=128 --set gamma=0.995 --set lr=5e-4
-    nice -n 10 python benchmarks/bench_ppo_fivehero.py runs/five --games 200
+    # train (≤ 60 min: the bundled team's 40 min, then 20 more with less shaping), then judge:
+    S="--set num_envs=32 --set epochs=5 --set hidden=64 --set gamma=0.995 --set lr=5e-4 --set zero_sum=false"
+    nice -n 10 arena train ppo fivehero/5v5:shaped=true --minutes 40 --out runs/five --seed 2 $S \\
+        --set scripted_fraction=0.4 --set random_fraction=0.1 --set draw_penalty=0.25 --set eval_every=100
+    nice -n 10 arena train ppo fivehero/5v5:shaped=true --minutes 60 --out runs/five --seed 3 --resume $S \\
+        --set scripted_fraction=0.3 --set random_fraction=0.3 --set draw_penalty=1.0 --set shaping=0.2 --set eval_every=100
+    nice -n 10 python benchmarks/bench_ppo_fivehero.py runs/five --games 200 --curve-stride 2
 
 Games are played through the referee on the scored (unshaped) fivehero/5v5, half with the
 checkpoint as radiant and half as dire, seeds 0..games-1, sampled actions; each game is
@@ -59,11 +62,15 @@ def main() -> None:
     print(f"run {run}: {last['step']:,} env steps in {last['elapsed'] / 60:.1f} min of training")
     store = Store(run / "arena.db")
     tournament = f"bench:{run}"
-    print(f"rating across checkpoints ({opts.curve_games} games each vs fivehero-scripted):")
+    print(f"rating across checkpoints against the fixed pool ({opts.curve_games} games each vs "
+          "fivehero-scripted and vs random; Elo of the pooled score):")
     for path in sorted(run.glob("iter_*.pt"))[opts.curve_stride - 1::opts.curve_stride]:
-        r = match(f"ppo:checkpoint={path}", "fivehero-scripted", opts.curve_games, store, tournament)
+        spec = f"ppo:checkpoint={path}"
+        scripted, rnd = (match(spec, o, opts.curve_games, store, tournament) for o in ("fivehero-scripted", "random"))
+        pooled = (scripted["score"] + rnd["score"]) / 2
         step = next((row["step"] for row in rows if row["iteration"] == int(path.stem[5:])), None)
-        print(f"  {path.name}  step {step:>9,}  score {r['score']:.3f}  Elo {r['elo']:+.0f}")
+        print(f"  {path.name}  step {step:>9,}  vs scripted {scripted['score']:.3f}  vs random {rnd['score']:.3f}  "
+              f"pool {pooled:.3f}  Elo {elo(pooled, 2 * opts.curve_games):+.0f}")
     final = f"ppo:checkpoint={run / 'latest.pt'}"
     for opponent, target in (("fivehero-scripted", 0.76), ("random", 0.95)):
         r = match(final, opponent, opts.games, store, tournament)

@@ -263,3 +263,30 @@ def test_training_against_the_scripted_team_records_its_games(tmp_path):
     scripted = [r["score_vs_scripted"] for r in rows if r["score_vs_scripted"] is not None]
     assert scripted and all(0.0 <= s <= 1.0 for s in scripted)
     assert result["iteration"] == 8
+
+
+def test_self_play_trains_on_magent2_battle_through_the_adapter(tmp_path):
+    pytest.importorskip("magent2")
+    env_id = "magent2/battle_v4:map_size=12,max_cycles=20"  # 2 v 2; heroes die and leave env.agents
+    result = train(Args(env_id=env_id, steps=2 * 2 * 16, out=str(tmp_path), num_envs=2, rollout=16, epochs=1,
+                        eval_env_id=env_id, eval_opponents="random", eval_every=2, eval_games=2, progress=False))
+    assert result["iteration"] == 2 and result["episodes"] == 2  # both games ended at step 20
+    assert np.isfinite(result["v_loss"]) and result["eval_random_games"] == 2
+    env = arena.make_env(env_id)
+    record = arena.play(env, [arena.make_agent(f"ppo:checkpoint={tmp_path}/latest.pt", env),
+                              arena.make_agent("random", env)], seed=1)
+    assert record.termination == "normal" and sorted(record.scores) in ([0.0, 1.0], [0.5, 0.5])
+
+
+def test_shaping_weight_keeps_the_result_whole():
+    from arena_ppo.train import weigh_shaping
+    from arena_ppo.vec import Finished
+
+    sides = ((0, 1), (2, 3))
+    rho = np.array([[1.5, 0.2, -1.1, -0.6], [0.4, 0.0, -0.2, -0.2]], np.float32)  # env 0 ends: side 0 won
+    out = weigh_shaping(rho, [Finished(0, [0.0] * 4, [1.0, 0.0])], sides, weight=0.2)
+    np.testing.assert_allclose(out[0], [1.0 + 0.2 * 0.5, 1.0 + 0.2 * -0.8, -1.0 + 0.2 * -0.1, -1.0 + 0.2 * 0.4], atol=1e-6)
+    np.testing.assert_allclose(out[1], 0.2 * rho[1], atol=1e-6)  # mid-game: events only, scaled
+    draw = weigh_shaping(rho, [Finished(0, [0.0] * 4, [0.5, 0.5])], sides, weight=0.2)
+    np.testing.assert_allclose(draw[0], 0.2 * rho[0], atol=1e-6)
+    assert weigh_shaping(rho, [], sides, weight=1.0) is rho

@@ -99,6 +99,13 @@ class Args:
     draw_penalty: float = 0.0
     """subtracted from the learning side's reward when a game ends in a draw (step limit), so
     a drawn game is worth less than trying to win; 0 keeps the env's zero-sum rewards"""
+    shaping: float = 1.0
+    """weight of the env's shaped event rewards at the start, against the game's result
+    (±1 when a base falls, which always counts fully): r = w·ρ + (1 − w)·result. For envs
+    whose reward ends with ±1 for the result (fivehero); self-play only"""
+    shaping_final: float | None = None
+    """that weight at the end of the budget (linear in between); default: `shaping`. Shaped
+    kill rewards outgrow the base's: a team that farms respawning heroes never finishes"""
     snapshot_every: int = 10
     """iterations between snapshots added to the opponent pool"""
     pool_capacity: int = 50
@@ -154,6 +161,20 @@ def shape_rewards(rho: np.ndarray, sides: tuple[tuple[int, ...], ...], tau: floa
     out = np.empty_like(rho)
     for side, mean in zip(sides, team_means):
         out[:, list(side)] = (1 - tau) * rho[:, list(side)] + tau * mean
+    return out
+
+
+def weigh_shaping(rho: np.ndarray, finished: list, sides: tuple[tuple[int, ...], ...],
+                  weight: float) -> np.ndarray:
+    """Rewards (E, N) with shaped events weighted by `weight` and the result of each finished
+    game kept whole: w·ρ + (1 − w)·result, result = +1 / −1 / 0 per hero of the side that
+    won / lost / drew (ρ already holds the result in its last step)."""
+    if weight == 1.0:
+        return rho
+    out = weight * rho
+    for game in finished:
+        for side, score in zip(sides, game.scores):
+            out[game.env, list(side)] += (1.0 - weight) * (2.0 * score - 1.0)
     return out
 
 
@@ -285,6 +306,8 @@ def train(args: Args) -> dict[str, Any]:
             frac = progress_of()
             tau = args.tau_start + (args.tau_end - args.tau_start) * frac
             ent_coef = args.ent_coef + (args.ent_coef_final - args.ent_coef) * frac
+            shaping_final = args.shaping if args.shaping_final is None else args.shaping_final
+            shaping = args.shaping + (shaping_final - args.shaping) * frac if selfplay else 1.0
             optimizer.param_groups[0]["lr"] = args.lr * (1.0 - frac)
             episode_returns, scores_latest, scores_pool, scores_random, scores_scripted = [], [], [], [], []
             iter_start, step_before = time.time(), global_step
@@ -306,6 +329,7 @@ def train(args: Args) -> dict[str, Any]:
                 if selfplay:
                     opponents.act(obs, mask, side_seats[1 - learn_side], opponent, actions)
                 rho, done, finished = vec.step(actions)
+                rho = weigh_shaping(rho, finished, sides, shaping)
                 b_reward[t] = shape_rewards(rho, sides, tau, args.zero_sum)[rows, seats]
                 global_step += E
                 for game in finished:
@@ -379,7 +403,7 @@ def train(args: Args) -> dict[str, Any]:
             pg, vl, ent, kl, cf = np.mean(stats, axis=0)
             last = {"iteration": iteration, "step": global_step, "elapsed": round(elapsed(), 1),
                     "sps": round((global_step - step_before) / (time.time() - iter_start)),
-                    "tau": round(tau, 3), "lr": optimizer.param_groups[0]["lr"], "pg_loss": pg,
+                    "tau": round(tau, 3), "shaping": round(shaping, 3), "lr": optimizer.param_groups[0]["lr"], "pg_loss": pg,
                     "v_loss": vl, "entropy": ent, "approx_kl": kl, "clipfrac": cf,
                     "episodes": len(episode_returns),
                     "episode_return": float(np.mean(episode_returns)) if episode_returns else None}
