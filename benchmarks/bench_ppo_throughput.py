@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40_960)
     parser.add_argument("--num-envs", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=64)
     opts = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as out:
