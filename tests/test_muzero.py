@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyspiel
 import pytest
 import torch
 
@@ -180,3 +181,29 @@ def test_committed_checkpoint_never_loses_exhaustively():
     for sims in (0, 16):
         results = [ev.exhaustive(Player(net, (3, 3, 3), sims), game, seat) for seat in (0, 1)]
         assert [r["lost"] for r in results] == [0, 0] and all(r["lines"] > 50 for r in results)
+
+
+@pytest.mark.parametrize("name, shape, moves", [("connect_four", (3, 6, 7), [3, 0, 1, 6, 2, 2]),
+                                                 ("tic_tac_toe", (3, 3, 3), [0, 4, 5, 2])])
+def test_mirror_matches_the_real_game(name, shape, moves):
+    """Playing the mirrored moves in the real game gives the mirrored observation, and a
+    mirrored training sample moves its actions and policy targets with the board."""
+    from arena_muzero.selfplay import mirror, mirror_permutation
+
+    game = pyspiel.load_game(name)
+    perm = mirror_permutation(shape, game.num_distinct_actions())
+    state, mirrored = game.new_initial_state(), game.new_initial_state()
+    for a in moves:
+        state.apply_action(a)
+        mirrored.apply_action(int(perm[a]))
+    obs = np.array(state.observation_tensor(), np.float32)
+    expected = np.array(mirrored.observation_tensor(), np.float32)
+    assert np.array_equal(obs.reshape(shape)[..., ::-1].ravel(), expected)
+
+    A = game.num_distinct_actions()
+    policy = np.eye(A, dtype=np.float32)[[moves[0]]][None]  # (1, 1, A)
+    batch = {"obs": obs[None], "actions": np.array([[moves[0]]]), "policy": policy}
+    flipped = mirror(batch, shape, perm, np.random.default_rng(2))  # seed 2 flips the one sample
+    assert np.array_equal(flipped["obs"][0], obs.reshape(shape)[..., ::-1].ravel())
+    assert flipped["actions"][0, 0] == perm[moves[0]]
+    assert flipped["policy"][0, 0].argmax() == perm[moves[0]]

@@ -24,6 +24,7 @@ class NetConfig:
     kind: str = "mlp"  # "mlp" for small boards, "resnet" for board planes (C, H, W)
     hidden: int = 64  # mlp: latent size
     width: int = 128  # mlp: layer width
+    layer_norm: bool = False  # mlp: LayerNorm before each hidden ReLU
     channels: int = 32  # resnet
     blocks: int = 2  # resnet
 
@@ -42,12 +43,15 @@ def scale_hidden(h: torch.Tensor) -> torch.Tensor:
     return ((flat - lo) / (hi - lo).clamp_min(1e-5)).view_as(h)
 
 
-def mlp(sizes: list[int]) -> nn.Sequential:
+def mlp(sizes: list[int], layer_norm: bool = False) -> nn.Sequential:
+    """Linear layers with ReLU between them; with `layer_norm`, a LayerNorm before each ReLU
+    keeps the units alive (measured without it: about half of every hidden layer of the
+    tic-tac-toe network was dead, ReLU never positive on any reachable position)."""
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
+            layers.extend([nn.LayerNorm(b), nn.ReLU()] if layer_norm else [nn.ReLU()])
     return nn.Sequential(*layers)
 
 
@@ -56,12 +60,13 @@ class MLPNet(nn.Module):
         super().__init__()
         obs_dim = int(np.prod(cfg.obs_shape))
         A, H, W = cfg.num_actions, cfg.hidden, cfg.width
-        self.represent = mlp([obs_dim + cfg.num_players, W, W, H])
-        self.dynamics = mlp([H + A, W, W, H])  # next hidden state
+        norm = cfg.layer_norm
+        self.represent = mlp([obs_dim + cfg.num_players, W, W, H], norm)
+        self.dynamics = mlp([H + A, W, W, H], norm)  # next hidden state
         # The reward gets its own layers: sharing them with the next state let the noisy
         # value and policy targets drown the reward signal (measured: no learning in 1k steps).
-        self.reward = mlp([H + A, W, 1])
-        self.predict = mlp([H, W, A + 1])  # policy logits and value
+        self.reward = mlp([H + A, W, 1], norm)
+        self.predict = mlp([H, W, A + 1], norm)  # policy logits and value
         self.num_actions, self.num_players = A, cfg.num_players
 
     def initial(self, obs, player):
@@ -89,6 +94,10 @@ class ResBlock(nn.Module):
         return F.relu(x + self.n2(self.c2(F.relu(self.n1(self.c1(x))))))
 
 
+def _conv_head(c: int, planes: int) -> list[nn.Module]:
+    return [nn.Conv2d(c, planes, 1), nn.BatchNorm2d(planes), nn.ReLU(), nn.Flatten()]
+
+
 class ResNet(nn.Module):
     """Board games with (C, H, W) planes: the action enters the dynamics as one plane per
     action broadcast over the board (cheap for column games: 7 planes)."""
@@ -102,10 +111,12 @@ class ResNet(nn.Module):
                                        *[ResBlock(c) for _ in range(cfg.blocks)])
         self.dyn_in = nn.Sequential(nn.Conv2d(c + A, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
         self.dyn_blocks = nn.Sequential(*[ResBlock(c) for _ in range(cfg.blocks)])
-        self.reward = nn.Sequential(nn.Flatten(), nn.Linear(c * Hh * Ww, 32), nn.ReLU(), nn.Linear(32, 1))
-        self.policy = nn.Sequential(nn.Conv2d(c, 4, 1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * Hh * Ww, A))
-        self.value = nn.Sequential(nn.Conv2d(c, 2, 1), nn.ReLU(), nn.Flatten(),
-                                   nn.Linear(2 * Hh * Ww, 32), nn.ReLU(), nn.Linear(32, 1))
+        # Heads as in AlphaZero: 1x1 conv, batch norm, ReLU, then linear. Without the batch
+        # norm every hidden unit of the reward head died within minutes (measured: a constant
+        # reward for winning and other moves alike, so the search never saw a win coming).
+        self.reward = nn.Sequential(*_conv_head(c, 8), nn.Linear(8 * Hh * Ww, 1))
+        self.policy = nn.Sequential(*_conv_head(c, 4), nn.Linear(4 * Hh * Ww, A))
+        self.value = nn.Sequential(*_conv_head(c, 4), nn.Linear(4 * Hh * Ww, 32), nn.ReLU(), nn.Linear(32, 1))
         self.num_actions, self.num_players = A, cfg.num_players
 
     def _planes(self, onehot, like):

@@ -142,3 +142,31 @@ class Replay:
             "policy": np.where(inside[..., None], self.policy[j], 0.0),
             "policy_mask": inside.astype(np.float32),
         }
+
+
+def mirror_permutation(obs_shape: tuple[int, ...], num_actions: int) -> np.ndarray | None:
+    """The move map of a left-right board mirror, for (C, H, W) planes whose moves are the
+    columns (Connect Four) or the cells in row-major order (tic-tac-toe); else None."""
+    if len(obs_shape) != 3:
+        return None
+    _, H, W = obs_shape
+    columns = np.arange(W)[::-1]
+    if num_actions == W:
+        return columns.copy()
+    if num_actions == H * W:
+        return (np.arange(H)[:, None] * W + columns).ravel()
+    return None
+
+
+def mirror(batch: dict[str, np.ndarray], obs_shape: tuple[int, ...], permutation: np.ndarray,
+           rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Mirror a random half of the samples: the board, every move of the unroll and the
+    policy targets. Both games are symmetric, so each position teaches its mirror image too."""
+    flip = rng.random(len(batch["obs"])) < 0.5
+    out = dict(batch)
+    obs = batch["obs"].reshape(-1, *obs_shape).copy()
+    obs[flip] = obs[flip][..., ::-1]
+    out["obs"] = obs.reshape(len(obs), -1)
+    out["actions"] = np.where(flip[:, None], permutation[batch["actions"]], batch["actions"])
+    out["policy"] = np.where(flip[:, None, None], batch["policy"][..., permutation], batch["policy"])
+    return out
