@@ -10,7 +10,6 @@ the return difference per game says by how much. The team size comes from map_si
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +21,27 @@ ENV = "magent2/battle_v4:map_size=16,max_cycles=150"
 
 
 def match(spec: str, games: int) -> dict:
-    """`spec` against random: score, and the team returns (own, enemy) per game."""
+    """`spec` against random: score, the team returns (own, enemy) and the heroes killed on
+    each side per game (dead agents leave the game for good: those missing from the last
+    step's movers)."""
     env = arena.make_env(ENV)
     me, rnd = arena.make_agent(spec, env), arena.make_agent("random", env)
     sides = env.info.sides
-    scores, own, enemy = [], [], []
+    scores, own, enemy, kills, deaths = [], [], [], [], []
     for game in range(games):
         side = game % 2
         record = arena.play(env, [me, rnd] if side == 0 else [rnd, me], seed=20_000 + game)
         totals = [sum(record.returns[s] for s in seats) for seats in sides]
+        alive = {seat for seat, _ in record.moves[-1]} if record.moves else set()
+        dead = [len(set(seats) - alive) for seats in sides]
         scores.append(record.scores[side])
         own.append(totals[side])
         enemy.append(totals[1 - side])
+        kills.append(dead[1 - side])
+        deaths.append(dead[side])
     return {"score": float(np.mean(scores)), "se": float(np.std(scores) / np.sqrt(games)),
-            "own": float(np.mean(own)), "enemy": float(np.mean(enemy))}
+            "own": float(np.mean(own)), "enemy": float(np.mean(enemy)),
+            "kills": float(np.mean(kills)), "deaths": float(np.mean(deaths))}
 
 
 def main() -> None:
@@ -44,15 +50,16 @@ def main() -> None:
     parser.add_argument("--out", default="runs/bench_magent")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--games", type=int, default=40)
+    parser.add_argument("--eval-only", action="store_true", help="judge OUT/latest.pt without training")
     opts = parser.parse_args()
 
-    start = time.time()
-    train(Args(env_id=ENV, minutes=opts.minutes, out=opts.out, seed=opts.seed, progress=False, num_envs=8,
-               rollout=64, epochs=4, minibatches=2, lr=5e-4, gamma=0.99, random_fraction=0.5,
-               eval_env_id=ENV, eval_opponents="random", eval_every=25, eval_games=10))
-    seconds = time.time() - start
+    if not opts.eval_only:
+        train(Args(env_id=ENV, minutes=opts.minutes, out=opts.out, seed=opts.seed, progress=False, num_envs=8,
+                   rollout=64, epochs=4, minibatches=2, lr=5e-4, gamma=0.99, random_fraction=0.5,
+                   eval_env_id=ENV, eval_opponents="random", eval_every=25, eval_games=10))
     rows = [json.loads(line) for line in open(Path(opts.out) / "metrics.jsonl")]
-    print(f"{ENV}: trained {rows[-1]['step']:,} env steps ({rows[-1]['iteration']} iterations) in {seconds:.0f} s")
+    print(f"{ENV}: trained {rows[-1]['step']:,} env steps ({rows[-1]['iteration']} iterations) in "
+          f"{rows[-1]['elapsed']:.0f} s")
     for row in rows:
         if "eval_random_score" in row:
             print(f"  iteration {row['iteration']:>4}  step {row['step']:>8,}  "
@@ -61,7 +68,7 @@ def main() -> None:
     for spec in ("random", f"ppo:checkpoint={opts.out}/latest.pt"):
         r = match(spec, opts.games)
         print(f"  {spec:<40} score {r['score']:.3f} ± {r['se']:.3f}  team return {r['own']:7.2f} "
-              f"vs random's {r['enemy']:7.2f}")
+              f"vs random's {r['enemy']:7.2f}  kills {r['kills']:.2f}, deaths {r['deaths']:.2f} per game")
 
 
 if __name__ == "__main__":
