@@ -20,11 +20,11 @@ from arena_ppo.train import Args, train
 ENV = "magent2/battle_v4:map_size=16,max_cycles=150"
 
 
-def match(spec: str, games: int) -> dict:
+def match(spec: str, games: int, env_id: str = ENV) -> dict:
     """`spec` against random: score, the team returns (own, enemy) and the heroes killed on
     each side per game (dead agents leave the game for good: those missing from the last
     step's movers)."""
-    env = arena.make_env(ENV)
+    env = arena.make_env(env_id)
     me, rnd = arena.make_agent(spec, env), arena.make_agent("random", env)
     sides = env.info.sides
     scores, own, enemy, kills, deaths = [], [], [], [], []
@@ -47,6 +47,7 @@ def match(spec: str, games: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=8.0)
+    parser.add_argument("--env", default=ENV, help="a battle_v4 variant, e.g. with attack_penalty=0")
     parser.add_argument("--out", default="runs/bench_magent")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--games", type=int, default=40)
@@ -54,11 +55,11 @@ def main() -> None:
     opts = parser.parse_args()
 
     if not opts.eval_only:
-        train(Args(env_id=ENV, minutes=opts.minutes, out=opts.out, seed=opts.seed, progress=False, num_envs=8,
+        train(Args(env_id=opts.env, minutes=opts.minutes, out=opts.out, seed=opts.seed, progress=False, num_envs=8,
                    rollout=64, epochs=4, minibatches=2, lr=5e-4, gamma=0.99, random_fraction=0.5,
-                   eval_env_id=ENV, eval_opponents="random", eval_every=25, eval_games=10))
+                   eval_env_id=opts.env, eval_opponents="random", eval_every=25, eval_games=10))
     rows = [json.loads(line) for line in open(Path(opts.out) / "metrics.jsonl")]
-    print(f"{ENV}: trained {rows[-1]['step']:,} env steps ({rows[-1]['iteration']} iterations) in "
+    print(f"{opts.env}: trained {rows[-1]['step']:,} env steps ({rows[-1]['iteration']} iterations) in "
           f"{rows[-1]['elapsed']:.0f} s")
     for row in rows:
         if "eval_random_score" in row:
@@ -66,7 +67,7 @@ def main() -> None:
                   f"eval vs random ({row['eval_random_games']} games) {row['eval_random_score']:.2f}")
     print(f"referee games vs random, {opts.games} games (both sides):")
     for spec in ("random", f"ppo:checkpoint={opts.out}/latest.pt"):
-        r = match(spec, opts.games)
+        r = match(spec, opts.games, opts.env)
         print(f"  {spec:<40} score {r['score']:.3f} ± {r['se']:.3f}  team return {r['own']:7.2f} "
               f"vs random's {r['enemy']:7.2f}  kills {r['kills']:.2f}, deaths {r['deaths']:.2f} per game")
 
