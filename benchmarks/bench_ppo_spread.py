@@ -2,7 +2,7 @@
 1.5 M env steps (target ≥ −18; random −26.2, scripted greedy −9.2 on this machine).
 
     taskset -c 1 nice -n 5 python benchmarks/bench_ppo_spread.py --steps 1500000 --out runs/bench_spread
-    # measured: referee -17.94 ± 0.34 per agent per episode (greedy -17.72), 1,063 s on one core
+    # measured: referee -17.94 ± 0.34 per agent per episode (greedy -17.72), 1,062 s on one core
 
 Prints the training curve (return every ~100k steps), then plays the final checkpoint
 through the referee (`ppo:checkpoint=...` vs nothing: the whole cooperative team) for
