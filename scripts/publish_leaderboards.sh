@@ -28,12 +28,14 @@ publish() {  # publish ENV PLIES AGENT... : run the tournament, then write ENV's
 # Random opening plies (the same in both games of a seat-swapped pair) vary the games: one in
 # tic-tac-toe (every first move is a draw with best play), two in Connect Four.
 muzero_ttt=muzero:checkpoint=agents/arena_muzero/checkpoints/tic_tac_toe.pt
+muzero_c4=muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt
 ppo_five=agents/arena_ppo/checkpoints/fivehero_5v5.pt
 tic_tac_toe() {
   publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000 "$muzero_ttt,sims=16" "$muzero_ttt,sims=0"
 }
 connect_four() {
-  publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000
+  publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000 \
+    "$muzero_c4,sims=16"
 }
 fivehero() {  # the trained team joins when its checkpoint is in the repo
   local ppo=()

@@ -183,6 +183,22 @@ def test_committed_checkpoint_never_loses_exhaustively():
         assert [r["lost"] for r in results] == [0, 0] and all(r["lines"] > 50 for r in results)
 
 
+def test_committed_connect_four_checkpoint_beats_random():
+    """The bundled Connect Four checkpoint (ResNet) loads for its game and wins from both seats."""
+    from arena_muzero import evaluate as ev
+    from arena_muzero.agent import Player, load_checkpoint, net_from_checkpoint
+
+    env_id = "openspiel/connect_four"
+    path = Path(__file__).parents[1] / "agents" / "arena_muzero" / "checkpoints" / "connect_four.pt"
+    ckpt = load_checkpoint(path, arena.make_env(env_id).info)
+    assert ckpt["net"]["kind"] == "resnet"
+    player = Player(net_from_checkpoint(ckpt), (3, 6, 7), 4)
+    for seat in (0, 1):
+        assert ev.vs_random(player, env_id, 20, seat, seed=5)["win"] >= 0.9
+    with pytest.raises(ArenaError, match="trained on openspiel/connect_four"):
+        load_checkpoint(path, arena.make_env(ENV).info)
+
+
 @pytest.mark.parametrize("name, shape, moves", [("connect_four", (3, 6, 7), [3, 0, 1, 6, 2, 2]),
                                                  ("tic_tac_toe", (3, 3, 3), [0, 4, 5, 2])])
 def test_mirror_matches_the_real_game(name, shape, moves):
