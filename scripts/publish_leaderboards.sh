@@ -6,7 +6,8 @@
 # The games go to leaderboards/games.db (not committed: *.db is ignored), where every game
 # can be listed with `arena games --db leaderboards/games.db` and checked with `arena replay`.
 # Rerunning resumes: only games missing from the database are played. Delete the
-# database to replay everything. CONCURRENCY (default 2) sets the worker processes.
+# database to replay everything (needed after replacing a bundled checkpoint: its spec,
+# and so its stored games, stay the same). CONCURRENCY (default 2) sets the worker processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=leaderboards/games.db
@@ -29,7 +30,7 @@ publish() {  # publish ENV PLIES AGENT... : run the tournament, then write ENV's
 # tic-tac-toe (every first move is a draw with best play), two in Connect Four.
 muzero_ttt=muzero:checkpoint=agents/arena_muzero/checkpoints/tic_tac_toe.pt
 muzero_c4=muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt
-ppo_five=agents/arena_ppo/checkpoints/fivehero_5v5.pt
+ppo_five=ppo:checkpoint=agents/arena_ppo/checkpoints/fivehero_5v5.pt
 tic_tac_toe() {
   publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000 "$muzero_ttt,sims=16" "$muzero_ttt,sims=0"
 }
@@ -37,10 +38,8 @@ connect_four() {
   publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000 \
     "$muzero_c4,sims=16"
 }
-fivehero() {  # the trained team joins when its checkpoint is in the repo
-  local ppo=()
-  [ -f "$ppo_five" ] && ppo=("ppo:checkpoint=$ppo_five")
-  publish fivehero/5v5 0 random fivehero-scripted "${ppo[@]}"
+fivehero() {
+  publish fivehero/5v5 0 random fivehero-scripted "$ppo_five"
 }
 boards=("$@")
 [ ${#boards[@]} -gt 0 ] || boards=(tic_tac_toe connect_four fivehero)

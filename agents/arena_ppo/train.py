@@ -5,7 +5,8 @@ see the global state (MAPPO). Per-hero rewards are zero-summed between teams and
 with the team mean by the team spirit τ (0.3 → 1.0). In team-vs-team envs the learner plays
 80 % of its games against its latest self and 20 % against past snapshots drawn by quality
 (pool.py), after small shares against uniform random play and a fixed scripted team (as
-OpenAI Five met scripted bots early); only the learning side's data is trained on. Cooperative envs (one team) need no opponent.
+OpenAI Five met scripted bots early); only the learning side's data is trained on.
+Cooperative envs (one team) need no opponent.
 
     arena train ppo mpe2/simple_spread_v3 --steps 1500000 --out runs/spread
     arena train ppo fivehero/5v5 --minutes 60 --out runs/five
@@ -403,7 +404,8 @@ def train(args: Args) -> dict[str, Any]:
             pg, vl, ent, kl, cf = np.mean(stats, axis=0)
             last = {"iteration": iteration, "step": global_step, "elapsed": round(elapsed(), 1),
                     "sps": round((global_step - step_before) / (time.time() - iter_start)),
-                    "tau": round(tau, 3), "shaping": round(shaping, 3), "lr": optimizer.param_groups[0]["lr"], "pg_loss": pg,
+                    "tau": round(tau, 3), "shaping": round(shaping, 3), "lr": optimizer.param_groups[0]["lr"],
+                    "pg_loss": pg,
                     "v_loss": vl, "entropy": ent, "approx_kl": kl, "clipfrac": cf,
                     "episodes": len(episode_returns),
                     "episode_return": float(np.mean(episode_returns)) if episode_returns else None}
@@ -500,18 +502,17 @@ class OpponentNets:
     def act(self, obs, mask, seats, opponent, actions) -> None:
         for snapshot_id in np.unique(opponent):
             envs = np.flatnonzero(opponent == snapshot_id)[:, None]
-            o, m, s = obs[envs, seats[envs[:, 0]]], mask[envs, seats[envs[:, 0]]], seats[envs[:, 0]]
-            m = to_t(m).flatten(0, 1)
             if snapshot_id == SCRIPTED:
                 self._act_scripted(obs, mask, seats, envs[:, 0], actions)
                 continue
+            o, m, s = obs[envs, seats[envs[:, 0]]], mask[envs, seats[envs[:, 0]]], seats[envs[:, 0]]
+            m = to_t(m).flatten(0, 1)
             if snapshot_id == RANDOM:
                 logits = torch.zeros(m.shape).masked_fill(~m, MASKED)
             else:
                 logits = self.net(snapshot_id).logits(to_t(o).flatten(0, 1), to_t(s).flatten(), m)
             a, _ = sample(logits)
             actions[envs, s] = a.view(len(envs), -1).numpy()
-
 
     def _act_scripted(self, obs, mask, seats, envs, actions) -> None:
         for e in envs:
