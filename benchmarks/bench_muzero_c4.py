@@ -1,5 +1,6 @@
 """MuZero on Connect Four: a checkpoint against OpenSpiel's C++ MCTS (random rollouts) and
-uniform random, seats alternated, and the learning curve of the run that wrote it.
+uniform random, seats alternated, its one-move tactics (wins taken, threats stopped), and
+the learning curve of the run that wrote it.
 
     arena train muzero openspiel/connect_four --minutes 60 --out runs/c4
     python benchmarks/bench_muzero_c4.py runs/c4/latest.pt --games 200 --sims 16 64
@@ -75,8 +76,16 @@ def main() -> None:
     net = net_from_checkpoint(ckpt)
     report = {"checkpoint": str(args.checkpoint), "net": ckpt["net"], "progress": ckpt["progress"],
               "curve": curve(args.checkpoint.parent), "matches": []}
+    import pyspiel
+
+    from arena_muzero.evaluate import tactics
+
+    report["tactics"] = {}
     for sims in args.sims:
         player = Player(net, tuple(ckpt["net"]["obs_shape"]), sims)
+        t = report["tactics"][sims] = tactics(player, pyspiel.load_game("connect_four"))
+        print(f"muzero sims={sims:<4} takes a win in one {t['win']:.3f} ({t['win_positions']} positions), "
+              f"stops the opponent's {t['block']:.3f} ({t['block_positions']})", flush=True)
         for opponent in args.opponents:
             start = time.perf_counter()
             m = match(player, opponent, args.games, args.seed)

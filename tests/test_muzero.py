@@ -149,6 +149,18 @@ def test_replay_unroll_past_the_end_is_absorbing():
     assert np.all(batch["actions"][first][:, :2] == [2, 1])
 
 
+def test_replay_end_fraction_draws_positions_whose_unroll_ends_the_game():
+    replay = Replay(1000, 1, 2, np.random.default_rng(0))
+    for _ in range(20):  # ten-move games: only positions 8 and 9 reach the end with K = 2
+        replay.add(Trajectory(obs=[np.zeros(1, np.float32)] * 10, player=[0, 1] * 5, action=[0] * 10,
+                              policy=[np.full(2, 0.5, np.float32)] * 10, reward=[0.0] * 9 + [1.0]))
+    uniform = replay.sample(1000, unroll=2)
+    weighted = replay.sample(1000, unroll=2, end_fraction=0.5)
+    reaches_end = lambda b: (b["reward"][:, 1:] == 1).any(1).mean()  # noqa: E731
+    assert 0.12 < reaches_end(uniform) < 0.28  # 2 positions in 10
+    assert 0.52 < reaches_end(weighted) < 0.68  # half forced, plus a fifth of the rest
+
+
 @pytest.mark.slow
 def test_learns_tic_tac_toe_in_ten_cpu_minutes(tmp_path):
     """The learning check (about 10 CPU-minutes; wall time depends on the machine's load)."""
@@ -226,3 +238,39 @@ def test_mirror_matches_the_real_game(name, shape, moves):
     assert np.array_equal(flipped["obs"][0], obs.reshape(shape)[..., ::-1].ravel())
     assert flipped["actions"][0, 0] == perm[moves[0]]
     assert flipped["policy"][0, 0].argmax() == perm[moves[0]]
+
+
+class OneMoveLookahead:
+    """A tic-tac-toe player that reads the board back into a real state and plays a winning
+    move, else one that leaves the opponent no win, else its first legal move."""
+
+    def __init__(self, careful: bool = True):
+        self.careful = careful
+
+    def choose(self, obs, players, legal):
+        return np.array([self._move(o.reshape(3, 9)) if self.careful else np.flatnonzero(m)[0]
+                         for o, m in zip(obs, legal)])
+
+    @staticmethod
+    def _move(planes):
+        state = pyspiel.load_game("tic_tac_toe").new_initial_state()
+        for x, o in zip(np.flatnonzero(planes[2]), list(np.flatnonzero(planes[1])) + [None]):
+            state.apply_action(int(x))
+            if o is not None:
+                state.apply_action(int(o))
+        mover, legal = state.current_player(), state.legal_actions()
+        wins = [a for a in legal if state.child(a).is_terminal() and state.child(a).returns()[mover] > 0]
+        safe = [a for a in legal if not any(state.child(a).child(b).returns()[1 - mover] > 0
+                                            for b in state.child(a).legal_actions())]
+        return (wins or safe or legal)[0]
+
+
+def test_tactics_counts_wins_taken_and_threats_stopped():
+    from arena_muzero.evaluate import tactics
+
+    game = pyspiel.load_game("tic_tac_toe")
+    perfect = tactics(OneMoveLookahead(), game, positions=300)
+    assert perfect["win"] == 1.0 and perfect["block"] == 1.0
+    assert perfect["win_positions"] > 50 and perfect["block_positions"] > 50
+    naive = tactics(OneMoveLookahead(careful=False), game, positions=300)
+    assert naive["win"] < 0.7 and naive["block"] < 0.7

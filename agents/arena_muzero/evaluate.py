@@ -118,3 +118,38 @@ def position_stats(net, game: pyspiel.Game) -> dict[str, float]:
         "value_sign": float(np.mean(np.where(target == 0, np.abs(v) < 0.5, np.sign(v) == target))),
         "value_rounded": float(np.mean(np.clip(np.round(v), -1, 1) == target)),
     }
+
+
+def tactics(player: Player, game: pyspiel.Game, positions: int = 3000, seed: int = 0) -> dict[str, float]:
+    """One-move tactics on positions from uniformly random games, checked with the real
+    rules: where the mover can win at once, does it (`win`)? Where it cannot, but the
+    opponent threatens to win next move and some move stops that, does it stop it (`block`)?
+    A learnt model that misses these loses to any searcher, whatever its strategy."""
+    rng = np.random.default_rng(seed)
+    found: dict[str, list] = {"win": [], "block": []}
+    while len(found["win"]) + len(found["block"]) < positions:
+        state = game.new_initial_state()
+        while not state.is_terminal():
+            wins = {a for a in state.legal_actions() if _wins(state, a)}
+            safe = {a for a in state.legal_actions() if not _gives_a_win(state, a)}
+            if wins:
+                found["win"].append((state.clone(), wins))
+            elif safe and len(safe) < len(state.legal_actions()):
+                found["block"].append((state.clone(), safe))
+            state.apply_action(int(rng.choice(state.legal_actions())))
+    out = {}
+    for kind, cases in found.items():
+        actions = player.choose(*_batch([s for s, _ in cases], game)) if cases else []
+        out[kind] = float(np.mean([a in good for a, (_, good) in zip(actions, cases)])) if cases else float("nan")
+        out[f"{kind}_positions"] = len(cases)
+    return out
+
+
+def _wins(state: pyspiel.State, action: int) -> bool:
+    mover, child = state.current_player(), state.child(action)
+    return child.is_terminal() and child.returns()[mover] > 0
+
+
+def _gives_a_win(state: pyspiel.State, action: int) -> bool:
+    child = state.child(action)
+    return not child.is_terminal() and any(_wins(child, a) for a in child.legal_actions())

@@ -124,10 +124,16 @@ class Replay:
         self.cursor = (self.cursor + T) % self.capacity
         self.size = min(self.capacity, self.size + T)
 
-    def sample(self, batch: int, unroll: int) -> dict[str, np.ndarray]:
+    def sample(self, batch: int, unroll: int, end_fraction: float = 0.0) -> dict[str, np.ndarray]:
         """Targets for k = 0..K; past a game's end: value 0, reward 0, random action, no
-        policy loss (absorbing states)."""
+        policy loss (absorbing states). `end_fraction` of the batch is drawn from positions
+        whose unroll reaches the game's last move: the only moves with a reward to learn."""
         i = self.rng.integers(self.size, size=batch)
+        n_end = int(batch * end_fraction)
+        if n_end:
+            near_end = np.flatnonzero(self.steps_left[: self.size] <= unroll)
+            if len(near_end):
+                i[:n_end] = self.rng.choice(near_end, n_end)
         k = np.arange(unroll + 1)
         j = (i[:, None] + k) % self.capacity
         inside = k[None, :] < self.steps_left[i][:, None]  # position t+k exists

@@ -48,6 +48,12 @@ class TrainConfig:
     eval_games: int = 200  # vs random, per seat
     store_games: int = 10  # vs the baseline through the referee, recorded in the store
     mirror: bool = False  # train on left-right mirrored boards too (symmetric board games)
+    end_fraction: float = 0.0  # share of each batch whose unroll reaches a game's end
+    # With --workers: finished games the actors may queue (a full queue pauses them, so a
+    # short one keeps the data fresh), and whether the learner self-plays only while none
+    # wait (idle_play) or at every step.
+    actor_queue: int = 10_000
+    idle_play: bool = False
 
 
 def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, TrainConfig]:
@@ -62,10 +68,11 @@ def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, Train
     if kind == "resnet" and not planes:
         raise ArenaError(f"--net resnet needs (C, H, W) board planes; {env_id} observes {shape}")
     net_cfg = NetConfig(shape, info.num_actions, kind=kind, hidden=128, width=256, layer_norm=True,
-                        channels=32, blocks=2)
+                        channels=16, blocks=2)
     return net_cfg, TrainConfig(num_envs=256, unroll=3, batch_size=128, replay_capacity=300_000,
-                                replay_ratio=2.0, lr=2e-3, max_random_opening=4, random_move_prob=0.05,
-                                eval_every_s=300, eval_games=100, mirror=True)
+                                replay_ratio=1.5, lr=2e-3, max_random_opening=4, random_move_prob=0.05,
+                                eval_every_s=300, eval_games=100, mirror=True, end_fraction=0.5,
+                                actor_queue=256, idle_play=True)
 
 
 def baseline_for(env_id: str, max_length: int) -> str:
@@ -194,13 +201,15 @@ class Run:
                 task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0, loss=math.nan, eval="")
                 while not self.done():
                     self.net.eval()
-                    games = selfplay.step()
-                    games += actors.collect() if actors else []
+                    games = actors.collect() if actors else []
+                    if actors is None or not self.cfg.idle_play or not games:
+                        games += selfplay.step()
+                        self.progress["positions"] += self.cfg.num_envs
                     for game in games:
                         self.replay.add(game)
                         lengths.append(len(game.action))
                     self.progress["games"] += len(games)
-                    self.progress["positions"] += self.cfg.num_envs + (actors.positions if actors else 0)
+                    self.progress["positions"] += actors.positions if actors else 0
                     if self.replay.size >= 4 * self.cfg.batch_size:
                         recent = self._learn() or recent
                         if actors:
@@ -233,7 +242,7 @@ class Run:
         for group in self.optimizer.param_groups:  # linear decay to 10 % over the budget
             group["lr"] = self.cfg.lr * (1.0 - 0.9 * self.fraction())
         while self.progress["trained"] < self.cfg.replay_ratio * self.progress["positions"]:
-            batch = self.replay.sample(self.cfg.batch_size, self.cfg.unroll)
+            batch = self.replay.sample(self.cfg.batch_size, self.cfg.unroll, self.cfg.end_fraction)
             if self.mirror is not None:
                 batch = mirror(batch, self.net_cfg.obs_shape, self.mirror, self.rng)
             parts = losses(self.net, batch, self.net_cfg.obs_shape, self.cfg)

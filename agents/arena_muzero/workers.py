@@ -32,7 +32,7 @@ class Actors:
         self.shared = build(net_cfg)
         self.shared.load_state_dict(net.state_dict())
         self.shared.eval().share_memory()
-        self.games, self.stop_event = ctx.Queue(maxsize=10_000), ctx.Event()
+        self.games, self.stop_event = ctx.Queue(maxsize=cfg.actor_queue), ctx.Event()
         self.positions = 0
         self.procs = [ctx.Process(target=_actor, daemon=True, args=(
             rank, env_id, self.shared, net_cfg, cfg.num_envs, cfg.max_random_opening, cfg.random_move_prob, search_cfg,
