@@ -183,13 +183,24 @@ class Store:
     # -- agents ----------------------------------------------------------------------------
     def register_agent(self, spec: str, plugin: str | None = None, version: str | None = None) -> None:
         """Record who an agent is: its plugin, the plugin's version and, when a
-        `checkpoint=` parameter names a file, the file's SHA-256."""
+        `checkpoint=` parameter names a file, the file's SHA-256. A checkpoint file replaced
+        since the agent's stored games were played is refused: resuming would count the old
+        games for the new network under one name."""
         digest = checkpoint_hash(spec)
+        row = self.db.execute("SELECT checkpoint_hash FROM agents WHERE spec=?", (spec,)).fetchone()
+        if row and row[0] and digest and row[0] != digest and self._has_games(spec):
+            raise ArenaError(f"the checkpoint of {spec} changed since its games in {self.path} were played "
+                             f"(sha256 {row[0][:12]} then, {digest[:12]} now); give the new file its own path "
+                             "so that each network keeps its own games, or use another --db")
         self.db.execute(
             "INSERT INTO agents (spec, plugin, version, checkpoint_hash) VALUES (?,?,?,?) "
             "ON CONFLICT(spec) DO UPDATE SET plugin=excluded.plugin, version=excluded.version, "
             "checkpoint_hash=COALESCE(excluded.checkpoint_hash, agents.checkpoint_hash)",
             (spec, plugin, version, digest))
+
+    def _has_games(self, spec: str) -> bool:
+        return self.db.execute("SELECT 1 FROM games WHERE instr(players, ?) LIMIT 1",
+                               (json.dumps(spec),)).fetchone() is not None
 
     def tag_agent(self, spec: str, *, run: str | None = None, step: int | None = None, **meta: Any) -> None:
         """Mark an agent as checkpoint `step` of training run `run` (plus free-form metadata),

@@ -6,8 +6,8 @@
 # The games go to leaderboards/games.db (not committed: *.db is ignored), where every game
 # can be listed with `arena games --db leaderboards/games.db` and checked with `arena replay`.
 # Rerunning resumes: only games missing from the database are played. Delete the
-# database to replay everything (needed after replacing a bundled checkpoint: its spec,
-# and so its stored games, stay the same). CONCURRENCY (default 2) sets the worker processes.
+# database to replay everything; after replacing a bundled checkpoint the tournament
+# refuses to resume until you do. CONCURRENCY (default 2) sets the worker processes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=leaderboards/games.db

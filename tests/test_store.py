@@ -83,3 +83,21 @@ def test_missing_or_unwritable_paths_are_one_line_errors(tmp_path):
         Store(tmp_path)
     with pytest.raises(ArenaError, match="no game with id 7"):
         Store(tmp_path / "s.db").game(7)
+
+
+def test_a_checkpoint_replaced_after_its_games_is_refused(tmp_path):
+    checkpoint = tmp_path / "latest.pt"
+    checkpoint.write_bytes(b"first network")
+    spec = f"random:checkpoint={checkpoint}"
+    record = a_game()
+    record.players = [spec, "minimax"]
+    with Store(tmp_path / "s.db") as store:
+        store.register_agent(spec)
+        checkpoint.write_bytes(b"retrained, no games yet")
+        store.register_agent(spec)  # nothing stored under the old file: the new hash is recorded
+        store.record_game("t", "openspiel/tic_tac_toe", record)
+        store.register_agent(spec)  # unchanged file: resuming is fine
+        checkpoint.write_bytes(b"second network")
+        with pytest.raises(ArenaError, match="changed since its games"):
+            store.register_agent(spec)
+        assert len(store.games()) == 1  # nothing stored is lost
