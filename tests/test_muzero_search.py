@@ -58,22 +58,13 @@ def position(moves):
     return state
 
 
-class UntrainedEnd(Oracle):
-    """The oracle, except that after the game's end the next mover 'expects' to win: the
-    value a barely trained absorbing state may have."""
-
-    def recurrent(self, hidden, action):
-        h, reward, logits, value = super().recurrent(hidden, action)
-        return h, reward, logits, np.array([1.0 if self.states[int(i)].is_terminal() else 0.0 for i in h[:, 0]])
-
-
-def run(states, sims, method="gumbel", model=None, **options):
+def run(states, sims, method="gumbel"):
     legal = np.zeros((len(states), 9), bool)
     for i, s in enumerate(states):
         legal[i, s.legal_actions()] = True
     players = np.array([s.current_player() for s in states])
-    cfg = SearchConfig(num_simulations=sims, gumbel_scale=0.0, method=method, **options)
-    return search(model or Oracle(), states, players, legal, cfg, np.random.default_rng(0))
+    cfg = SearchConfig(num_simulations=sims, gumbel_scale=0.0, method=method)
+    return search(Oracle(), states, players, legal, cfg, np.random.default_rng(0))
 
 
 # x: 0,1 ; o: 3,4 ; x to move: 2 wins now (o threatens 5).
@@ -112,17 +103,6 @@ def test_improved_policy_prefers_the_winning_move():
     assert result.policy[0].argmax() == 2
     assert result.policy[0][[5, 6, 7, 8]].sum() < result.policy[0][2]
     assert np.isclose(result.policy[0].sum(), 1.0) and result.policy[0][[0, 1, 3, 4]].sum() == 0
-
-
-def test_end_on_reward_trusts_a_predicted_win_over_the_state_after_it():
-    states = [position(WIN_IN_ONE_X), position(WIN_IN_ONE_O)]
-    # Four simulations: one visit per considered move, so Q(win) = 1 − v(after) exactly.
-    misled = run(states, sims=4, model=UntrainedEnd(), known_bounds=True)
-    trusting = run(states, sims=4, model=UntrainedEnd(), known_bounds=True, end_on_reward=True)
-    assert trusting.action.tolist() == [2, 5]
-    assert trusting.policy[0, 2] > misled.policy[0, 2] and trusting.policy[1, 5] > misled.policy[1, 5]
-    exact = [run(states, sims=16, **options) for options in ({}, {"end_on_reward": True})]
-    assert np.allclose(exact[0].policy, exact[1].policy)  # with a right model it changes nothing
 
 
 def test_sequential_halving_schedule():

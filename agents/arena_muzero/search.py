@@ -39,10 +39,6 @@ class SearchConfig:
     method: str = "gumbel"  # or "puct"
     dirichlet_alpha: float = 0.3  # puct only
     dirichlet_eps: float = 0.25  # puct only
-    # Board games reward only the move that ends the game, so a predicted |r| near 1 says
-    # the game is over: weight what the model says follows by 1 − |r| (the learnt absorbing
-    # states after a win are the least trained part of the model).
-    end_on_reward: bool = False
 
 
 @dataclass
@@ -135,9 +131,7 @@ class Tree:
     network said (raw value, logits), the reward of the move into the node, and the
     backed-up value sum and visit count."""
 
-    def __init__(self, batch: int, num_nodes: int, num_actions: int, hidden_shape: tuple,
-                 end_on_reward: bool = False):
-        self.end_on_reward = end_on_reward
+    def __init__(self, batch: int, num_nodes: int, num_actions: int, hidden_shape: tuple):
         self.hidden = np.zeros((batch, num_nodes, *hidden_shape), np.float32)
         self.logits = np.zeros((batch, num_nodes, num_actions))
         self.raw_value = np.zeros((batch, num_nodes))
@@ -147,9 +141,6 @@ class Tree:
         self.children = np.full((batch, num_nodes, num_actions), -1, np.int64)
         self.parent = np.full((batch, num_nodes), -1, np.int64)
         self.rows = np.arange(batch)
-
-    def discount(self, reward):
-        return DISCOUNT * (1 - np.abs(reward)) if self.end_on_reward else DISCOUNT
 
     def set_node(self, node, hidden, logits, value, reward):
         r = self.rows
@@ -163,8 +154,7 @@ class Tree:
         safe = np.maximum(idx, 0)
         n = np.where(idx >= 0, self.visits[r[:, None], safe], 0.0)
         v = self.value_sum[r[:, None], safe] / np.maximum(n, 1)
-        reward = self.reward[r[:, None], safe]
-        q = reward + self.discount(reward) * v
+        q = self.reward[r[:, None], safe] + DISCOUNT * v
         return n, np.where(idx >= 0, q, 0.0)
 
     def backup(self, leaf, value):
@@ -175,8 +165,7 @@ class Tree:
             ra, na = r[active], node[active]
             self.value_sum[ra, na] += g[active]
             self.visits[ra, na] += 1
-            reward = self.reward[r, node]
-            g = reward + self.discount(reward) * g
+            g = self.reward[r, node] + DISCOUNT * g
             node = np.where(active, self.parent[r, node], node)
             active &= node >= 0
 
@@ -188,7 +177,7 @@ def search(model: Model, obs: np.ndarray, player: np.ndarray, legal: np.ndarray,
     n = cfg.num_simulations
     hidden, logits, value = model.initial(obs, player)
     logits = np.where(legal, logits, NEG)
-    tree = Tree(B, n + 1, A, hidden.shape[1:], cfg.end_on_reward)
+    tree = Tree(B, n + 1, A, hidden.shape[1:])
     root = np.zeros(B, np.int64)
     tree.set_node(root, hidden, logits, value, 0.0)
     tree.backup(root, value)
