@@ -76,12 +76,15 @@ def check(checkpoint: Path, games: int) -> dict:
 
 def throughput() -> dict:
     """Simulations per second: many games in one search call vs one game at a time."""
-    from arena_muzero.model import NetConfig, NumpyModel, build
+    from arena import make_env
+    from arena_muzero.model import NumpyModel, build
     from arena_muzero.search import SearchConfig, search
+    from arena_muzero.train import presets
 
     out = {}
-    for name, cfg, batch in (("tic_tac_toe mlp", NetConfig((3, 3, 3), 9), 256),
-                             ("connect_four resnet 32x2", NetConfig((3, 6, 7), 7, kind="resnet"), 64)):
+    for env_id in ("openspiel/tic_tac_toe", "openspiel/connect_four"):  # the training presets' nets
+        cfg, train = presets(env_id, make_env(env_id).info)
+        name, batch = f"{env_id} {cfg.kind}", train.num_envs
         model = NumpyModel(build(cfg).eval(), cfg.obs_shape)
         rng = np.random.default_rng(0)
         for b in (1, batch):
