@@ -2,7 +2,7 @@
 uniform random, seats alternated, its one-move tactics (wins taken, threats stopped), and
 the learning curve of the run that wrote it.
 
-    arena train muzero openspiel/connect_four --minutes 60 --out runs/c4
+    arena train muzero openspiel/connect_four --minutes 60 --workers 2 --out runs/c4
     python benchmarks/bench_muzero_c4.py runs/c4/latest.pt --games 200 --sims 16 64
 
 Games are played in batches (our moves for all live games in one search call) against one
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyspiel
 import torch
 
 ENV = "openspiel/connect_four"
@@ -71,15 +72,12 @@ def main() -> None:
     args = ap.parse_args()
 
     from arena_muzero.agent import Player, load_checkpoint, net_from_checkpoint
+    from arena_muzero.evaluate import tactics
 
     ckpt = load_checkpoint(args.checkpoint)
     net = net_from_checkpoint(ckpt)
     report = {"checkpoint": str(args.checkpoint), "net": ckpt["net"], "progress": ckpt["progress"],
               "curve": curve(args.checkpoint.parent), "matches": []}
-    import pyspiel
-
-    from arena_muzero.evaluate import tactics
-
     report["tactics"] = {}
     for sims in args.sims:
         player = Player(net, tuple(ckpt["net"]["obs_shape"]), sims)

@@ -58,8 +58,12 @@ class TrainConfig:
 
 def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, TrainConfig]:
     """Sizes that fit a 2-core CPU: an MLP for small boards, a small ResNet for Connect Four
-    board planes (convolutions see a four-in-a-row wherever it is; an MLP, though ~10x
-    faster per state here, barely learnt the winning-move rewards in 10 minutes)."""
+    board planes (convolutions see a four-in-a-row wherever it is; an MLP, though ~4x
+    faster per state than the ResNet, took a third of the winning moves after 5 minutes
+    where the ResNet took two thirds). 16 channels, not 32: at equal CPU time the smaller
+    net was ahead (measured at 12 CPU-minutes: wins taken 0.71 vs 0.64, threats stopped
+    0.60 vs 0.47). Half of each batch ends its unroll at a game's end, where all the
+    rewards are (measured at 10 CPU-minutes: wins taken 0.79 with half, 0.70 with a quarter)."""
     shape = tuple(info.observation_shape)
     planes = len(shape) == 3 and shape[-1] != 2  # PettingZoo's boards are (H, W, C)
     if "connect_four" not in env_id:
