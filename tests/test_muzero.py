@@ -199,7 +199,8 @@ def test_committed_checkpoint_never_loses_exhaustively():
 
 
 def test_committed_connect_four_checkpoint_beats_random():
-    """The bundled Connect Four checkpoint (ResNet) loads for its game and wins from both seats."""
+    """The bundled Connect Four checkpoint (ResNet) loads for its game, wins from both seats
+    and mostly takes its wins in one and stops the opponent's."""
     from arena_muzero import evaluate as ev
     from arena_muzero.agent import Player, load_checkpoint, net_from_checkpoint
 
@@ -207,9 +208,12 @@ def test_committed_connect_four_checkpoint_beats_random():
     path = Path(__file__).parents[1] / "agents" / "arena_muzero" / "checkpoints" / "connect_four.pt"
     ckpt = load_checkpoint(path, arena.make_env(env_id).info)
     assert ckpt["net"]["kind"] == "resnet"
-    player = Player(net_from_checkpoint(ckpt), (3, 6, 7), 4)
+    net = net_from_checkpoint(ckpt)
+    player = Player(net, (3, 6, 7), 4)
     for seat in (0, 1):
         assert ev.vs_random(player, env_id, 20, seat, seed=5)["win"] >= 0.9
+    tactics = ev.tactics(Player(net, (3, 6, 7), 16), pyspiel.load_game("connect_four"), positions=500)
+    assert tactics["win"] >= 0.8 and tactics["block"] >= 0.85  # the session-2 checkpoint: 0.79, 0.73
     with pytest.raises(ArenaError, match="trained on openspiel/connect_four"):
         load_checkpoint(path, arena.make_env(ENV).info)
 

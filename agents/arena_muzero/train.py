@@ -60,10 +60,11 @@ def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, Train
     """Sizes that fit a 2-core CPU: an MLP for small boards, a small ResNet for Connect Four
     board planes (convolutions see a four-in-a-row wherever it is; an MLP, though ~4x
     faster per state than the ResNet, took a third of the winning moves after 5 minutes
-    where the ResNet took two thirds). 16 channels, not 32: at equal CPU time the smaller
-    net was ahead (measured at 12 CPU-minutes: wins taken 0.71 vs 0.64, threats stopped
-    0.60 vs 0.47). Half of each batch ends its unroll at a game's end, where all the
-    rewards are (measured at 10 CPU-minutes: wins taken 0.79 with half, 0.70 with a quarter)."""
+    where the ResNet took two thirds). 32 channels, not 16: the smaller net leads for the
+    first half hour, but after 60 minutes on two cores (--workers 2) the larger one scored
+    0.71 against mcts:sims=100 where the smaller scored 0.63. Half of each batch ends its
+    unroll at a game's end, where all the rewards are (measured at 10 CPU-minutes with 16
+    channels: wins in one taken 0.79 with half, 0.70 with a quarter)."""
     shape = tuple(info.observation_shape)
     planes = len(shape) == 3 and shape[-1] != 2  # PettingZoo's boards are (H, W, C)
     if "connect_four" not in env_id:
@@ -72,9 +73,9 @@ def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, Train
     if kind == "resnet" and not planes:
         raise ArenaError(f"--net resnet needs (C, H, W) board planes; {env_id} observes {shape}")
     net_cfg = NetConfig(shape, info.num_actions, kind=kind, hidden=128, width=256, layer_norm=True,
-                        channels=16, blocks=2)
+                        channels=32, blocks=2)
     return net_cfg, TrainConfig(num_envs=256, unroll=3, batch_size=128, replay_capacity=300_000,
-                                replay_ratio=1.5, lr=2e-3, max_random_opening=4, random_move_prob=0.05,
+                                replay_ratio=1.75, lr=2e-3, max_random_opening=4, random_move_prob=0.05,
                                 eval_every_s=300, eval_games=100, mirror=True, end_fraction=0.5,
                                 actor_queue=256, idle_play=True)
 
