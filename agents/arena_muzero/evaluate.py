@@ -130,17 +130,17 @@ def tactics(player: Player, game: pyspiel.Game, positions: int = 3000, seed: int
     while len(found["win"]) + len(found["block"]) < positions:
         state = game.new_initial_state()
         while not state.is_terminal():
-            wins = {a for a in state.legal_actions() if _wins(state, a)}
-            safe = {a for a in state.legal_actions() if not _gives_a_win(state, a)}
-            if wins:
+            legal = state.legal_actions()
+            if wins := {a for a in legal if _wins(state, a)}:
                 found["win"].append((state.clone(), wins))
-            elif safe and len(safe) < len(state.legal_actions()):
+            elif 0 < len(safe := {a for a in legal if not _gives_a_win(state, a)}) < len(legal):
                 found["block"].append((state.clone(), safe))
-            state.apply_action(int(rng.choice(state.legal_actions())))
+            state.apply_action(int(rng.choice(legal)))
     out = {}
     for kind, cases in found.items():
         actions = player.choose(*_batch([s for s, _ in cases], game)) if cases else []
-        out[kind] = float(np.mean([a in good for a, (_, good) in zip(actions, cases)])) if cases else float("nan")
+        hits = [a in good for a, (_, good) in zip(actions, cases)]
+        out[kind] = float(np.mean(hits)) if hits else float("nan")
         out[f"{kind}_positions"] = len(cases)
     return out
 
