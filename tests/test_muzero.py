@@ -134,6 +134,11 @@ def test_value_targets_are_negamax_returns():
     assert game.value_targets().tolist() == [1.0, -1.0, 1.0, -1.0, 1.0]
 
 
+def test_value_targets_mix_in_the_search_value():
+    game = Trajectory(reward=[0.0, 0.0, 1.0], root_value=[0.5, -0.5, 0.0])
+    assert game.value_targets(search_weight=0.5).tolist() == [0.75, -0.75, 0.5]  # (z + q) / 2
+
+
 def test_replay_unroll_past_the_end_is_absorbing():
     replay = Replay(100, 2, 3, np.random.default_rng(0))
     game = Trajectory(obs=[np.zeros(2, np.float32)] * 2, player=[0, 1], action=[2, 1],

@@ -30,14 +30,18 @@ class Trajectory:
     explored: list = field(default_factory=list)  # the move at t was random
     root_value: list = field(default_factory=list)  # search value of s_t
 
-    def value_targets(self) -> np.ndarray:
+    def value_targets(self, search_weight: float = 0.0) -> np.ndarray:
         """z_t = r_t + γ z_{t+1} with γ = −1: the final result from each mover's view,
-        except after a random move at t, where z_t = the search's root value of s_t."""
+        except after a random move at t, where z_t = the search's root value of s_t.
+        With `search_weight` w the target is (1 − w) z_t + w q_t, q_t the root value: a
+        less noisy target than one game's result alone."""
         z, out = 0.0, np.zeros(len(self.reward), np.float32)
         for t in reversed(range(len(self.reward))):
             explored = t < len(self.explored) and self.explored[t]
             z = self.root_value[t] if explored else self.reward[t] - z
             out[t] = z
+        if search_weight:
+            out = (1 - search_weight) * out + search_weight * np.asarray(self.root_value, np.float32)
         return out
 
 
@@ -102,8 +106,10 @@ class Replay:
     """A ring buffer of positions; games are stored contiguously, and `steps_left` tells
     how far the unroll may look ahead within the same game."""
 
-    def __init__(self, capacity: int, obs_dim: int, num_actions: int, rng: np.random.Generator):
+    def __init__(self, capacity: int, obs_dim: int, num_actions: int, rng: np.random.Generator,
+                 search_weight: float = 0.0):
         self.capacity, self.num_actions, self.rng = capacity, num_actions, rng
+        self.search_weight = search_weight  # of the root value in the value target
         self.obs = np.zeros((capacity, obs_dim), np.float32)
         self.player = np.zeros(capacity, np.int64)
         self.action = np.zeros(capacity, np.int64)
@@ -119,7 +125,7 @@ class Replay:
         self.obs[idx] = np.stack(game.obs)
         self.player[idx], self.action[idx] = game.player, game.action
         self.policy[idx] = np.stack(game.policy)
-        self.value[idx], self.reward[idx] = game.value_targets(), game.reward
+        self.value[idx], self.reward[idx] = game.value_targets(self.search_weight), game.reward
         self.steps_left[idx] = T - np.arange(T)
         self.cursor = (self.cursor + T) % self.capacity
         self.size = min(self.capacity, self.size + T)
