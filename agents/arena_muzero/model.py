@@ -27,6 +27,7 @@ class NetConfig:
     layer_norm: bool = False  # mlp: LayerNorm before each hidden ReLU
     channels: int = 32  # resnet
     blocks: int = 2  # resnet
+    dynamics_blocks: int | None = None  # resnet: blocks of the dynamics (default: blocks)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "obs_shape": list(self.obs_shape)}
@@ -110,7 +111,8 @@ class ResNet(nn.Module):
                                        nn.BatchNorm2d(c), nn.ReLU(),
                                        *[ResBlock(c) for _ in range(cfg.blocks)])
         self.dyn_in = nn.Sequential(nn.Conv2d(c + A, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
-        self.dyn_blocks = nn.Sequential(*[ResBlock(c) for _ in range(cfg.blocks)])
+        dyn_blocks = cfg.blocks if cfg.dynamics_blocks is None else cfg.dynamics_blocks
+        self.dyn_blocks = nn.Sequential(*[ResBlock(c) for _ in range(dyn_blocks)])
         # Heads as in AlphaZero: 1x1 conv, batch norm, ReLU, then linear. Without the batch
         # norm every hidden unit of the reward head died within minutes (measured: a constant
         # reward for winning and other moves alike, so the search never saw a win coming).
