@@ -78,6 +78,24 @@ def test_self_play_worker_processes(tmp_path):
     assert torch.load(out / "latest.pt", weights_only=True)["progress"]["steps"] == 10
 
 
+def test_a_dead_self_play_worker_stops_the_run():
+    from arena_muzero.model import NetConfig, build
+    from arena_muzero.search import SearchConfig
+    from arena_muzero.train import TrainConfig
+    from arena_muzero.workers import Actors
+
+    info = arena.make_env(ENV).info
+    net_cfg = NetConfig(tuple(info.observation_shape), info.num_actions)
+    actors = Actors(1, ENV, build(net_cfg), net_cfg, TrainConfig(num_envs=2), SearchConfig(num_simulations=2), 0)
+    try:
+        actors.procs[0].kill()
+        actors.procs[0].join(10)
+        with pytest.raises(ArenaError, match="self-play worker 0 stopped"):
+            actors.collect()
+    finally:
+        actors.stop()
+
+
 def test_refuses_to_overwrite_a_run_without_resume(trained, capsys):
     assert _cli(["train", "muzero", ENV, "--steps", "5", "--out", str(trained)]) == 2
     assert "--resume" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import torch.multiprocessing as mp
 
+from arena import ArenaError
 from arena_muzero.model import NetConfig, NumpyModel, build
 
 
@@ -41,6 +42,12 @@ class Actors:
             p.start()
 
     def collect(self) -> list:
+        """The finished games waiting; raises if an actor died (else the learner would go on
+        alone, at a fraction of the run's self-play, without a word)."""
+        for rank, proc in enumerate(self.procs):
+            if proc.exitcode is not None:
+                raise ArenaError(f"self-play worker {rank} stopped (exit code {proc.exitcode}); "
+                                 "the last checkpoint is kept: --resume continues the run")
         out = []
         while True:
             try:
