@@ -127,3 +127,17 @@ def test_known_bounds_keep_tiny_q_differences_tiny():
     minmax, known = completed_q(*args), completed_q(*args, known_bounds=True)
     assert np.ptp(minmax) > 5.0  # min-max turns noise into a full-size preference
     assert np.ptp(known) < 0.1
+
+
+def test_noise_only_in_the_games_marked_noisy():
+    """Self-play's `noisy` mask: marked games sample their root move through Gumbel noise,
+    the others play the greedy move a noiseless search plays."""
+    states = [position([]) for _ in range(20)]
+    legal = np.ones((20, 9), bool)
+    players = np.zeros(20, np.int64)
+    noisy = np.arange(20) < 10
+    cfg = SearchConfig(num_simulations=4, gumbel_scale=1.0)
+    result = search(Oracle(), states, players, legal, cfg, np.random.default_rng(0), noisy)
+    greedy = run(states[:1], sims=4).action[0]
+    assert np.all(result.action[~noisy] == greedy)
+    assert len(set(result.action[noisy].tolist())) > 2

@@ -171,8 +171,9 @@ class Tree:
 
 
 def search(model: Model, obs: np.ndarray, player: np.ndarray, legal: np.ndarray,
-           cfg: SearchConfig, rng: np.random.Generator) -> SearchResult:
-    """Search B positions at once; `legal` (B, A) is the root's legal-move mask."""
+           cfg: SearchConfig, rng: np.random.Generator, noisy: np.ndarray | None = None) -> SearchResult:
+    """Search B positions at once; `legal` (B, A) is the root's legal-move mask; `noisy`
+    (B,) bool, if given, picks the games whose root gets Gumbel noise (the rest play greedily)."""
     B, A = legal.shape
     n = cfg.num_simulations
     hidden, logits, value = model.initial(obs, player)
@@ -182,6 +183,8 @@ def search(model: Model, obs: np.ndarray, player: np.ndarray, legal: np.ndarray,
     tree.set_node(root, hidden, logits, value, 0.0)
     tree.backup(root, value)
     noise = rng.gumbel(size=(B, A)) * cfg.gumbel_scale if cfg.method == "gumbel" else None
+    if noise is not None and noisy is not None:
+        noise *= noisy[:, None]
     prior = logits
     if cfg.method == "puct" and cfg.dirichlet_eps > 0 and cfg.gumbel_scale > 0:
         prior = _dirichlet_logits(logits, legal, cfg, rng)

@@ -51,9 +51,10 @@ def observe(env: Env, seat: int) -> np.ndarray:
 
 class SelfPlay:
     def __init__(self, envs: list[Env], model, cfg: SearchConfig, rng: np.random.Generator,
-                 max_random_opening: int = 0, random_move_prob: float = 0.0):
+                 max_random_opening: int = 0, random_move_prob: float = 0.0, noisy_moves: int | None = None):
         self.envs, self.model, self.cfg, self.rng = envs, model, cfg, rng
         self.max_random_opening, self.random_move_prob = max_random_opening, random_move_prob
+        self.noisy_moves = noisy_moves  # searched moves with Gumbel noise (None: all of them)
         self.games: list[Trajectory] = [Trajectory() for _ in envs]
         self.num_actions = envs[0].info.num_actions
         for i in range(len(envs)):
@@ -81,7 +82,10 @@ class SelfPlay:
         seats = [env.to_move()[0] for env in self.envs]
         obs = np.stack([observe(env, s) for env, s in zip(self.envs, seats)])
         legal = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
-        result = search(self.model, obs, np.array(seats), legal, self.cfg, self.rng)
+        noisy = None
+        if self.noisy_moves is not None:
+            noisy = np.array([len(game.action) < self.noisy_moves for game in self.games])
+        result = search(self.model, obs, np.array(seats), legal, self.cfg, self.rng, noisy)
         finished = []
         explore = self.rng.random(len(self.envs)) < self.random_move_prob
         for i, (env, seat) in enumerate(zip(self.envs, seats)):

@@ -14,14 +14,15 @@ from arena import ArenaError
 from arena_muzero.model import NetConfig, NumpyModel, build
 
 
-def _actor(rank, env_id, shared, net_cfg, num_envs, max_opening, random_prob, search_cfg, seed, games, stop):
+def _actor(rank, env_id, shared, net_cfg, cfg, search_cfg, seed, games, stop):
     torch.set_num_threads(1)
     from arena import make_env
     from arena_muzero.selfplay import SelfPlay
 
     rng = np.random.default_rng([seed, rank, 7919])
-    envs = [make_env(env_id) for _ in range(num_envs)]
-    selfplay = SelfPlay(envs, NumpyModel(shared, net_cfg.obs_shape), search_cfg, rng, max_opening, random_prob)
+    envs = [make_env(env_id) for _ in range(cfg.num_envs)]
+    selfplay = SelfPlay(envs, NumpyModel(shared, net_cfg.obs_shape), search_cfg, rng, cfg.max_random_opening,
+                        cfg.random_move_prob, cfg.noisy_moves)
     while not stop.is_set():
         for game in selfplay.step():
             games.put(game)
@@ -36,8 +37,8 @@ class Actors:
         self.games, self.stop_event = ctx.Queue(maxsize=cfg.actor_queue), ctx.Event()
         self.positions = 0
         self.procs = [ctx.Process(target=_actor, daemon=True, args=(
-            rank, env_id, self.shared, net_cfg, cfg.num_envs, cfg.max_random_opening, cfg.random_move_prob, search_cfg,
-            seed, self.games, self.stop_event)) for rank in range(n)]
+            rank, env_id, self.shared, net_cfg, cfg, search_cfg, seed, self.games, self.stop_event))
+            for rank in range(n)]
         for p in self.procs:
             p.start()
 
