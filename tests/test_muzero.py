@@ -267,6 +267,26 @@ def test_mirror_matches_the_real_game(name, shape, moves):
     assert flipped["policy"][0, 0].argmax() == perm[moves[0]]
 
 
+@pytest.mark.parametrize("name, shape, moves", [("connect_four", (3, 6, 7), [3, 3, 0, 6, 3]),
+                                                 ("tic_tac_toe", (3, 3, 3), [4, 0, 8])])
+def test_move_planes_mark_where_the_real_game_plays(name, shape, moves):
+    """The dynamics sees each move as a plane over the board; every cell a real move
+    changes lies inside that plane (its column, or its cell)."""
+    from arena_muzero.model import NetConfig, board_moves
+
+    game = pyspiel.load_game(name)
+    planes = board_moves(shape, game.num_distinct_actions())
+    state = game.new_initial_state()
+    for a in moves:
+        before = np.array(state.observation_tensor(), np.float32).reshape(shape)
+        state.apply_action(a)
+        changed = (np.array(state.observation_tensor(), np.float32).reshape(shape) != before).any(0)
+        assert changed.any() and not (changed & (planes[a] == 0)).any()
+    assert board_moves((9,), 9) is None  # a flat observation: one-hot planes instead
+    old = {"obs_shape": list(shape), "num_actions": 7, "kind": "resnet"}  # a checkpoint from before
+    assert NetConfig.from_dict(old).action_planes == "broadcast"
+
+
 class OneMoveLookahead:
     """A tic-tac-toe player that reads the board back into a real state and plays a winning
     move, else one that leaves the opponent no win, else its first legal move."""

@@ -28,13 +28,28 @@ class NetConfig:
     channels: int = 32  # resnet
     blocks: int = 2  # resnet
     dynamics_blocks: int | None = None  # resnet: blocks of the dynamics (default: blocks)
+    action_planes: str = "board"  # resnet: "board" marks the move's column or cell; "broadcast": one-hot planes
 
     def to_dict(self) -> dict:
         return {**asdict(self), "obs_shape": list(self.obs_shape)}
 
     @classmethod
     def from_dict(cls, data: dict) -> NetConfig:
+        data = {"action_planes": "broadcast", **data}  # what checkpoints from before the option used
         return cls(**{**data, "obs_shape": tuple(data["obs_shape"])})
+
+
+def board_moves(obs_shape: tuple[int, ...], num_actions: int) -> np.ndarray | None:
+    """(A, H, W) masks of where each move plays on (C, H, W) board planes, when the moves
+    are the columns (Connect Four) or the cells in row-major order (tic-tac-toe); else None."""
+    if len(obs_shape) != 3:
+        return None
+    _, H, W = obs_shape
+    if num_actions == W:
+        return np.broadcast_to(np.eye(W, dtype=np.float32)[:, None, :], (W, H, W)).copy()
+    if num_actions == H * W:
+        return np.eye(H * W, dtype=np.float32).reshape(H * W, H, W)
+    return None
 
 
 def scale_hidden(h: torch.Tensor) -> torch.Tensor:
@@ -100,8 +115,11 @@ def _conv_head(c: int, planes: int) -> list[nn.Module]:
 
 
 class ResNet(nn.Module):
-    """Board games with (C, H, W) planes: the action enters the dynamics as one plane per
-    action broadcast over the board (cheap for column games: 7 planes)."""
+    """Board games with (C, H, W) planes. The move enters the dynamics as one plane that
+    marks its column or cell. One-hot planes broadcast over the board (the older way) leave
+    the convolutions to work out where column c is from the board's edges alone; measured
+    on Connect Four, the dynamics then misplaced pieces stacked in a column: the search
+    blocked a threat and believed the threat was still there."""
 
     def __init__(self, cfg: NetConfig):
         super().__init__()
@@ -110,7 +128,10 @@ class ResNet(nn.Module):
         self.represent = nn.Sequential(nn.Conv2d(C + cfg.num_players, c, 3, padding=1),
                                        nn.BatchNorm2d(c), nn.ReLU(),
                                        *[ResBlock(c) for _ in range(cfg.blocks)])
-        self.dyn_in = nn.Sequential(nn.Conv2d(c + A, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
+        moves = board_moves(cfg.obs_shape, A) if cfg.action_planes == "board" else None
+        self.register_buffer("move_planes", None if moves is None else torch.from_numpy(moves), persistent=False)
+        action_planes = A if moves is None else 1
+        self.dyn_in = nn.Sequential(nn.Conv2d(c + action_planes, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
         dyn_blocks = cfg.blocks if cfg.dynamics_blocks is None else cfg.dynamics_blocks
         self.dyn_blocks = nn.Sequential(*[ResBlock(c) for _ in range(dyn_blocks)])
         # Heads as in AlphaZero: 1x1 conv, batch norm, ReLU, then linear. Without the batch
@@ -130,8 +151,11 @@ class ResNet(nn.Module):
         return (h, *self._heads(h))
 
     def recurrent(self, h, action):
-        a = F.one_hot(action, self.num_actions).float()
-        x = self.dyn_blocks(self.dyn_in(torch.cat([h, self._planes(a, h)], 1)))
+        if self.move_planes is None:
+            planes = self._planes(F.one_hot(action, self.num_actions).float(), h)
+        else:
+            planes = self.move_planes[action][:, None]
+        x = self.dyn_blocks(self.dyn_in(torch.cat([h, planes], 1)))
         h_next = scale_hidden(x)
         return (h_next, torch.tanh(self.reward(x)[:, 0]), *self._heads(h_next))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arena.envs.base import Env
+from arena_muzero.model import board_moves
 from arena_muzero.search import SearchConfig, search
 
 
@@ -161,17 +162,13 @@ class Replay:
 
 
 def mirror_permutation(obs_shape: tuple[int, ...], num_actions: int) -> np.ndarray | None:
-    """The move map of a left-right board mirror, for (C, H, W) planes whose moves are the
-    columns (Connect Four) or the cells in row-major order (tic-tac-toe); else None."""
-    if len(obs_shape) != 3:
+    """The move map of a left-right board mirror, for boards whose moves are the columns
+    or the cells (see `board_moves`); else None."""
+    moves = board_moves(obs_shape, num_actions)
+    if moves is None:
         return None
-    _, H, W = obs_shape
-    columns = np.arange(W)[::-1]
-    if num_actions == W:
-        return columns.copy()
-    if num_actions == H * W:
-        return (np.arange(H)[:, None] * W + columns).ravel()
-    return None
+    flat = moves.reshape(num_actions, -1)
+    return np.argmax(moves[..., ::-1].reshape(num_actions, -1) @ flat.T, 1)  # the move on the mirrored plane
 
 
 def mirror(batch: dict[str, np.ndarray], obs_shape: tuple[int, ...], permutation: np.ndarray,
