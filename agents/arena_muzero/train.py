@@ -76,8 +76,8 @@ def presets(env_id: str, info, net: str | None = None) -> tuple[NetConfig, Train
     noise). Neither size nor steps moved the plateau at ~0.75: one dynamics block (1.4x the
     steps) scored 0.68, 48 channels with one dynamics block (0.7x the steps) 0.73. What moved
     it was how the dynamics sees a move: as a plane marking its column (model.py), 0.879
-    with sims=16 and 0.922 with sims=64 (0.604 against mcts:sims=1000), where more search
-    had made the older network play worse."""
+    with sims=16 and 0.898 with sims=64 over 800 games (0.604 against mcts:sims=1000; a
+    seed-8 run 0.897 and 0.909), where more search had made the older network play worse."""
     shape = tuple(info.observation_shape)
     planes = len(shape) == 3 and shape[-1] != 2  # PettingZoo's boards are (H, W, C)
     if "connect_four" not in env_id:
