@@ -129,9 +129,12 @@ class ResNet(nn.Module):
                                        nn.BatchNorm2d(c), nn.ReLU(),
                                        *[ResBlock(c) for _ in range(cfg.blocks)])
         moves = board_moves(cfg.obs_shape, A) if cfg.action_planes == "board" else None
-        self.register_buffer("move_planes", None if moves is None else torch.from_numpy(moves), persistent=False)
-        action_planes = A if moves is None else 1
-        self.dyn_in = nn.Sequential(nn.Conv2d(c + action_planes, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
+        if moves is None:  # one constant plane per action
+            planes = np.broadcast_to(np.eye(A, dtype=np.float32)[:, :, None, None], (A, A, Hh, Ww))
+        else:
+            planes = moves[:, None]
+        self.register_buffer("move_planes", torch.from_numpy(planes.copy()), persistent=False)  # (A, P, H, W)
+        self.dyn_in = nn.Sequential(nn.Conv2d(c + planes.shape[1], c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU())
         dyn_blocks = cfg.blocks if cfg.dynamics_blocks is None else cfg.dynamics_blocks
         self.dyn_blocks = nn.Sequential(*[ResBlock(c) for _ in range(dyn_blocks)])
         # Heads as in AlphaZero: 1x1 conv, batch norm, ReLU, then linear. Without the batch
@@ -151,11 +154,7 @@ class ResNet(nn.Module):
         return (h, *self._heads(h))
 
     def recurrent(self, h, action):
-        if self.move_planes is None:
-            planes = self._planes(F.one_hot(action, self.num_actions).float(), h)
-        else:
-            planes = self.move_planes[action][:, None]
-        x = self.dyn_blocks(self.dyn_in(torch.cat([h, planes], 1)))
+        x = self.dyn_blocks(self.dyn_in(torch.cat([h, self.move_planes[action]], 1)))
         h_next = scale_hidden(x)
         return (h_next, torch.tanh(self.reward(x)[:, 0]), *self._heads(h_next))
 
