@@ -99,8 +99,9 @@ def register_plugin() -> Iterator[Any]:
     added: list[str] = []
 
     def register(plugin: Any, name: str) -> None:
-        registry.add(plugin, name)
         added.append(name)
+        if not registry.add(plugin, name):
+            raise AssertionError(f"plugin {name!r} was not loaded: {registry.plugins[name].errors[-1]}")
 
     yield register
     for name in added:
