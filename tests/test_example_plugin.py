@@ -13,7 +13,7 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "arena-greedy-bot"
 @pytest.fixture(scope="module")
 def installed_example():
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)],
+    subprocess.run([*pip, "install", "--no-deps", str(EXAMPLE)],
                    check=True, capture_output=True, timeout=300)
     yield
     subprocess.run([*pip, "uninstall", "-y", "arena-greedy-bot"], capture_output=True, timeout=120)
@@ -43,7 +43,7 @@ NIM = Path(__file__).parent.parent / "examples" / "arena-nim"
 @pytest.fixture(scope="module")
 def installed_nim():
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(NIM)],
+    subprocess.run([*pip, "install", "--no-deps", str(NIM)],
                    check=True, capture_output=True, timeout=300)
     yield
     subprocess.run([*pip, "uninstall", "-y", "arena-nim"], capture_output=True, timeout=120)
