@@ -75,3 +75,25 @@ def test_public_modules_exist():
     for module in PUBLIC_MODULES - {"arena.training"}:  # arena.training arrives with the trainer kit
         importlib.import_module(module)
     assert {"Agent", "Env", "EnvInfo", "ForwardModel", "ObservationProtocol"} <= set(arena.__all__)
+
+
+def test_every_hook_spec_field_and_interface_member_is_documented_for_plugin_authors():
+    """datasette's rule: what a plugin author may use is in docs/plugins.md."""
+    import dataclasses
+    import inspect
+
+    from arena import hookspecs
+    from arena.agents import ObservationProtocol
+    from arena.envs.base import Env, EnvInfo, ForwardModel
+    from arena.specs import AgentSpec, EnvSpec, TrainerSpec
+
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    names = {n for n, f in vars(hookspecs).items() if callable(f) and hasattr(f, "arena_spec")}
+    for spec in (AgentSpec, EnvSpec, TrainerSpec):
+        names |= {f.name for f in dataclasses.fields(spec)}
+    names |= {f.name for f in dataclasses.fields(EnvInfo)} | {"sides", "observation_shape_of"}
+    for cls in (Env, ForwardModel, ObservationProtocol):
+        names |= {n for n, _ in inspect.getmembers(cls) if not n.startswith("_")}
+    names |= {"seat", "time_left"}
+    missing = sorted(n for n in names if f"`{n}" not in doc)
+    assert missing == [], f"not in docs/plugins.md: {missing}"
