@@ -26,19 +26,28 @@ def make_env(env_id: str) -> Env:
     'pettingzoo/classic/tictactoe_v3' or 'openspiel/breakthrough:rows=6,columns=6'."""
     name, params = parse_env_id(env_id)
     entry = env_entry(name)
-    return entry.load()(name, params, **entry.meta.get("options", {}))
+    if entry.meta.get("left_out") and not params:
+        raise ArenaError(f"{name} cannot be played here: {entry.meta['left_out']}; see `arena envs`")
+    try:
+        return entry.load()(name, params, **entry.meta.get("options", {}))
+    except ArenaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a game package's own failure, in one line
+        raise ArenaError(f"cannot build {env_id}: {type(exc).__name__}: {exc}"[:400]
+                         + "; see `arena envs` for the games that play") from None
 
 
-def list_envs() -> list[dict[str, Any]]:
-    """One dict per playable env id: id, kind, players, teams, forward_model, plugin."""
+def list_envs(include_left_out: bool = False) -> list[dict[str, Any]]:
+    """One dict per playable env id: id, kind, players, teams, forward_model, plugin, and
+    left_out (why a registered game is not playable here; such rows only if asked)."""
     rows = []
     for entry in get_registry().envs.values():
         if entry.name.endswith("/*"):
             for row in _catalog(entry):
-                rows.append({**row, "plugin": entry.plugin})
+                rows.append({"left_out": None, **row, "plugin": entry.plugin})
         else:
             rows.append(_env_row(entry.name, entry))
-    return sorted(rows, key=lambda r: r["id"])
+    return sorted((r for r in rows if include_left_out or not r["left_out"]), key=lambda r: r["id"])
 
 
 def _catalog(entry: Entry) -> list[dict[str, Any]]:
@@ -55,6 +64,7 @@ def _env_row(env_id: str, entry: Entry) -> dict[str, Any]:
         "forward_model": bool(m.get("forward_model")),
         "description": entry.description,
         "plugin": entry.plugin,
+        "left_out": m.get("left_out"),
     }
 
 
@@ -78,6 +88,10 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
     params = build_params(factory, rest, name)
     try:
         return factory(info, **params)
+    except ArenaError:
+        raise
     except ValueError as exc:  # agents reject bad parameter values this way
         raise ArenaError(f"agent {name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a plugin's constructor failed: its problem, in one line
+        raise ArenaError(f"agent {spec} could not be built: {type(exc).__name__}: {exc}"[:500]) from None
 

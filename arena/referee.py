@@ -192,7 +192,8 @@ class _Clock:
         ok, result = self._worker.run(fn, args, limit)
         self.last = time.perf_counter() - start
         if ok is None:
-            self._worker = None  # abandoned: it is still stuck in the agent's code
+            _abandoned.append(self._worker)  # still stuck in the agent's code
+            self._worker = None
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
             raise result if isinstance(result, Forfeit) else Forfeit(CRASH, _describe(result))
@@ -213,15 +214,19 @@ class _Worker:
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.busy = False
         threading.Thread(target=self._loop, daemon=True).start()
 
     def _loop(self) -> None:
         while True:
             fn, args = self.jobs.get()
+            self.busy = True
             try:
                 self.results.put((True, fn(*args)))
             except BaseException as exc:  # noqa: BLE001 - reported as the agent's crash
                 self.results.put((False, exc))
+            finally:
+                self.busy = False
 
     def run(self, fn: Callable, args: tuple, timeout: float) -> tuple[bool | None, Any]:
         self.jobs.put((fn, args))
@@ -229,3 +234,12 @@ class _Worker:
             return self.results.get(timeout=timeout)
         except queue.Empty:
             return None, None
+
+
+_abandoned: list[_Worker] = []  # workers left behind on a timeout
+
+
+def stuck_threads() -> int:
+    """How many abandoned agent threads are still inside an agent's call."""
+    _abandoned[:] = [w for w in _abandoned if w.busy]
+    return len(_abandoned)
