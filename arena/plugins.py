@@ -70,6 +70,13 @@ class Registry:
                 self.add(ep.load(), ep.name, info)
             except Exception as exc:  # a broken plugin must not take the arena down
                 self._fail(info, f"failed to load: {type(exc).__name__}: {exc}")
+        # Plugins by module name, not installed (development, tests): ARENA_PLUGIN_MODULES=a,b
+        for module in filter(None, (m.strip() for m in os.environ.get("ARENA_PLUGIN_MODULES", "").split(","))):
+            info = self.plugins.setdefault(module, PluginInfo(module))
+            try:
+                self.add(importlib.import_module(module), module, info)
+            except Exception as exc:  # noqa: BLE001 - contained like an entry point's failure
+                self._fail(info, f"failed to load: {type(exc).__name__}: {exc}")
 
     def add(self, plugin: Any, name: str, info: PluginInfo | None = None) -> None:
         """Register a plugin object (a module or class with hookimpls) and its entries."""
