@@ -429,13 +429,16 @@ def _death(code: int) -> str:
 
 
 def _init_worker(parent_pid: int, status_dir: str | None = None) -> None:
+    from arena.remote.process import die_with_parent
+
+    die_with_parent()  # the forkserver, which exits as soon as the arena is gone
     one_torch_thread()
     if status_dir is not None:
         _status.open(os.path.join(status_dir, str(os.getpid())))
 
     def exit_with_parent():  # a `kill -9`ed tournament must not leave its workers playing
         while True:
-            time.sleep(1.0)
+            time.sleep(0.2)
             try:
                 os.kill(parent_pid, 0)
             except ProcessLookupError:
