@@ -131,25 +131,46 @@ def _plays(req) -> str:
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move.")
 @click.option("--json", "as_json", is_flag=True, help="Print the game record as JSON.")
 def play(env_id, agent_specs, seed, render, time_per_move, as_json):
-    """Play one game: arena play openspiel/tic_tac_toe minimax random."""
+    """Play one game: arena play openspiel/tic_tac_toe minimax random.
+
+    A `human` agent is asked at the terminal: it sees the position and the legal moves by
+    name, and types a name or a number. If input ends before the game does, the game is
+    abandoned (not stored anywhere, not counted as a forfeit) and the command exits 0."""
     from arena.api import make_agent, make_env
+    from arena.errors import NoMoreInput
     from arena.referee import play as play_game
 
     env = make_env(env_id)
     agents = [make_agent(spec, env) for spec in agent_specs]
+    human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
+    moves: list[str] = []
 
     def show(env, record):
-        click.echo(env.render())
+        if render:
+            click.echo(f"-- move {record.plies}: {_move_text(env, record)}")
+            click.echo(env.render())
 
-    record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
-                       on_step=show if render else None)
+    try:
+        record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
+                           on_step=show if render else None)
+    except NoMoreInput:
+        click.echo(f"\nno more input: game abandoned, not stored and not scored", err=True)
+        return
     get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
+    if human and not render:  # the human saw every position but the last
+        click.echo(env.render())
     click.echo(f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
                + (f" ({record.reason})" if record.reason else ""))
     for name, score in zip(record.players, record.scores):
         click.echo(f"  {score:>4g}  {name}")
+
+
+def _move_text(env, record) -> str:
+    """The last step's moves as 'seat action' pairs (names need the state before the move,
+    which is gone; `arena replay` and `arena games --json` give names)."""
+    return ", ".join(f"seat {seat}: {action}" for seat, action in record.moves[-1])
 
 
 class TrainGroup(click.Group):

@@ -207,8 +207,10 @@ def games(db, tournament_name, env_id, as_json):
     with _store(db, readonly=True) as store:
         rows = store.games(env=env_id, tournament=tournament_name)
     if as_json:
-        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict()}
-                for g in rows]
+        from arena.notation import move_names
+
+        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict(),
+                 "move_names": move_names(g.record)} for g in rows]
         return click.echo(json.dumps(data, indent=2))
     table(f"{len(rows)} games", ["id", "tournament", "key", "env", "players", "scores", "plies", "termination"], [
         [g.id, g.tournament, g.key, g.record.env_id, " vs ".join(g.record.players),
@@ -228,12 +230,15 @@ def replay(game_id, db, render):
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)
 
-    def show(env, record):
-        click.echo(f"-- move {record.plies}: {record.moves[-1]}")
-        click.echo(env.render())
-
     record = stored.record
-    replayed = replay_game(record, on_step=show if render else None)
+    if render:
+        from arena.notation import frames
+
+        for frame in frames(record):
+            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves) or "start"
+            click.echo(f"-- move {frame.ply}: {moves}")
+            click.echo(frame.text)
+    replayed = replay_game(record)
     problem = replay_matches(record, replayed)
     if problem:
         raise ArenaError(f"game {game_id} does not replay: {problem}")

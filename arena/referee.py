@@ -17,7 +17,7 @@ import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.envs.base import Env
-from arena.errors import ArenaError
+from arena.errors import ArenaError, NoMoreInput
 
 NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
@@ -195,7 +195,9 @@ class _Clock:
             self._worker = None  # abandoned: it is still stuck in the agent's code
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
-            raise result if isinstance(result, Forfeit) else Forfeit(CRASH, _describe(result))
+            if isinstance(result, (Forfeit, NoMoreInput)):
+                raise result
+            raise Forfeit(CRASH, _describe(result))
         return self._charge(result)
 
     def _charge(self, result: Any) -> Any:

@@ -92,6 +92,10 @@ class Env(abc.ABC):
     def render(self) -> str:
         return ""
 
+    def render_for(self, seat: int) -> str:
+        """What `seat` may see, as text (the whole position in games of perfect information)."""
+        return self.render()
+
     def clone_state(self) -> Any:
         """A copy of the full game state for planning agents (only with info.forward_model)."""
         raise ArenaError(f"{self.info.id} offers no forward model")
