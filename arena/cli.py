@@ -14,6 +14,7 @@ from arena.plugins import get_registry, load_target
 # Commands that live in their own modules, imported only when used.
 LAZY_COMMANDS: dict[str, str] = {
     "serve-agent": "arena.cli_agents:serve_agent", "install": "arena.cli_agents:install", "uninstall": "arena.cli_agents:uninstall",
+    "serve": "arena.cli_web:serve",
     **{c: f"arena.cli_tournament:{c}" for c in ("tournament", "leaderboard", "games", "replay", "match")},
 }
 
