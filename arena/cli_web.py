@@ -27,7 +27,7 @@ def serve(db, host, port, threads):
         raise ArenaError(f"--port must be 0 to 65535, got {port}")
     if threads < 1:
         raise ArenaError(f"--threads must be at least 1, got {threads}")
-    app = create_app(db if db is not None else default_path())
+    app = create_app(db if db is not None else default_path(), prefit=True)
     try:
         server = create_server(app, host=host, port=port, threads=threads)
     except (OSError, socket.gaierror) as exc:

@@ -285,12 +285,14 @@ class Store:
 
     def summaries(self, env: str, tournament: str | None = None) -> list[dict[str, Any]]:
         """What a leaderboard needs of each game of `env` (players, scores, termination,
-        forfeit player), in id order, without reading the moves."""
+        forfeit player), in id order, without reading the moves. SQLite writes all rows as
+        one JSON document, parsed in one call: half the time of a json.loads per row."""
         where, args = _where(env, tournament, None, None)
-        rows = self.db.execute("SELECT g.players, g.scores, g.termination, g.forfeit_player FROM games g "
-                               "JOIN tournaments t ON t.id = g.tournament_id" + where + " ORDER BY g.id", args)
-        return [{"players": json.loads(p), "scores": json.loads(s), "termination": term, "forfeit_player": f}
-                for p, s, term, f in rows]
+        doc = self.db.execute(
+            "SELECT json_group_array(json_array(g.id, json(g.players), json(g.scores), g.termination, "
+            "g.forfeit_player)) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where, args).fetchone()[0]
+        rows = sorted(json.loads(doc or "[]"), key=lambda r: r[0])  # aggregate order is not guaranteed
+        return [{"players": p, "scores": s, "termination": term, "forfeit_player": f} for _, p, s, term, f in rows]
 
     def envs(self) -> list[tuple[str, int]]:
         """(env id, number of games) of every env with stored games."""

@@ -153,3 +153,21 @@ def test_serve_without_a_store_is_one_line(arena_cli, tmp_path):
     result = arena_cli("serve", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2 and "no database at" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_a_stale_board_is_served_at_once_and_replaced_by_its_refit(web_store, tmp_path):
+    path = tmp_path / "refit.db"
+    path.write_bytes(web_store.read_bytes())
+    client = create_app(path).test_client()
+    url = "/leaderboard?env=openspiel/connect_four"
+    assert "2 games" in client.get(url).get_data(as_text=True)
+    env = make_env("openspiel/connect_four")
+    with Store(path) as store:
+        store.record_game("live", env.info.id, play(env, [make_agent("random", env)] * 2, 1))
+    first = client.get(url).get_data(as_text=True)
+    assert "being refitted" in first and "2 games" in first  # the old board, said to be old
+    deadline = time.time() + 30
+    while "being refitted" in (page := client.get(url).get_data(as_text=True)):
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert "3 games" in page

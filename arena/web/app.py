@@ -33,9 +33,12 @@ TERMINATION_LEGEND = {
 log = logging.getLogger("arena.web")
 
 
-def create_app(db_path, poll_seconds: float = 2.0) -> Flask:
-    """The app over the store at `db_path` (raises ArenaError at once if it is not one)."""
+def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flask:
+    """The app over the store at `db_path` (raises ArenaError at once if it is not one);
+    `prefit` fits every env's leaderboard in the background from the start."""
     data = Data(db_path)
+    if prefit:
+        data.prefit()
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False)
     app.jinja_env.globals.update(poll_ms=int(poll_seconds * 1000), termination_legend=TERMINATION_LEGEND,
@@ -57,21 +60,12 @@ def create_app(db_path, poll_seconds: float = 2.0) -> Flask:
         if method not in METHODS:
             abort(400, f"method must be one of {', '.join(METHODS)}")
         tournament = _text_arg("tournament")
-        fitted = data.leaderboard(env, method, tournament)
+        fitted, current = data.leaderboard(env, method, tournament)
         if fitted is None:
             abort(404, f"no games of {env}" + (f" in tournament {tournament}" if tournament else "")
                   + " in this store")
-        board = fitted.board
-        rated = [r for r in board.rows if r["rating"] is not None]
-        kinds = board.termination_kinds()
-        checkpoint_chart = legend = None
-        if any(n in board.checkpoints for n in board.names):
-            checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints)
-        return render_template(
-            "leaderboard.html", env=env, method=method, methods=METHODS, tournament=tournament, board=board,
-            games=fitted.games, ratings_chart=charts.ratings_chart(rated) if rated else "",
-            crosstable_chart=charts.crosstable_chart(board.names, board.crosstable),
-            checkpoint_chart=checkpoint_chart, legend=legend, kinds=kinds, version=data.store().version(env))
+        return data.pages.get((request.full_path, fitted.version, current),
+                              lambda: _leaderboard_page(fitted, current, env, method, tournament))
 
     @app.route("/agent")
     def agent():
@@ -138,6 +132,24 @@ def create_app(db_path, poll_seconds: float = 2.0) -> Flask:
                                message="something went wrong; the server log has the details"), 500
 
     return app
+
+
+CROSSTABLE_MAX = 40  # a heatmap of more agents is unreadable; the JSON has them all
+
+
+def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: str | None) -> str:
+    board = fitted.board
+    rated = [r for r in board.rows if r["rating"] is not None]
+    checkpoint_chart = legend = None
+    if any(n in board.checkpoints for n in board.names):
+        checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints)
+    shown = board.names[:CROSSTABLE_MAX]
+    return render_template(
+        "leaderboard.html", env=env, method=method, methods=METHODS, tournament=tournament, board=board,
+        games=fitted.games, current=current, fit_seconds=fitted.seconds,
+        ratings_chart=charts.ratings_chart(rated) if rated else "",
+        crosstable_chart=charts.crosstable_chart(shown, board.crosstable), crosstable_cut=len(board.names) - len(shown),
+        checkpoint_chart=checkpoint_chart, legend=legend, kinds=board.termination_kinds(), version=fitted.version)
 
 
 def _text_arg(name: str, required: bool = False) -> str | None:

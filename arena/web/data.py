@@ -1,21 +1,25 @@
 """What the pages show, read from the store (read-only) and cached on the store's version.
 
 A leaderboard is fitted by the leaderboard module's public `Leaderboard` from the same game
-summaries, in the same order, as `arena leaderboard --json`, so the numbers agree; the fit is
-cached under (env, tournament, method, number of games, highest game id), which changes as
-soon as a game of that env is stored. Replays are cached by game id (a stored game never
-changes).
+summaries, in the same order, as `arena leaderboard --json`, so the numbers agree; each fit
+remembers the store version (number of games, highest game id of that env) it was made at.
+Replays are cached by game id (a stored game never changes), rendered pages by their URL
+and the version of the data they show.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from arena.errors import ArenaError
 from arena.store import Store
+
+log = logging.getLogger("arena.web")
 
 
 class LRU:
@@ -40,21 +44,33 @@ class LRU:
 
 @dataclass
 class Board:
-    """A fitted leaderboard and what the page draws from it."""
+    """A fitted leaderboard, the store version it was fitted at, and what the page draws."""
 
     env: str
     board: Any  # arena.leaderboard.Leaderboard
     games: int
+    version: tuple[int, int]
+    seconds: float  # how long the fit took
 
 
 class Data:
-    """Read-only access to one store file; one SQLite connection per server thread."""
+    """Read-only access to one store file; one SQLite connection per server thread.
+
+    Leaderboards: a Bradley-Terry fit with 200 bootstrap refits takes seconds on 100 agents
+    (docs/results.md), so a board is fitted once per store version and kept; when games
+    arrive, the page keeps showing the last board (saying it is updating) while one
+    background thread refits, and the live poll swaps in the new board when it is ready.
+    Only a board never fitted before makes a request wait."""
 
     def __init__(self, path):
         self.path = path
         Store(path, readonly=True).close()  # fail at start, in one line, if it is not a store
         self.local = threading.local()
-        self.boards, self.replays = LRU(32), LRU(256)
+        self.replays, self.pages = LRU(256), LRU(64)
+        self.fits: dict[tuple, tuple[tuple[int, int], Board | None]] = {}
+        self.fit_locks: dict[tuple, threading.Lock] = defaultdict(threading.Lock)
+        self.refitting: set[tuple] = set()
+        self.lock = threading.Lock()
 
     def store(self) -> Store:
         if getattr(self.local, "store", None) is None:
@@ -62,23 +78,70 @@ class Data:
         return self.local.store
 
     # -- leaderboards ----------------------------------------------------------------------
-    def leaderboard(self, env: str, method: str = "bt", tournament: str | None = None) -> Board | None:
+    def leaderboard(self, env: str, method: str = "bt", tournament: str | None = None) -> tuple[Board | None, bool]:
+        """(board, current): the board of the store as it is now, or the last one fitted
+        (current False) while a refit runs. (None, True) when there are no such games."""
+        key = (env, tournament, method)
+        version = self.store().version(env)
+        with self.lock:
+            entry = self.fits.get(key)  # (version fitted at, board or None)
+        if entry is not None and entry[0] == version:
+            return entry[1], True
+        if entry is not None and entry[1] is not None:
+            self._refit_in_background(key)
+            return entry[1], False
+        return self._fit(key), True
+
+    def _fit(self, key: tuple) -> Board | None:
+        """Fit the board of `key` at the store's current version (one fit per key at a time)."""
         from arena.leaderboard import Leaderboard
 
-        store = self.store()
-        key = (env, tournament, method, store.version(env))
-        if key[-1][0] == 0:
-            return None
-
-        def fit() -> Board | None:
+        env, tournament, method = key
+        with self.fit_locks[key]:
+            store = self.store()
+            version = store.version(env)
+            with self.lock:
+                entry = self.fits.get(key)
+            if entry is not None and entry[0] == version:
+                return entry[1]  # another thread fitted it while this one waited
+            start = time.perf_counter()
             games = store.summaries(env, tournament)
-            if not games:
-                return None
-            board = Leaderboard(games, method=method, checkpoints=store.checkpoints(),
-                                title=f"{env} leaderboard")
-            return Board(env, board, len(games))
+            board = None
+            if games:
+                fitted = Leaderboard(games, method=method, checkpoints=store.checkpoints(), title=f"{env} leaderboard")
+                board = Board(env, fitted, len(games), version, time.perf_counter() - start)
+            with self.lock:
+                self.fits[key] = (version, board)
+            return board
 
-        return self.boards.get(key, fit)
+    def _refit_in_background(self, key: tuple) -> None:
+        with self.lock:
+            if key in self.refitting:
+                return
+            self.refitting.add(key)
+
+        def work():
+            try:
+                self._fit(key)
+            except Exception:  # noqa: BLE001 - the page keeps the last board; the log says why
+                log.exception("refitting %s failed", key)
+            finally:
+                with self.lock:
+                    self.refitting.discard(key)
+
+        threading.Thread(target=work, name=f"refit {key}", daemon=True).start()
+
+    def prefit(self) -> None:
+        """Fit every env's default board in a background thread (at server start), so that
+        the first visitor of a large store does not wait for the bootstrap."""
+        def work():
+            for env, _ in self.store().envs():
+                try:
+                    self._fit((env, None, "bt"))
+                except Exception:  # noqa: BLE001
+                    log.exception("fitting %s failed", env)
+
+        threading.Thread(target=work, name="prefit", daemon=True).start()
 
     # -- agents ----------------------------------------------------------------------------
     def agent(self, spec: str, recent: int = 20) -> dict | None:
