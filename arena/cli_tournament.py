@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from arena.errors import ArenaError
+from arena.progress import resume_notice
 
 DB_HELP = "SQLite file of games (default: $ARENA_DB, else arena.db here)."
 
@@ -33,6 +34,7 @@ class LiveStandings:
 
         self.title, self.top, self.enabled = title, top, enabled
         self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:
         from rich.console import Console
@@ -41,6 +43,7 @@ class LiveStandings:
 
         for record in done:
             self._rate(record)
+        self.saved = len(done)
         if not self.enabled:
             return
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -72,6 +75,7 @@ class LiveStandings:
 
     def game(self, record) -> None:
         self._rate(record)
+        self.saved += 1
         if self.live:
             self.progress.advance(self.task)
             self.live.update(self._view())
@@ -80,6 +84,33 @@ class LiveStandings:
         if self.live:
             self.live.stop()
             self.live = None
+
+
+def _display(title: str, quiet: bool, every: int | None, standings_every: int | None, sprt=None,
+             default_standings: int | None = None):
+    """A live table on a terminal; plain lines when stderr is redirected (logs, CI) or when
+    --progress-every / --standings-every ask for them; nothing with --quiet."""
+    from arena.progress import LineProgress
+
+    _positive(every, "--progress-every")
+    if standings_every is not None and standings_every < 0:
+        raise ArenaError(f"--standings-every must be 0 (never) or more, got {standings_every}")
+    if quiet:
+        return LiveStandings(title, enabled=False)
+    if sys.stderr.isatty() and every is None and standings_every is None:
+        return LiveStandings(title)
+    return LineProgress(title, every=every or 1, sprt=sprt,
+                        standings_every=default_standings if standings_every is None else standings_every)
+
+
+def _saved(display) -> int:
+    from arena.progress import LineProgress
+
+    return display.stored + display.finished if isinstance(display, LineProgress) else display.saved
+
+
+PROGRESS_EVERY_HELP = "Off a terminal: a line every N finished games. [default: 1]"
+STANDINGS_EVERY_HELP = "Off a terminal: standings every M games (0: never). [default: a tenth of the games]"
 
 
 @click.command()
@@ -101,9 +132,11 @@ class LiveStandings:
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None, help=STANDINGS_EVERY_HELP)
 @click.option("--isolate", is_flag=True, help="Run every agent in its own process (arena serve-agent).")
 def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
-               opening_plies, seed, name, db, backend, address, quiet, isolate):
+               opening_plies, seed, name, db, backend, address, quiet, progress_every, standings_every, isolate):
     """Run (or resume) a tournament and print its leaderboard:
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
@@ -116,9 +149,10 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = LiveStandings(f"{env_id}", enabled=not quiet)
+        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every)
         try:
-            result = run_tournament(config, store, runner, name, progress=display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_tournament(config, store, runner, name, progress=display)
         finally:
             runner.close()
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
@@ -235,8 +269,8 @@ def replay(game_id, db, render):
         from arena.notation import frames
 
         for frame in frames(record):
-            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves) or "start"
-            click.echo(f"-- move {frame.ply}: {moves}")
+            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves)
+            click.echo(f"-- move {frame.ply}: {moves}" if frame.ply else "-- start")
             click.echo(frame.text)
     replayed = replay_game(record)
     problem = replay_matches(record, replayed)
@@ -281,8 +315,11 @@ def _parse_sprt(text: str):
 @click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None,
+              help="Off a terminal: the online-Elo standings every M games. [default: 0, never]")
 def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_move, time_bank,
-          opening_plies, seed, name, db, quiet):
+          opening_plies, seed, name, db, quiet, progress_every, standings_every):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
@@ -298,10 +335,12 @@ def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
         runner = make_backend("local", concurrency or default_concurrency())
-        display = LiveStandings(f"{agent_a} vs {agent_b}", enabled=not quiet)
+        display = _display(f"match {agent_a} vs {agent_b} on {env_id}", quiet, progress_every,
+                           standings_every, sprt, default_standings=0)
         try:
-            result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
-                               settings, display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
+                                   settings, display)
         finally:
             runner.close()
     lower, upper = result.bounds
