@@ -229,28 +229,60 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
         click.echo(f"wrote {html_path}")
 
 
+GAMES_SHOWN = 50
+
+
 @click.command()
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
 @click.option("--env", "env_id", default=None, help="Only games of this env.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (full records).")
-def games(db, tournament_name, env_id, as_json):
-    """List stored games."""
-    from arena.cli import table
-
+@click.option("--agent", default=None, help="Only games of this agent (its exact spec).")
+@click.option("--termination", type=click.Choice(["normal", "illegal", "timeout", "crash", "protocol"]), default=None,
+              help="Only games that ended this way.")
+@click.option("--limit", type=int, default=None,
+              help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: full records with move names, in id order (the newest N with --limit).")
+def games(db, tournament_name, env_id, agent, termination, limit, as_json):
+    """List stored games, newest first: one line each, in any width."""
+    if limit is not None and limit < 0:
+        raise ArenaError(f"--limit must be 0 (all) or more, got {limit}")
+    shown = (0 if as_json else GAMES_SHOWN) if limit is None else limit
+    filters = {"env": env_id, "tournament": tournament_name, "agent": agent, "termination": termination}
     with _store(db, readonly=True) as store:
-        rows = store.games(env=env_id, tournament=tournament_name)
+        total = store.count_games(**filters)
+        rows = store.games(**filters, limit=shown or None, newest_first=True)
     if as_json:
         from arena.notation import move_names
 
         data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict(),
-                 "move_names": move_names(g.record)} for g in rows]
+                 "move_names": move_names(g.record)} for g in reversed(rows)]  # JSON keeps id order
         return click.echo(json.dumps(data, indent=2))
-    table(f"{len(rows)} games", ["id", "tournament", "key", "env", "players", "scores", "plies", "termination"], [
-        [g.id, g.tournament, g.key, g.record.env_id, " vs ".join(g.record.players),
-         " ".join(f"{s:g}" for s in g.record.scores), g.record.plies,
-         g.record.termination + (f" ({g.record.reason})" if g.record.reason else "")]
-        for g in rows])
+    for line in game_lines(rows):
+        click.echo(line)
+    more = f"; --limit {min(total, 10 * max(shown, 1))} shows more, --limit 0 all" if len(rows) < total else ""
+    click.echo(f"{len(rows)} of {total} games, newest first{more}")
+    click.echo("result: points of each player in the order listed (1-0: the first won, ½-½: a draw); "
+               "moves: steps played; a forfeit names its player and reason; `arena replay ID --render` "
+               "shows a game")
+
+
+def game_lines(rows) -> list[str]:
+    """One line per game, columns aligned, nothing cut: a long name makes its line longer,
+    never two games look alike."""
+    from arena.progress import result_text
+
+    cells = []
+    for g in rows:
+        r = g.record
+        ended = r.termination if r.forfeit_player is None else (
+            f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+        cells.append([str(g.id), r.env_id, " vs ".join(r.players), result_text(r.scores), f"{r.plies} moves", ended])
+    if not cells:
+        return []
+    widths = [max(len(c[i]) for c in cells) for i in range(5)]
+    return ["  ".join([c[0].rjust(widths[0]), *(c[i].ljust(widths[i]) for i in range(1, 4)),
+                       c[4].rjust(widths[4]), c[5]]) for c in cells]
 
 
 @click.command()

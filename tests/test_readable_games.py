@@ -90,3 +90,34 @@ def test_human_at_end_of_input_abandons_the_game_cleanly(arena_cli):
     assert result.returncode == 0
     assert "no more input" in result.stderr and "not stored" in result.stderr
     assert "crash" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def _store_with_games(arena_cli, tmp_path):
+    db = str(tmp_path / "g.db")
+    assert arena_cli("tournament", "openspiel/tic_tac_toe", "random", "minimax", "mcts:sims=5,uct_c=1.4,rollouts=1",
+                     "--games", "4", "--db", db, "--quiet", "--concurrency", "1").returncode == 0
+    return db
+
+
+def test_games_lists_one_line_per_game_with_limit_and_agent(arena_cli, tmp_path):
+    db = _store_with_games(arena_cli, tmp_path)
+    out = arena_cli("games", "--db", db, "--limit", "5").stdout.splitlines()
+    assert [line.split()[0] for line in out[:5]] == ["12", "11", "10", "9", "8"]  # newest first
+    assert out[5].startswith("5 of 12 games, newest first") and out[6].startswith("result: points")
+    assert len(out) == 7
+    mine = arena_cli("games", "--db", db, "--agent", "mcts:sims=5,uct_c=1.4,rollouts=1", "--limit", "0").stdout
+    lines = [line for line in mine.splitlines() if line[:3].strip().isdigit()]
+    assert len(lines) == 8 and all("mcts:sims=5,uct_c=1.4,rollouts=1" in line for line in lines)
+    assert "8 of 8 games" in mine
+
+
+def test_games_json_limit_keeps_id_order(arena_cli, tmp_path):
+    db = _store_with_games(arena_cli, tmp_path)
+    games = json.loads(arena_cli("games", "--db", db, "--json", "--limit", "3").stdout)
+    assert [g["id"] for g in games] == [10, 11, 12]
+    assert len(json.loads(arena_cli("games", "--db", db, "--json").stdout)) == 12
+
+
+def test_games_bad_limit_is_one_line(arena_cli, tmp_path):
+    result = arena_cli("games", "--db", _store_with_games(arena_cli, tmp_path), "--limit", "-2")
+    assert result.returncode == 2 and "--limit must be 0" in result.stderr and "Traceback" not in result.stderr
