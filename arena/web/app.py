@@ -70,10 +70,16 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
     @app.route("/agent")
     def agent():
         spec = _text_arg("spec", required=True)
-        info = data.agent(spec)
-        if info is None:
+        version = data.store().version()
+
+        def page() -> str | None:
+            info = data.agent(spec)
+            return None if info is None else render_template("agent.html", info=info, version=version)
+
+        html = data.pages.get((request.full_path, version), page)  # an agent's games only grow
+        if html is None:
             abort(404, f"no games of agent {spec} in this store")
-        return render_template("agent.html", info=info, version=data.store().version())
+        return html
 
     @app.route("/games")
     def games():
