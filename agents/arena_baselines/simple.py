@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from arena import Agent, EnvInfo, Observation
+from arena import Agent, EnvInfo, ObservationProtocol
 from arena.errors import NoMoreInput
 
 
@@ -21,7 +21,7 @@ class RandomAgent(Agent):
     def reset(self, seats, seed):
         self.rng = random.Random(seed)
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         return self.rng.choice(obs.legal_actions)
 
 
@@ -30,10 +30,11 @@ class HumanAgent(Agent):
     move by its name (any case) or its number. At the end of input it raises NoMoreInput:
     the game is abandoned, not scored as anyone's forfeit."""
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         names = {obs.action_to_string(a): a for a in obs.legal_actions}
         lowered = {name.lower(): a for name, a in names.items()}
-        board = obs.render()
+        render = getattr(obs, "render", None)  # in-process observations show the position
+        board = render() if render else ""
         if board.strip():
             click.echo(board.rstrip("\n"))
         click.echo("legal moves (name or number): " + ", ".join(f"{name} ({a})" for name, a in names.items()))
