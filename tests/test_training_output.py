@@ -29,7 +29,7 @@ def test_ppo_line_names_every_field():
                                          "episode_return": 0.0, "pg_loss": -0.005, "v_loss": 0.2, "entropy": 1.4,
                                          "approx_kl": 0.001, "clipfrac": 0.0, "score_vs_latest": 0.5,
                                          "eval_random_score": 0.5})
-    assert line == ("[0:00:02] ppo fivehero/1v1: iteration 7, step 1,792 (2,213 steps/s), episode return 0.000, "
+    assert line == ("[00:00:02] ppo fivehero/1v1: iteration 7, step 1,792 (2,213 steps/s), episode return 0.000, "
                     "policy loss -0.005, value loss 0.200, entropy 1.400, approx KL 0.001, clip fraction 0.000, "
                     "score vs latest 0.500 | evaluation: vs random 0.50")
 

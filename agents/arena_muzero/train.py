@@ -243,10 +243,8 @@ class Run:
                         evaluation = self.evaluate()
                         self._log(recent, lengths, evaluation)
                         if lines:
-                            from arena.progress import clock
-
                             bar.console.print(
-                                f"[{clock(elapsed)}] muzero {self.env_id}: step {self.progress['steps']}, "
+                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['steps']}, "
                                 f"games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
                                 f" | {describe_evaluation(evaluation) or 'no evaluation games'}",
                                 markup=False, highlight=False, soft_wrap=True)

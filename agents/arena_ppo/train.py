@@ -569,15 +569,13 @@ def describe(title: str, m: dict[str, Any]) -> str:
     PPO losses (policy-gradient, value), entropy, approximate KL and clip fraction of the
     update, self-play scores against the latest policy, the snapshot pool, random and the
     scripted team, and evaluation scores against each --eval agent."""
-    from arena.progress import clock
-
     named = {"episode_return": "episode return", "pg_loss": "policy loss", "v_loss": "value loss",
              "entropy": "entropy", "approx_kl": "approx KL", "clipfrac": "clip fraction",
              "score_vs_latest": "score vs latest", "score_vs_pool": "score vs pool",
              "score_vs_random": "score vs random", "score_vs_scripted": "score vs scripted"}
     fields = [f"{label} {m[key]:.3f}" for key, label in named.items() if m.get(key) is not None]
     evals = [f"vs {k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
-    return (f"[{clock(m['elapsed'])}] {title}: iteration {m['iteration']}, step {m['step']:,} ({m['sps']:,} steps/s), "
+    return (f"[{time.strftime('%H:%M:%S', time.gmtime(m['elapsed']))}] {title}: iteration {m['iteration']}, step {m['step']:,} ({m['sps']:,} steps/s), "
             + ", ".join(fields) + (" | evaluation: " + ", ".join(evals) if evals else ""))
 
 
