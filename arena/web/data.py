@@ -1,7 +1,7 @@
 """What the pages show, read from the store (read-only) and cached on the store's version.
 
-A leaderboard is fitted by the leaderboard module's public `Leaderboard` from the same game
-summaries, in the same order, as `arena leaderboard --json`, so the numbers agree; each fit
+A leaderboard is fitted by the function behind `arena leaderboard`, from the same games in
+the same order, so the numbers agree with `arena leaderboard --json`; each fit
 remembers the store version (number of games, highest game id of that env) it was made at.
 Replays are cached by game id (a stored game never changes), rendered pages by their URL
 and the version of the data they show.
@@ -93,8 +93,10 @@ class Data:
         return self._fit(key), True
 
     def _fit(self, key: tuple) -> Board | None:
-        """Fit the board of `key` at the store's current version (one fit per key at a time)."""
-        from arena.leaderboard import Leaderboard
+        """Fit the board of `key` at the store's current version (one fit per key at a time),
+        through the very function `arena leaderboard` uses, so the numbers agree by construction."""
+        from arena.cli_tournament import _leaderboard
+        from arena.referee import GameRecord
 
         env, tournament, method = key
         with self.fit_locks[key]:
@@ -108,7 +110,9 @@ class Data:
             games = store.summaries(env, tournament)
             board = None
             if games:
-                fitted = Leaderboard(games, method=method, checkpoints=store.checkpoints(), title=f"{env} leaderboard")
+                records = [GameRecord(env, 0, g["players"], [], scores=g["scores"], termination=g["termination"],
+                                      forfeit_player=g["forfeit_player"]) for g in games]  # no moves: not needed
+                fitted = _leaderboard(records, f"{env} leaderboard", method, None, store.checkpoints())
                 board = Board(env, fitted, len(games), version, time.perf_counter() - start)
             with self.lock:
                 self.fits[key] = (version, board)
