@@ -248,8 +248,8 @@ class _Clock:
             sigints = _sigints
             try:
                 result = fn(*args)
-            except Forfeit:
-                raise  # the agent classified its own failure (e.g. protocol, timeout)
+            except (Forfeit, NoMoreInput):
+                raise  # the agent classified its own failure (e.g. protocol, timeout), or its person left
             except BaseException as exc:  # SystemExit, KeyboardInterrupt... from agent code
                 if _users_interrupt(exc, sigints):
                     raise
