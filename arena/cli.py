@@ -172,15 +172,15 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
     env = make_env(env_id)
     agents = [make_agent(spec, env) for spec in agent_specs]
     human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
-    moves: list[str] = []
+
+    shown = _Naming(env) if render else env
 
     def show(env, record):
-        if render:
-            click.echo(f"-- move {record.plies}: {_move_text(env, record)}")
-            click.echo(env.render())
+        click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in shown.last))
+        click.echo(env.render())
 
     try:
-        record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
+        record = play_game(shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
                            on_step=show if render else None)
     except NoMoreInput:
         click.echo(f"\nno more input: game abandoned, not stored and not scored", err=True)
@@ -196,10 +196,19 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
         click.echo(f"  {score:>4g}  {name}")
 
 
-def _move_text(env, record) -> str:
-    """The last step's moves as 'seat action' pairs (names need the state before the move,
-    which is gone; `arena replay` and `arena games --json` give names)."""
-    return ", ".join(f"seat {seat}: {action}" for seat, action in record.moves[-1])
+class _Naming:
+    """The env, noting each step's moves by name before it plays them (a name such as
+    chess SAN needs the position before the move)."""
+
+    def __init__(self, env):
+        self._env, self.last = env, []
+
+    def __getattr__(self, name):
+        return getattr(self._env, name)
+
+    def step(self, actions):
+        self.last = [(seat, self._env.action_to_string(seat, action)) for seat, action in actions.items()]
+        self._env.step(actions)
 
 
 class TrainGroup(click.Group):
