@@ -121,3 +121,8 @@ def test_games_json_limit_keeps_id_order(arena_cli, tmp_path):
 def test_games_bad_limit_is_one_line(arena_cli, tmp_path):
     result = arena_cli("games", "--db", _store_with_games(arena_cli, tmp_path), "--limit", "-2")
     assert result.returncode == 2 and "--limit must be 0" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_play_render_names_each_move(arena_cli):
+    out = arena_cli("play", "openspiel/tic_tac_toe", "random", "minimax", "--render").stdout
+    assert out.startswith("-- move 1: seat 0 x(") and "-- move 2: seat 1 o(" in out
