@@ -91,7 +91,9 @@ def isolated(spec: str, env_id: str, **options: Any) -> SubprocessAgent:
     if isinstance(factory, type) and issubclass(factory, SubprocessAgent):
         from arena.api import make_agent
 
-        return make_agent(spec, env_info)  # in its own process already
+        agent = make_agent(spec, env_info)  # in its own process already
+        assert isinstance(agent, SubprocessAgent)
+        return agent
     reason = cannot_play(name, env_info)
     if reason:
         raise ArenaError(f"agent {name} cannot play {env_info.id}: it {reason}")

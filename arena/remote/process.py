@@ -42,7 +42,7 @@ def child_setup(memory_mb: int | None) -> Callable[[], None]:
 def process_table() -> list[tuple[int, int, int, int, str]]:
     """(pid, ppid, pgid, sid, state) of every live process, read from /proc (empty where
     there is no /proc)."""
-    rows = []
+    rows: list[tuple[int, int, int, int, str]] = []
     try:
         entries = list(os.scandir("/proc"))
     except OSError:

@@ -82,7 +82,9 @@ def rounds(fmt: str, agents: Sequence[str], sides: int, n_rounds: int, games: in
                for job in group_games(r, g, agents, games, seed)]
         return
     index = {spec: i for i, spec in enumerate(agents)}
-    points, played, byes = [0.0] * len(agents), set(), set()
+    points = [0.0] * len(agents)
+    played: set[frozenset] = set()
+    byes: set[int] = set()
     for r in range(n_rounds):
         pairs, bye = swiss_pairs(points, played, byes)
         jobs = [job for pair in pairs for job in group_games(r, pair, agents, games, seed)]
