@@ -12,8 +12,9 @@ import abc
 import base64
 import pickle
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,11 +46,11 @@ class ForwardModel(Protocol):
         """Play `action` for the seat to move, in place."""
         ...
 
-    def child(self, action: int) -> "ForwardModel":
+    def child(self, action: int) -> ForwardModel:
         """A new state: this one after `action`; this one is unchanged."""
         ...
 
-    def clone(self) -> "ForwardModel": ...
+    def clone(self) -> ForwardModel: ...
 
     def is_terminal(self) -> bool: ...
 
@@ -144,12 +145,12 @@ class Env(abc.ABC):
         """The inverse of `serialize_state`: a ForwardModel."""
         return pickle.loads(base64.b64decode(text))
 
-    def upstream_test(self) -> None:
+    def upstream_test(self) -> None:  # noqa: B027 - optional, default: no family test
         """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's
         api_test, ...), run first by `arena.testing.check_env`; raises on a failure. Default:
         none."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional, default: nothing to free
         pass
 
 

@@ -9,8 +9,9 @@ import re
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
@@ -81,8 +82,8 @@ def serve_argv(spec: str, env_id: str) -> list[str]:
 
 def isolated(spec: str, env_id: str, **options: Any) -> SubprocessAgent:
     """Any agent spec, run in its own process through `arena serve-agent` (--isolate)."""
-    from arena.api import cannot_play, make_env
     from arena.agents import parse_agent_spec
+    from arena.api import cannot_play, make_env
     from arena.plugins import get_registry
 
     env_info = options.pop("env_info", None) or make_env(env_id).info

@@ -19,8 +19,9 @@ import tempfile
 import time
 import uuid
 import weakref
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,7 @@ from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
 from arena.remote.process import TOKEN_VAR, child_setup, kill_tree
-from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
-                                   encode, env_payload)
+from arena.remote.protocol import MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode, encode, env_payload
 
 
 class _Timeout(Exception):
@@ -41,7 +41,7 @@ class _Died(Exception):
     pass
 
 
-_live: "weakref.WeakSet[SubprocessAgent]" = weakref.WeakSet()
+_live: weakref.WeakSet[SubprocessAgent] = weakref.WeakSet()
 
 
 @atexit.register

@@ -9,7 +9,7 @@ import functools
 import os
 import resource
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 TOKEN_VAR = "ARENA_AGENT_TOKEN"  # inherited by everything an agent spawns, so we can find it
 _PR_SET_PDEATHSIG = 1

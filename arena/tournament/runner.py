@@ -4,8 +4,8 @@ it stopped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from arena.backends import Backend, InlineBackend, Job, Settings
 from arena.envs.base import Env

@@ -10,8 +10,8 @@ read back from the store, so they resume too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -41,7 +41,8 @@ def fixed_groups(fmt: str, n_agents: int, sides: int) -> list[tuple[int, ...]]:
     return [(0, *rest) for rest in combinations(range(1, n_agents), sides - 1)]
 
 
-def swiss_pairs(points: Sequence[float], played: set[frozenset], byes: set[int]) -> tuple[list[tuple[int, int]], int | None]:
+def swiss_pairs(points: Sequence[float], played: set[frozenset],
+                byes: set[int]) -> tuple[list[tuple[int, int]], int | None]:
     """Pair agents within score groups (best first), never repeating a pairing if it can be
     avoided; with an odd field the lowest-ranked agent without a bye sits out."""
     order = sorted(range(len(points)), key=lambda i: (-points[i], i))

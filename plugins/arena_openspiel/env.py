@@ -7,7 +7,7 @@ drives pyspiel itself. Chance nodes are sampled from the env's own seeded RNG.
 from __future__ import annotations
 
 import random
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pyspiel
@@ -46,7 +46,7 @@ def _players(gt) -> str | int:
     )
 
 
-def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
+def make(name: str, params: Mapping[str, str]) -> OpenSpielEnv:
     short = name[len(PREFIX):]
     names = {gt.short_name: gt for gt in _sequential_games()}
     if short not in names:
