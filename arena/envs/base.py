@@ -59,6 +59,29 @@ class ForwardModel(Protocol):
         ...
 
 
+@runtime_checkable
+class BatchedEnv(Protocol):
+    """An optional fast path for trainers (`Env.batched()`): every seat of a simultaneous
+    game in one call, as arrays in seat order. It is the same game as the `Env` around it:
+    same observations, masks, rewards and results."""
+
+    winner: int | None  # the winning side once decided, -1 for a draw, None while playing
+
+    def reset(self, seed: int) -> Any: ...
+
+    def observe_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Observations (seats, obs_dim) and legal-action masks (seats, num_actions)."""
+        ...
+
+    def step_all(self, actions: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+        """One action per seat; returns rewards (seats,), terminated, truncated."""
+        ...
+
+    def team_state(self, team: int) -> np.ndarray:
+        """The whole state in `team`'s frame (a centralised critic's input)."""
+        ...
+
+
 @dataclass(frozen=True)
 class EnvInfo:
     id: str
@@ -144,6 +167,10 @@ class Env(abc.ABC):
     def deserialize_state(self, text: str) -> ForwardModel:
         """The inverse of `serialize_state`: a ForwardModel."""
         return pickle.loads(base64.b64decode(text))
+
+    def batched(self) -> BatchedEnv | None:
+        """A `BatchedEnv` view of this game for trainers, or None (the default)."""
+        return None
 
     def upstream_test(self) -> None:  # noqa: B027 - optional, default: no family test
         """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's

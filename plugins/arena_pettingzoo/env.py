@@ -209,6 +209,12 @@ class ParallelAdapter(_PettingZooEnv):
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
 
+    def batched(self) -> Any:
+        """The PettingZoo env itself when it offers the BatchedEnv methods (fivehero does)."""
+        inner = self.env
+        names = ("reset", "observe_all", "step_all", "team_state")
+        return inner if all(callable(getattr(inner, name, None)) for name in names) else None
+
     def upstream_test(self) -> None:
         from pettingzoo.test import parallel_api_test, parallel_seed_test
 
