@@ -105,7 +105,8 @@ def test_trainers_reach_a_games_fast_path_through_the_env_interface():
     from arena import make_env
     from arena.envs import BatchedEnv
 
-    fast = make_env("fivehero/1v1").batched()
-    assert isinstance(fast, BatchedEnv)
+    env = make_env("fivehero/1v1")
+    env.reset(0)  # `winner` exists once a game is under way
+    assert isinstance(env.batched(), BatchedEnv)
     assert make_env("openspiel/tic_tac_toe").batched() is None
     assert make_env("pettingzoo/classic/tictactoe_v3").batched() is None
