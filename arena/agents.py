@@ -182,7 +182,17 @@ def build_params(cls: type, text: str, name: str) -> dict[str, Any]:
             valid = ", ".join(f"{k}: {_type_name(p.annotation)}" for k, p in allowed.items())
             raise ArenaError(f"agent {name} has no parameter {key!r}; valid: {valid or 'none'}")
         typed[key] = convert_value(value, allowed[key].annotation, f"{name}:{key}")
+    missing = [k for k, p in allowed.items() if p.default is p.empty and k not in typed]
+    if missing:
+        example = ",".join(f"{k}={_placeholder(allowed[k].annotation, k)}" for k in missing)
+        raise ArenaError(f"agent {name} needs {', '.join(missing)}: e.g. {name}:{example}")
     return typed
+
+
+def _placeholder(annotation: Any, key: str) -> str:
+    if annotation is Path or "checkpoint" in key or "path" in key:
+        return "PATH"
+    return _type_name(annotation).upper()
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}

@@ -26,8 +26,16 @@ def make_env(env_id: str) -> Env:
     'pettingzoo/classic/tictactoe_v3' or 'openspiel/breakthrough:rows=6,columns=6'."""
     name, params = parse_env_id(env_id)
     entry = env_entry(name)
+    if entry.spec.left_out and not params:
+        raise ArenaError(f"{name} cannot be played here: {entry.spec.left_out}; see `arena envs --all`")
     own = _own_name(name, entry)
-    env = entry.load()(own, params, **entry.spec.options)
+    try:
+        env = entry.load()(own, params, **entry.spec.options)
+    except ArenaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a game package's own failure, in one line
+        raise ArenaError(f"cannot build {env_id}: {type(exc).__name__}: {exc}"[:400]
+                         + "; see `arena envs` for the games that play") from None
     if own != name:  # reached by a qualified name: the env's id says which plugin's game it is
         env.info = replace(env.info, id=format_env_id(name, params))
     return env
@@ -40,19 +48,20 @@ def _own_name(name: str, entry: Entry) -> str:
     return entry.spec.name
 
 
-def list_envs() -> list[dict[str, Any]]:
-    """One dict per playable env id: id, kind, players, teams, forward_model, plugin."""
+def list_envs(include_left_out: bool = False) -> list[dict[str, Any]]:
+    """One dict per playable env id: id, kind, players, teams, forward_model, plugin, and
+    left_out (why a registered game is not playable here; such rows only if asked)."""
     rows = []
     for entry in get_registry().envs.values():
         if entry.spec.is_family:
             prefix = entry.name[: -len(entry.spec.name)]  # "PLUGIN." when qualified
             for row in _catalog(entry):
-                rows.append({**row, "id": prefix + row["id"], "plugin": entry.plugin})
+                rows.append({"left_out": None, **row, "id": prefix + row["id"], "plugin": entry.plugin})
         else:
             rows.append(_env_row(entry))
     for row in rows:
         row.setdefault("unavailable", None)
-    return sorted(rows, key=lambda r: r["id"])
+    return sorted((r for r in rows if include_left_out or not r["left_out"]), key=lambda r: r["id"])
 
 
 def _catalog(entry: Entry) -> list[dict[str, Any]]:
@@ -72,6 +81,7 @@ def _env_row(entry: Entry) -> dict[str, Any]:
         "description": spec.description,
         "plugin": entry.plugin,
         "unavailable": entry.unavailable(),
+        "left_out": spec.left_out,
     }
 
 
@@ -95,6 +105,10 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
     params = build_params(factory, rest, name)
     try:
         return factory(info, **params)
+    except ArenaError:
+        raise
     except ValueError as exc:  # agents reject bad parameter values this way
         raise ArenaError(f"agent {name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a plugin's constructor failed: its problem, in one line
+        raise ArenaError(f"agent {spec} could not be built: {type(exc).__name__}: {exc}"[:500]) from None
 

@@ -4,6 +4,7 @@ through the `register_commands` hook, and trainers appear under `arena train`.""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -18,7 +19,16 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 
 
+# Seeds feed numpy's SeedSequence (no negatives) and SQLite integer columns (64-bit).
+SEED = click.IntRange(0, 2**63 - 1)
+
+
 class ArenaGroup(click.Group):
+    def main(self, args=None, prog_name=None, **extra):
+        """Every way a command can end becomes an exit code and at most one line on stderr."""
+        sys.exit(guarded(lambda: super(ArenaGroup, self).main(
+            args=args, prog_name=prog_name or "arena", standalone_mode=False, **extra)))
+
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
@@ -84,16 +94,18 @@ def _unavailable(reg, plugin: str) -> dict[str, str]:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--family", default=None, help="Only ids starting with this, e.g. openspiel.")
-def envs(as_json, family):
+@click.option("--all", "show_all", is_flag=True, help="Also the registered games left out, and why.")
+def envs(as_json, family, show_all):
     """List the games that can be played."""
     from arena.api import list_envs
 
-    rows = [r for r in list_envs() if not family or r["id"].startswith(family)]
+    rows = [r for r in list_envs(show_all) if not family or r["id"].startswith(family)]
     if as_json:
         return echo_json(rows)
-    table("envs", ["id", "kind", "players", "teams", "forward model", "plugin"], [
+    columns = ["id", "kind", "players", "teams", "forward model", "plugin"]
+    table("envs", columns + (["left out because"] if show_all else []), [
         [r["id"], r["kind"], r["players"], "yes" if r["teams"] else "no",
-         "yes" if r["forward_model"] else "no", r["plugin"]]
+         "yes" if r["forward_model"] else "no", r["plugin"], *([r["left_out"] or ""] if show_all else [])]
         for r in rows
     ])
 
@@ -140,7 +152,7 @@ def _plays(req) -> str:
 @cli.command()
 @click.argument("env_id")
 @click.argument("agent_specs", nargs=-1, required=True)
-@click.option("--seed", default=0, show_default=True, help="Seed of the game.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the game.")
 @click.option("--render", is_flag=True, help="Print the game after every move.")
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move.")
 @click.option("--json", "as_json", is_flag=True, help="Print the game record as JSON.")
@@ -186,22 +198,101 @@ def _add_plugin_commands() -> None:
     get_registry().notify("register_commands", cli=cli)
 
 
-def main(argv=None) -> None:
-    """Entry point: a user's mistake is one line on stderr and exit code 2."""
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds (a plugin's text may span lines)."""
+    click.echo(" ".join(str(message).split()) or "Error", err=True)
+
+
+def guarded(run) -> int:
+    """Run a command and turn how it ended into an exit code: 0 done, 2 a user's mistake or a
+    refused request (one line saying what is valid), 130 interrupted, 1 a bug (one line; with
+    ARENA_DEBUG=1 the traceback too). No traceback reaches a user."""
+    debug = os.environ.get("ARENA_DEBUG", "") not in ("", "0")
     try:
         _add_plugin_commands()
-        cli.main(args=argv, prog_name="arena", standalone_mode=False)
+        run()
+        return 0
     except ArenaError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+        _debug_trace(debug)
+        _say(f"Error: {exc}")
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _say("Interrupted.")
+        return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # plain `arena`: the help, on stdout
+        click.echo(exc.ctx.get_help())
+        return 0
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "arena"
+        _say(f"Error: {exc.format_message().rstrip('.')} (see `{where} --help`)")
+        return 2
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _say(f"Error: {exc.format_message()}")
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        return exc.exit_code
+    except SystemExit as exc:  # a command's own sys.exit(n), e.g. serve-agent
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        _say(f"Error: {exc.code}")
+        return 2
+    except BrokenPipeError:  # `arena envs | head`: the reader left, nothing to say
+        _silence_stdout()
+        return 0
+    except OSError as exc:  # the machine refused: a full disk, a read-only folder, no permission
+        _debug_trace(debug)
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"Error: {exc.strerror or exc}{where}")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last net: a bug, in one line
+        _debug_trace(debug)
+        _say(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in arena or a plugin; "
+             "ARENA_DEBUG=1 shows the traceback)"[:1000])
+        return 1
+
+
+def _debug_trace(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv=None) -> None:
+    """Entry point (`arena`, `python -m arena`)."""
+    try:
+        cli.main(args=argv, prog_name="arena")
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if argv is None:
+        _leave(code)
+    sys.exit(code)
+
+
+def _leave(code) -> None:
+    """Exit now, without the interpreter's teardown, when an agent's abandoned thread is still
+    inside native code (an MCTS search past its clock): tearing down around it aborts the
+    process ("terminate called without an active exception", exit 134) after the answer."""
+    from arena.referee import stuck_threads
+
+    if not stuck_threads():
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # agent processes, stores, pools: the cleanup a normal exit does
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code if isinstance(code, int) else 2)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from arena.cli import SEED
 from arena.errors import ArenaError
 
 DB_HELP = "SQLite file of games (default: $ARENA_DB, else arena.db here)."
@@ -95,7 +96,7 @@ class LiveStandings:
 @click.option("--time-bank", type=float, default=0.0, show_default=True, help="Extra seconds per game.")
 @click.option("--opening-plies", type=int, default=0, show_default=True,
               help="Random opening moves, the same in both games of a seat-swapped pair.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Tournament name; rerun with the same name to resume.")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
@@ -272,7 +273,7 @@ def _parse_sprt(text: str):
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
 @click.option("--time-bank", type=float, default=0.0, show_default=True)
 @click.option("--opening-plies", type=int, default=0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")

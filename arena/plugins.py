@@ -157,6 +157,15 @@ class Registry:
                 self._fail(info, one_line(f"failed to load: {type(exc).__name__}: {exc}"))
                 continue
             self.add(plugin, ep.name, info)
+        # Plugins by module name, not installed (development, tests): ARENA_PLUGIN_MODULES=a,b
+        for module in filter(None, (m.strip() for m in os.environ.get("ARENA_PLUGIN_MODULES", "").split(","))):
+            info = self.plugins.setdefault(module, PluginInfo(module))
+            try:
+                plugin = importlib.import_module(module)
+            except Exception as exc:  # noqa: BLE001 - contained like an entry point's failure
+                self._fail(info, one_line(f"failed to load: {type(exc).__name__}: {exc}"))
+                continue
+            self.add(plugin, module, info)
 
     def add(self, plugin: Any, name: str, info: PluginInfo | None = None) -> bool:
         """Register a plugin object (a module or class with hookimpls) and its entries; all

@@ -106,6 +106,7 @@ class EnvSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     needs: tuple[str, ...] = ()
     install: str = ""
+    left_out: str | None = None  # why a registered game is not playable here (`arena envs --all`)
 
     @property
     def is_family(self) -> bool:

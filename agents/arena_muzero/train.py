@@ -130,6 +130,26 @@ def save_checkpoint(path: Path, env_id: str, net_cfg: NetConfig, cfg: TrainConfi
     os.replace(tmp, path)  # atomic: an interrupted run still has the previous checkpoint
 
 
+def trainable(env_id: str):
+    """The env's info if MuZero can train on it, else a one-line refusal naming what it needs:
+    self-play search here plans with one value per position for the player to move, so two
+    players taking turns, seeing the whole board, and no dice."""
+    info = make_env(env_id).info
+    problems = []
+    if len(info.sides) != 2:
+        problems.append(f"{len(info.sides)} sides")
+    if info.kind != TURN_BASED:
+        problems.append(f"{info.kind} moves")
+    if info.extra.get("imperfect_information"):
+        problems.append("imperfect information")
+    if info.extra.get("chance"):
+        problems.append("chance nodes")
+    if problems:
+        raise ArenaError(f"muzero trains two-player, turn-based games of perfect information without "
+                         f"chance nodes (e.g. openspiel/connect_four); {env_id} has {', '.join(problems)}")
+    return info
+
+
 # -- the run --------------------------------------------------------------------------------
 
 class Run:
@@ -138,12 +158,7 @@ class Run:
                  cpu_minutes: float | None = None, net: str | None = None):
         self.env_id, self.out, self.seed, self.cpu_minutes = env_id, out, seed, cpu_minutes
         self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
-        env = make_env(env_id)
-        info = env.info
-        if info.kind != TURN_BASED or len(info.sides) != 2:
-            raise ArenaError(f"muzero trains two-player turn-based games; {env_id} is "
-                             f"{info.kind} with {len(info.sides)} sides")
-        self.info = info
+        info = self.info = trainable(env_id)
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
         self.net = build(self.net_cfg)
@@ -384,7 +399,7 @@ def _short(evaluation: dict) -> str:
 @click.option("--cpu-minutes", type=float, default=None,
               help="CPU-time budget of the learner process (fair on a shared machine).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Run directory (default runs/muzero-GAME).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes (1 = self-play and learner in one).")
 @click.option("--db", default=None, help="Game store for evaluation games (default $ARENA_DB or arena.db).")
@@ -403,6 +418,7 @@ def command(env_id, minutes, steps, cpu_minutes, out, seed, resume, workers, db,
     if workers < 1:
         raise ArenaError(f"--workers must be 1 or more, not {workers}")
     torch.set_num_threads(1)
+    trainable(env_id)  # before the run folder is made
     out = prepare_run_dir(out or Path("runs") / ("muzero-" + env_id.replace("/", "-").replace(":", "-")))
     if eval_games is not None and eval_games < 0:
         raise ArenaError(f"--eval-games must be 0 or more, not {eval_games}")

@@ -578,7 +578,7 @@ def _override(args: Args, items: tuple[str, ...]) -> Args:
 @click.option("--minutes", type=float, default=None, help="Wall-clock training budget.")
 @click.option("--steps", type=int, default=None, help="Env-step budget (default 1M if no budget).")
 @click.option("--out", default="runs/ppo", show_default=True, help="Checkpoint and metrics directory.")
-@click.option("--seed", default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Any other setting of arena_ppo.train.Args, e.g. --set num_envs=32.")
