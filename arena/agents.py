@@ -95,6 +95,10 @@ class Observation:
     def action_to_string(self, action: int) -> str:
         return self._env.action_to_string(self.seat, action)
 
+    def render(self) -> str:
+        """The position as this seat may see it, as text (for people at a terminal)."""
+        return self._env.render_for(self.seat)
+
 
 class Agent:
     """Base class of in-process agents. Subclasses implement `act` (one seat) or

@@ -162,9 +162,8 @@ def test_two_thousand_generated_commands_end_in_one_line_or_success(files):
 
 
 @pytest.mark.parametrize("args, words", [
-    # Without checkpoint= the bundled one plays; a game with none bundled is one line.
-    (["play", "openspiel/go", "muzero", "random"], ["muzero has no bundled checkpoint for openspiel/go"]),
-    (["play", "fivehero/3v3", "ppo", "random"], ["ppo has no bundled checkpoint for fivehero/3v3"]),
+    (["play", "openspiel/breakthrough:rows=5,columns=5", "muzero", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
+    (["play", "mpe2/simple_spread_v3", "ppo", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
     (["play", "openspiel/tic_tac_toe", "random", "random", "--seed", "-1"], ["--seed", "0<=x"]),
     (["tournament", "openspiel/tic_tac_toe", "random", "minimax", "--seed", "-1"], ["--seed", "0<=x"]),
     (["match", "random", "minimax", "openspiel/tic_tac_toe", "--seed", "-1"], ["--seed", "0<=x"]),
@@ -186,10 +185,9 @@ def test_the_reported_tracebacks_are_one_line_errors(files, args, words):
 
 def test_serve_agent_without_a_checkpoint_is_one_line(arena_cli):
     # A real process: serve-agent moves fd 1 aside for the protocol, not for a test runner.
-    # (On tic-tac-toe muzero plays its bundled checkpoint; Go has none.)
-    result = arena_cli("serve-agent", "muzero", "--game", "openspiel/go", input="")
+    result = arena_cli("serve-agent", "muzero", "--game", "openspiel/breakthrough:rows=5,columns=5", input="")
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert "muzero has no bundled checkpoint for openspiel/go" in result.stderr
+    assert "no bundled checkpoint" in result.stderr
 
 
 def test_an_unexpected_error_is_one_line_and_arena_debug_shows_the_traceback(files, monkeypatch):

@@ -153,6 +153,10 @@ class Env(abc.ABC):
     def render(self) -> str:
         return ""
 
+    def render_for(self, seat: int) -> str:
+        """What `seat` may see, as text (the whole position in games of perfect information)."""
+        return self.render()
+
     def clone_state(self) -> ForwardModel:
         """A copy of the full game state for planning agents: a ForwardModel. Override it
         and set `info.forward_model` to offer `mcts` and `minimax` (docs/plugins.md)."""

@@ -170,6 +170,16 @@ class OpenSpielEnv(Env):
     def render(self) -> str:
         return str(self.state)
 
+    def render_for(self, seat: int) -> str:
+        if self.info.forward_model:  # perfect information: the whole state is public
+            return str(self.state)
+        gt = self.game.get_type()
+        if gt.provides_observation_string:
+            return self.state.observation_string(seat)
+        if gt.provides_information_state_string:
+            return self.state.information_state_string(seat)
+        return ""
+
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
 
