@@ -12,9 +12,10 @@ import fnmatch
 import inspect
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class Agent:
     """Base class of in-process agents. Subclasses implement `act` (one seat) or
     `act_team` (several seats at once, e.g. a five-hero team with shared weights)."""
 
-    needs_forward_model: ClassVar[bool] = False
+    needs_forward_model: bool = False  # a class attribute; remote agents learn it per instance
     # True for agents that enforce the move clock themselves (subprocess agents kill an
     # overrunning child); the referee then calls them directly, without a watchdog thread.
     keeps_own_clock: ClassVar[bool] = False
@@ -163,7 +164,7 @@ def parse_agent_spec(spec: str) -> tuple[str, str]:
 
 def agent_parameters(factory: Any) -> dict[str, inspect.Parameter]:
     """Typed keyword parameters of an agent class or factory function: those after env_info."""
-    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)
+    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)  # type: ignore[misc]
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn)
     params = {}
