@@ -363,7 +363,7 @@ class LocalPool(_Bounded):
     def _recover(self, settings: Settings, lost: list[Job], deaths: dict[str, int]):
         """After a worker died: blame the agent whose code was running in it, and hand back
         every other lost game (record None) to be played again on a fresh pool."""
-        blamed = self._autopsy()
+        blamed, suspects = self._autopsy()
         for job in lost:
             if job.key in blamed:
                 player, how = blamed[job.key]
@@ -374,29 +374,34 @@ class LocalPool(_Bounded):
                 yield job, forfeit_record(settings.env_id, job.seed, job.players, sides, player, CRASH,
                                           f"{job.players[player]}: agent code killed its worker process ({how})")
                 continue
-            deaths[job.key] = deaths.get(job.key, 0) + 1
-            if deaths[job.key] > self.MAX_RETRIES:
+            if suspects is None or job.key in suspects:  # its worker died outside agent code
+                deaths[job.key] = deaths.get(job.key, 0) + 1
+            if deaths.get(job.key, 0) > self.MAX_RETRIES:
                 raise ArenaError(f"a worker process died {deaths[job.key]} times playing game {job.key} "
                                  "outside any agent's code; finished games are stored: rerun to resume")
             yield job, None
 
-    def _autopsy(self) -> dict[str, tuple[int, str]]:
-        """{game key: (player, how the worker died)} for workers that died inside agent code.
+    def _autopsy(self) -> tuple[dict[str, tuple[int, str]], set[str] | None]:
+        """({game key: (player, how the worker died)} for workers that died inside agent code,
+        keys of games whose worker died outside it, or None when no worker died on its own).
         The pool terminates its other workers once one dies (SIGTERM): those are not blamed."""
         pool, self.pool = self.pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)  # reaps the workers it terminated
-        found = {}
+        found, suspects, died = {}, set(), False
         for pid, process in list(self.processes.items()):
             process.join(timeout=1.0)
             code = process.exitcode
             if code is None or code == -signal.SIGTERM:
                 continue
+            died = True
             status = read_status(os.path.join(self.status_dir, str(pid)))
             if status and status[0] >= 0:
                 found[status[1]] = (status[0], _death(code))
+            elif status:
+                suspects.add(status[1])
         self.processes.clear()
-        return found
+        return found, (suspects if died else None)
 
     def _result(self, handle) -> GameRecord:
         try:
