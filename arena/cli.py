@@ -63,20 +63,34 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(as_json):
-    """List plugins, their versions, what they registered and load errors."""
+    """List plugins, their versions, what they registered, and problems."""
     reg = get_registry()
     rows = [
-        {"name": p.name, "version": p.version, "registered": p.registered, "errors": p.errors}
+        {"name": p.name, "version": p.version, "loaded": p.loaded, "registered": p.registered,
+         "unavailable": _unavailable(reg, p.name), "errors": p.errors, "warnings": p.warnings}
         for p in reg.plugins.values()
     ]
     if as_json:
         return echo_json(rows)
-    table("plugins", ["plugin", "version", "registered", "errors"], [
+    table("plugins", ["plugin", "version", "registered", "problems"], [
         [r["name"], r["version"],
          "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registered"].items()),
-         "; ".join(r["errors"])]
+         "; ".join([*(f"not loaded: {e}" for e in r["errors"]), *r["warnings"],
+                    *(f"{name} {why}" for name, why in r["unavailable"].items())])]
         for r in rows
     ])
+    for problem in reg.problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+def _unavailable(reg, plugin: str) -> dict[str, str]:
+    """Entries of `plugin` that need a missing extra, with the command that installs it."""
+    found = {}
+    for table in (reg.envs, reg.agents, reg.trainers):
+        for entry in table.values():
+            if entry.plugin == plugin and entry.unavailable():
+                found[entry.name] = entry.unavailable()
+    return found
 
 
 @cli.command()
@@ -114,12 +128,14 @@ def agents(env_id, as_json):
         if reason:
             continue
         rows.append({"name": entry.name, "description": entry.description,
-                     "plays": _plays(req), "plugin": entry.plugin})
+                     "plays": _plays(req), "plugin": entry.plugin, "unavailable": entry.unavailable()})
     if as_json:
         return echo_json(rows)
     table("agents" + (f" that can play {env_id}" if env_id else ""),
           ["agent", "plays", "description", "plugin"],
-          [[r["name"], r["plays"], r["description"], r["plugin"]] for r in rows])
+          [[r["name"], r["plays"],
+            r["description"] + (f" [unavailable: {r['unavailable']}]" if r["unavailable"] else ""),
+            r["plugin"]] for r in rows])
 
 
 def _plays(req) -> str:

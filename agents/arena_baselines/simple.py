@@ -6,7 +6,7 @@ import random
 
 import click
 
-from arena import Agent, EnvInfo, Observation
+from arena import Agent, EnvInfo, ObservationProtocol
 
 
 class RandomAgent(Agent):
@@ -19,14 +19,14 @@ class RandomAgent(Agent):
     def reset(self, seats, seed):
         self.rng = random.Random(seed)
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         return self.rng.choice(obs.legal_actions)
 
 
 class HumanAgent(Agent):
     """Asks at the terminal; accepts an action id or its name as the game prints it."""
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         names = {obs.action_to_string(a): a for a in obs.legal_actions}
         click.echo("legal: " + ", ".join(f"{a}={name}" for name, a in names.items()))
         while True:

@@ -561,7 +561,7 @@ def _interrupt(signum, frame):
 
 def _override(args: Args, items: tuple[str, ...]) -> Args:
     """--set key=value for any Args field, typed by the dataclass."""
-    from arena.agents import _convert
+    from arena.agents import convert_value
 
     hints = typing.get_type_hints(Args)
     changes = {}
@@ -569,7 +569,7 @@ def _override(args: Args, items: tuple[str, ...]) -> Args:
         key, sep, value = item.partition("=")
         if not sep or key not in hints:
             raise ArenaError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(hints)}")
-        changes[key] = _convert(value, hints[key], f"--set {key}")
+        changes[key] = convert_value(value, hints[key], f"--set {key}")
     return dataclasses.replace(args, **changes)
 
 

@@ -133,7 +133,7 @@ class SubprocessAgent(Agent):
         if self.hello.get("observation", True):
             view["observation"] = np.asarray(obs.tensor, dtype=float).ravel().tolist()
         if self.hello.get("forward_model") and self.env_info.forward_model:
-            view["state"] = obs.forward_model().serialize()  # OpenSpiel: history incl. chance
+            view["state"] = obs.forward_model_text()  # Env.serialize_state
         return view
 
     def _request(self, message: dict, expect: str, time_left: float | None) -> dict:

@@ -173,5 +173,11 @@ class OpenSpielEnv(Env):
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
 
+    def serialize_state(self) -> str:
+        return self.state.serialize()  # the move history, chance outcomes included
+
+    def deserialize_state(self, text: str) -> pyspiel.State:
+        return self.game.deserialize_state(text)
+
     def upstream_test(self) -> None:
         pyspiel.random_sim_test(self.game, num_sims=3, serialize=False, verbose=False)

@@ -29,6 +29,10 @@ PARALLEL = {
 }
 
 
+# Packages beyond the core, and the extra of arena-league that installs each.
+EXTRAS = {"mpe2": "mpe", "magent2": "magent"}
+
+
 @hookimpl
 def register_envs(register):
     for name, (players, description) in CLASSIC.items():
@@ -37,6 +41,9 @@ def register_envs(register):
                  options={"module": f"pettingzoo.classic.{name}", "kind": TURN_BASED},
                  left_out=LEFT_OUT.get(name))
     for env_id, (module, players, teams, description) in PARALLEL.items():
+        package = module.split(".")[0]
+        extra = EXTRAS.get(package)
         register(env_id, "arena_pettingzoo.env:make", kind=SIMULTANEOUS, players=players,
                  teams=teams, description=description,
-                 options={"module": module, "kind": SIMULTANEOUS, "teams": teams})
+                 options={"module": module, "kind": SIMULTANEOUS, "teams": teams},
+                 needs=(package,) if extra else (), install=f"pip install 'arena-league[{extra}]'" if extra else "")
