@@ -309,7 +309,10 @@ class LocalPool(_Bounded):
             if self.status_dir is None:
                 self.status_dir = tempfile.mkdtemp(prefix="arena-workers-")
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(["arena._die_with_parent"])
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
                                             initializer=_init_worker, initargs=(os.getpid(), self.status_dir))
         return self.pool
 
@@ -445,8 +448,15 @@ def _init_worker(parent_pid: int, status_dir: str | None = None) -> None:
         while True:
             time.sleep(0.2)
             try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
+                with open(f"/proc/{parent_pid}/stat", "rb") as f:
+                    dead = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"  # killed, not yet reaped
+            except (OSError, IndexError):
+                try:
+                    os.kill(parent_pid, 0)
+                    dead = False
+                except ProcessLookupError:
+                    dead = True
+            if dead:
                 os._exit(0)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()

@@ -2,7 +2,7 @@
 through the real `arena tournament` command, interrupted by Ctrl-C, then killed with
 `kill -9`, then resumed to the end.
 
-    nice python benchmarks/hostile_round_robin.py              # about 10-15 minutes here
+    nice python benchmarks/hostile_round_robin.py              # about 3-5 minutes here
     nice python benchmarks/hostile_round_robin.py --isolate    # random runs in its own process too
 
 Hostile agents strike in a random share of their games. Out of process (tests/hostile/hostile.py):
@@ -72,11 +72,15 @@ def command(db: Path, specs: list[str], games: int, isolate: bool) -> list[str]:
 
 
 def stored_games(db: Path) -> list:
+    if not db.exists():  # interrupted before its first game: a failing run leaves no empty store
+        return []
     with Store(db, readonly=True) as store:
         return list(store.iter_games(tournament="hostile-rr"))
 
 
 def integrity(db: Path) -> str:
+    if not db.exists():
+        return "(no file yet)"
     with sqlite3.connect(db) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
@@ -113,7 +117,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--games", type=int, default=24, help="games per pairing (45 pairings)")
     p.add_argument("--interrupt-after", type=float, default=60.0, help="seconds before the Ctrl-C")
-    p.add_argument("--kill-after", type=float, default=60.0, help="seconds into the second run before kill -9")
+    p.add_argument("--kill-after", type=float, default=25.0, help="seconds into the second run before kill -9")
     p.add_argument("--isolate", action="store_true")
     args = p.parse_args()
 
@@ -144,7 +148,7 @@ def main() -> None:
             print("  last stderr line:", last)
             for line in left:
                 print("  LEFT:", line)
-            ends.append((code in expect or (sig is not None and code == 0), left))
+            ends.append((code in expect, left))  # a run that ended before its signal fails: rerun with less time
         games = stored_games(db)
         keys = [g.key for g in games]
 
