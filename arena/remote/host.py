@@ -16,6 +16,7 @@ import select
 import shlex
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -29,15 +30,10 @@ from arena.agents import Agent
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import (
-    TOKEN_VAR,
-    agent_processes,
-    child_setup,
-    kill_tree,
-    memory_limit_mb,
-    pid_namespace_prefix,
-)
-from arena.remote.protocol import MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode, encode, env_payload
+from arena.remote.process import (TOKEN_VAR, SchedStat, agent_pid, agent_processes, child_setup, kill_tree,
+                                  memory_limit_mb, pid_namespace_prefix)
+from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
+                                   encode, env_payload)
 
 
 class _Timeout(Exception):
@@ -80,6 +76,9 @@ class SubprocessAgent(Agent):
         self._buf = bytearray()
         self._pending: list[bytes] = []  # inform messages, sent with the next request
         self._env = env_payload(env_info)
+        self.charged: float | None = None  # seconds charged for the last answer (the referee's clock)
+        self._agent_sched: SchedStat | None = None
+        self._host_sched: dict[int, SchedStat] = {}
         self._start()
         _live.add(self)
 
@@ -117,6 +116,9 @@ class SubprocessAgent(Agent):
 
     def close(self) -> None:
         _live.discard(self)
+        for reader in self._host_sched.values():
+            reader.close()
+        self._host_sched.clear()
         if self.proc is None:
             return
         try:
@@ -137,13 +139,31 @@ class SubprocessAgent(Agent):
 
     def _request(self, message: dict, expect: str, time_left: float | None) -> dict:
         """Send a request and read its answer within `time_left` seconds; any failure of
-        the child becomes a classified Forfeit."""
+        the child becomes a classified Forfeit. Time the agent, or this host thread, spent
+        waiting for a core (another process had it) is not charged: the deadline moves by
+        it, up to the budget plus a second more."""
         budget = self.idle_timeout if time_left is None else time_left
-        deadline = time.monotonic() + budget
+        start = time.monotonic()
+        deadline = start + budget
+        before = self._sched() if time_left is not None else None
+        excused = 0.0
         try:
             self._send(b"".join(self._pending) + encode(message), deadline)
             self._pending.clear()
-            reply = decode(self._read_line(deadline))
+            while True:
+                try:
+                    line = self._read_line(deadline)
+                    break
+                except _Timeout:
+                    if before is None:
+                        raise
+                    deadline = self._later_deadline(start, budget, before)
+                    if deadline is None:
+                        raise
+            if before is not None:
+                excused = min(self._sched()[1] - before[1], budget + 1.0)
+            self.charged = max(0.0, time.monotonic() - start - excused)
+            reply = decode(line)
         except ProtocolError as exc:
             self._fail(PROTOCOL, str(exc))
         except _Timeout:
@@ -158,6 +178,28 @@ class SubprocessAgent(Agent):
         if reply["type"] != expect:
             self._fail(PROTOCOL, f"expected a {expect!r} message, got {reply['type']!r}")
         return reply
+
+    def _sched(self) -> tuple[float, float]:
+        """(the agent's CPU seconds, run-queue seconds of the agent and of this host thread)."""
+        if self._agent_sched is None:
+            self._agent_sched = SchedStat(agent_pid(self.proc.pid))
+        tid = threading.get_native_id()
+        host = self._host_sched.get(tid)
+        if host is None:
+            host = self._host_sched[tid] = SchedStat("self", tid)
+        on_cpu, waiting = self._agent_sched()
+        return on_cpu, waiting + host()[1]
+
+    def _later_deadline(self, start: float, budget: float, before: tuple[float, float]) -> float | None:
+        """At the deadline: a later one when the agent lost time waiting for a core (the
+        waits so far, or, while it is runnable now and has not yet had `budget` seconds of
+        CPU, another slice), at most the budget plus a second past the first; else None."""
+        now, (on_cpu, waiting) = time.monotonic(), self._sched()
+        limit = start + 2 * budget + 1.0
+        later = start + budget + (waiting - before[1])
+        if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
+            later = now + min(0.02, budget / 2)
+        return min(later, limit) if later > now + 1e-4 and now < limit else None
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:
@@ -275,6 +317,9 @@ class SubprocessAgent(Agent):
         proc = self.proc
         if proc is None:
             return
+        if self._agent_sched is not None:
+            self._agent_sched.close()
+            self._agent_sched = None
         kill_tree(proc.pid, self._token)
         try:
             proc.kill()
