@@ -12,13 +12,16 @@ online Elo and the crosstable. Self-play pairs are left out of ratings and cross
 Draw model: draw = half a win (a draw adds ½ to the winner count and ½ to the loser count).
 
 Rows (`rows`, `to_json`, `to_csv`) are dicts with these keys, best agent first:
-  rank      'bt': 1 + number of agents whose 95 % interval lies entirely above this agent's, so
-            overlapping intervals share a rank (FastChat); otherwise 1 + number rated higher
+  rank      'bt': 1 + number of agents clearly stronger: the 95 % bootstrap interval of the
+            rating difference lies above 0 (so no anchor changes it); otherwise 1 + number rated higher
   agent     agent display name
-  rating    'bt': Bradley–Terry MLE in Elo, relative to the anchor (default `random = 0` when
-            an agent named random played, else mean 0); 'elo': online Elo after all games in
-            input order, shifted the same way; 'openskill': ordinal μ − 3σ
-  ci_low    lower end of the 95 % interval: 'bt' bootstrap quantile (anchor-relative);
+  rating    'bt': Bradley–Terry MLE in Elo (with virtual draws, see arena.ratings), relative to
+            the anchor (default `random = 0` when an agent named random played, else mean 0);
+            agents in a group that never met the anchor's are rated at their group's mean 0;
+            'elo': online Elo after all games in input order, shifted the same way;
+            'openskill': ordinal μ − 3σ
+  ci_low    lower end of the 95 % interval of the rating minus the anchor's: 'bt' parametric
+            bootstrap quantile, null where the games do not bound it (a perfect score);
             null for 'elo' (an online number has no interval) and 'openskill' (the ordinal
             already is a conservative bound; see mu and sigma)
   ci_high   upper end, likewise
@@ -28,6 +31,9 @@ Rows (`rows`, `to_json`, `to_csv`) are dicts with these keys, best agent first:
   losses    all other games (two-player: score 0)
   score     mean score per game, 0..1
   mu, sigma 'openskill' only: the posterior mean and standard deviation
+  group     'bt' only: comparison group (1 = the largest); ratings of different groups are
+            not comparable, and `warnings` says so
+  prior     'bt' only: true where the rating is set by the virtual draws, not measured
 """
 from __future__ import annotations
 
@@ -107,6 +113,10 @@ class Leaderboard:
         self.method, self.title, self.draw_model = method, title, DRAW_MODEL
         self.checkpoints = dict(checkpoints or {})
         self.names = list(dict.fromkeys(p for g in self.games for p in g.players))
+        if not any(a != b for g in self.games for a, b, _ in _pairs(g)):
+            raise ArenaError(f"no games between different agents to rate: all {len(self.games)} games are "
+                             f"{' vs '.join(self.names[:1] * 2)} self-play; play at least two different agents")
+        self.fit, self.warnings, self._rank = None, [], None
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
         fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed), "elo": lambda: self._fit_elo(anchor, elo_k),
@@ -115,7 +125,8 @@ class Leaderboard:
             ratings, low, high, los, self.anchor, extra = fits[method]()
         except ValueError as err:
             raise ArenaError(str(err)) from None
-        order = sorted(range(len(self.names)), key=lambda i: (-ratings[i], self.names[i]))
+        group = extra.get("group", np.ones(len(self.names), dtype=int))
+        order = sorted(range(len(self.names)), key=lambda i: (group[i], -ratings[i], self.names[i]))
         self.rows = self._rows(order, ratings, low, high, extra)
         self.names = [self.names[i] for i in order]  # from here on: best first, like the rows
         self.los = None if los is None else los[np.ix_(order, order)]  # los[i, j] = P(names[i] > names[j])
@@ -170,7 +181,10 @@ class Leaderboard:
 
     def _fit_bt(self, anchor, n_boot, seed):
         fit = fit_bt(self._pair_counts(), anchor, n_boot, seed)
-        return fit.rating, fit.ci_low, fit.ci_high, fit.los, fit.anchor, {}
+        self.fit, self.warnings = fit, list(fit.warnings)
+        self._rank = fit.rank
+        extra = {"group": fit.component + 1, "prior": fit.prior}
+        return fit.rating, fit.ci_low, fit.ci_high, fit.los, fit.anchor, extra
 
     def _fit_elo(self, anchor, k):
         elo = OnlineElo(k=k)
@@ -189,7 +203,9 @@ class Leaderboard:
         return mu - 3 * sigma, None, None, los, "OpenSkill prior μ = 25, σ = 25/3", {"mu": mu, "sigma": sigma}
 
     def _rows(self, order, ratings, low, high, extra) -> list[dict]:
-        if low is None:
+        if self._rank is not None:
+            rank = self._rank
+        elif low is None:
             rank = 1 + (ratings[None, :] > ratings[:, None]).sum(axis=1)
         else:
             rank = rank_by_intervals(low, high)
@@ -201,7 +217,7 @@ class Leaderboard:
                    "ci_low": None if low is None else _round(low[i]),
                    "ci_high": None if high is None else _round(high[i]),
                    "games": games, "wins": w, "draws": d, "losses": l, "score": round(total / games, 4)}
-            row.update({key: _round(v[i], 2) for key, v in extra.items()})
+            row.update({key: _extra(v[i]) for key, v in extra.items()})
             rows.append(row)
         return rows
 
@@ -226,9 +242,10 @@ class Leaderboard:
         """Rows plus everything else: crosstable, terminations, LOS, Nash view, checkpoints."""
         names = self.names
         los = None if self.los is None else {
-            a: {b: round(float(p), 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, self.los)}
+            a: {b: _round(p, 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, self.los)}
         return json.dumps({
             "method": self.method, "draw_model": self.draw_model, "anchor": self.anchor,
+            "legend": self.legend(), "warnings": self.warnings,
             "games": len(self.games), "rows": self.rows, "crosstable": self.crosstable,
             "terminations": {a: dict(c) for a, c in self.terminations.items()}, "los": los,
             "nash": self.nash, "checkpoints": {a: list(v) for a, v in self.checkpoints.items()},
@@ -250,15 +267,30 @@ class Leaderboard:
 
     def display_rows(self) -> tuple[list[str], list[list[str]]]:
         """Rows rounded for people: Elo to the unit, the interval in one column, score in %."""
-        extra = [c for c in self._columns() if c not in ROW_KEYS]
-        header = ["rank", "agent", "rating", "95% interval", "games", "W", "D", "L", "score", *extra]
+        extra = [c for c in self._columns() if c not in ROW_KEYS and c not in ("group", "prior")]
+        groups = len({r.get("group") for r in self.rows}) > 1
+        header = ["rank", *["group"] * groups, "agent", "rating", "95% interval", "games", "W", "D", "L",
+                  "score", *extra]
         body = []
         for r in self.rows:
-            interval = "" if r["ci_low"] is None else f"[{r['ci_low']:.0f}, {r['ci_high']:.0f}]"
-            body.append([str(r["rank"]), r["agent"], f"{r['rating']:.0f}", interval,
+            interval = "" if self.method != "bt" else "anchor" if r["ci_low"] == r["ci_high"] == r["rating"] \
+                else _interval(r["ci_low"], r["ci_high"])
+            rating = f"{r['rating']:.0f}" + ("*" if r.get("prior") else "")
+            body.append([str(r["rank"]), *[str(r.get("group"))] * groups, r["agent"], rating, interval,
                          str(r["games"]), str(r["wins"]), str(r["draws"]), str(r["losses"]),
                          f"{100 * r['score']:.1f}%", *(_fmt(r[c]) for c in extra)])
         return header, body
+
+    def legend(self) -> str:
+        """One line saying what rank and interval mean."""
+        if self.method != "bt":
+            return ("rank: 1 + number of agents rated higher; no interval: "
+                    + ("an online number has none" if self.method == "elo" else "the rating is the ordinal mu - 3 sigma"))
+        fit = self.fit
+        return ("rank: 1 + number of agents clearly stronger (the 95 % interval of the rating difference lies "
+                "above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's in "
+                f"{fit.n_boot} refits on games re-drawn from the fit; * = set by the prior "
+                f"({fit.virtual_draws:g} virtual draw per agent), open end = not bounded by the games")
 
     def to_markdown(self) -> str:
         def table(header: list[str], body: list[list[Any]]) -> list[str]:
@@ -267,7 +299,8 @@ class Leaderboard:
             return [line(header), "|" + "---|" * len(header), *map(line, body)]
 
         names, kinds = self.names, self.termination_kinds()
-        lines = [f"# {self.title}", "", self.describe(), "", "## Ratings", "",
+        lines = [f"# {self.title}", "", self.describe(), "", *(f"> warning: {w}" for w in self.warnings),
+                 *[""] * bool(self.warnings), "## Ratings", "", self.legend(), "",
                  *table(*self.display_rows()),
                  "", "## Crosstable (W-D-L of row against column)", "",
                  *table(["", *names], [[a, *(self._cell(a, b) for b in names)] for a in names]),
@@ -283,7 +316,9 @@ class Leaderboard:
         from rich.table import Table
         from rich.text import Text  # Text, not markup: agent names may contain [brackets]
 
-        ratings = Table(title=self.title, caption=self.describe())
+        for w in self.warnings:
+            console.print(Text(f"warning: {w}", style="yellow"))
+        ratings = Table(title=self.title, caption=self.describe() + "\n" + self.legend())
         header, body = self.display_rows()
         for col in header:
             ratings.add_column(col, justify="left" if col == "agent" else "right",
@@ -322,6 +357,20 @@ class Leaderboard:
         return _html_page(self)
 
 
+def _extra(value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return _round(value, 2)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    """[a, b], with an open end where the games bound the rating on one side only."""
+    return (("(-inf" if low is None else f"[{low:.0f}") + ", "
+            + ("+inf)" if high is None else f"{high:.0f}]"))
+
+
 def _fmt(value: Any) -> str:
     return "" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
 
@@ -337,6 +386,8 @@ main { max-width: 980px; margin: 0 auto; padding: 28px 20px 40px; }
 h1 { margin: 0 0 4px; font-size: 26px; }
 h2 { margin: 0 0 12px; font-size: 17px; }
 .meta, .note { color: var(--muted); margin: 0 0 18px; }
+.warning { color: #9a3412; background: #fff7ed; border: 1px solid #fed7aa; border-radius: 6px;
+           padding: 8px 12px; margin: 0 0 12px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 10px;
           padding: 18px 20px; margin: 0 0 18px; box-shadow: 0 1px 2px rgba(0,0,0,.04); overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -500,5 +551,7 @@ def _html_page(lb: Leaderboard) -> str:
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
             f'<style>{_CSS}</style></head><body><main><h1>{title}</h1>'
-            f'<p class="meta">{html.escape(lb.describe())}</p>{body}</main></body></html>\n')
+            f'<p class="meta">{html.escape(lb.describe())}</p>'
+            + "".join(f'<p class="warning">warning: {html.escape(w)}</p>' for w in lb.warnings)
+            + f'<p class="note">{html.escape(lb.legend())}</p>{body}</main></body></html>\n')
 
