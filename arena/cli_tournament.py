@@ -178,6 +178,9 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
             raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
         board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
                              store.checkpoints(), nash)
+    if as_json or as_csv or html_path:  # the table and Markdown print them themselves
+        for warning in board.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if html_path:
         try:
             Path(html_path).write_text(board.to_html(), encoding="utf-8")

@@ -136,3 +136,22 @@ def test_the_real_command_line(tmp_path, arena_cli):
     assert "2 games (2 played now)" in result.stdout and (tmp_path / "env.db").exists()
     bad = arena_cli("leaderboard", TTT, "--db", str(tmp_path / "missing.db"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_an_anchor_outside_the_field_is_one_line_and_writes_nothing(played, tmp_path, capsys):
+    page = tmp_path / "board.html"
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", played, "--anchor", "nobody=0", "--html", str(page))
+    assert_one_line_error(code, err, "nobody", "not in the field", "minimax", "random")
+    assert not page.exists() and out == ""
+
+
+def test_a_perfect_score_in_a_real_tournament_has_an_open_interval(played, capsys):
+    # minimax never loses at tic-tac-toe: random cannot score against it, so nothing bounds
+    # minimax's rating above random's and the board says so instead of printing [x, x]
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", played, "--markdown")
+    assert code == 0, err
+    assert "rank: 1 + number of agents clearly stronger" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "minimax" in line]
+    interval = rows[0].split(" | ")[3]
+    low, high = interval.strip("[]()").split(", ")
+    assert high == "+inf" or float(low) < float(high)

@@ -118,6 +118,7 @@ def _hessian(theta, i, j, n, comp):
     h += h.T
     h[np.diag_indices(k)] += deg
     h += comp[:, None] == comp[None, :]
+    h[np.diag_indices(k)] += 1e-9  # far-apart pairs can underflow w to 0: keep it positive definite
     return h
 
 
