@@ -126,13 +126,14 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
         _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints()).render_table(Console())
 
 
-def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False):
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False,
+                 intervals: str = "posterior"):
     from arena.leaderboard import Leaderboard
 
     games = [{"players": r.players, "scores": r.scores, "termination": r.termination,
               "forfeit_player": r.forfeit_player} for r in records]
     return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title,
-                       nash=nash)
+                       nash=nash, intervals=intervals)
 
 
 def _parse_anchor(text: str | None):
@@ -162,8 +163,11 @@ def _bad_anchor(text: str):
 @click.option("--title", default=None, help="Title of the board.")
 @click.option("--nash", is_flag=True,
               help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+@click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
+              show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
+                                      "games re-drawn from the fit (docs/ratings.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash):
+                nash, intervals):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -177,7 +181,7 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
             where = f" in tournament {tournament_name!r}" if tournament_name else ""
             raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
         board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
-                             store.checkpoints(), nash)
+                             store.checkpoints(), nash, intervals)
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -104,7 +104,8 @@ class Leaderboard:
 
     def __init__(self, games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
                  checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
-                 seed: int = 0, nash: bool = False, elo_k: float = 16.0, title: str = "Leaderboard"):
+                 seed: int = 0, nash: bool = False, elo_k: float = 16.0, title: str = "Leaderboard",
+                 intervals: str = "posterior"):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
         self.games = [_summary(g) for g in games]
@@ -119,7 +120,7 @@ class Leaderboard:
         self.fit, self.warnings, self._rank = None, [], None
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
-        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed), "elo": lambda: self._fit_elo(anchor, elo_k),
+        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals), "elo": lambda: self._fit_elo(anchor, elo_k),
                 "openskill": self._fit_openskill}
         try:
             ratings, low, high, los, self.anchor, extra = fits[method]()
@@ -179,8 +180,8 @@ class Leaderboard:
     def _pair_counts(self) -> PairCounts:
         return PairCounts.from_games((p for g in self.games for p in _pairs(g)), self.names)
 
-    def _fit_bt(self, anchor, n_boot, seed):
-        fit = fit_bt(self._pair_counts(), anchor, n_boot, seed)
+    def _fit_bt(self, anchor, n_boot, seed, intervals):
+        fit = fit_bt(self._pair_counts(), anchor, n_boot, seed, intervals=intervals)
         self.fit, self.warnings = fit, list(fit.warnings)
         self._rank = fit.rank
         extra = {"group": fit.component + 1, "prior": fit.prior}
@@ -287,10 +288,13 @@ class Leaderboard:
             return ("rank: 1 + number of agents rated higher; no interval: "
                     + ("an online number has none" if self.method == "elo" else "the rating is the ordinal mu - 3 sigma"))
         fit = self.fit
+        source = (f"{fit.n_boot} refits on games re-drawn from the fit" if fit.intervals == "bootstrap"
+                  else "the curvature of the posterior")
+        prior = "" if fit.prior_sd is None else f"prior sd {fit.prior_sd:.0f} estimated from the field, "
         return ("rank: 1 + number of agents clearly stronger (the 95 % interval of the rating difference lies "
-                "above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's in "
-                f"{fit.n_boot} refits on games re-drawn from the fit; * = set by the prior "
-                f"({fit.virtual_draws:g} virtual draw per agent), open end = not bounded by the games")
+                f"above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's, from "
+                f"{source} ({prior}{fit.virtual_draws:g} virtual draw per agent); * = set by the prior, "
+                "open end = not bounded by the games")
 
     def to_markdown(self) -> str:
         def table(header: list[str], body: list[list[Any]]) -> list[str]:

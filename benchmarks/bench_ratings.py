@@ -78,17 +78,19 @@ def field(kind: str, rng: np.random.Generator):
 CLASSES = ("well mixed", "scoreless anchor", "perfect-score pairs", "10 games/pair", "sparse Swiss", "disconnected")
 
 
-def coverage(runs: int, n_boot: int, rng: np.random.Generator) -> None:
-    print(f"95 % intervals of rating differences, parametric bootstrap B={n_boot}, {runs} fields per class")
+def coverage(runs: int, n_boot: int, seed: int, intervals: str) -> None:
+    what = "posterior curvature" if intervals == "posterior" else f"parametric bootstrap B={n_boot}"
+    print(f"95 % intervals of rating differences, {what}, {runs} fields per class")
     print(f"{'field class':<22}{'pairs':>7}{'coverage':>10}{'one-sided':>11}{'median width':>14}"
           f"{'anchor-rel. cov.':>18}{'flagged':>9}")
     for kind in CLASSES:
+        rng = np.random.default_rng(seed)  # the same fields for every interval method
         hit = total = one_sided = anchor_hit = anchor_total = flagged = 0
         widths = []
         for run in range(runs):
             true, (a, b, s) = field(kind, rng)
             names = ["random", *(f"a{i}" for i in range(1, len(true)))]
-            fit = fit_bt(PairCounts.from_arrays(names, a, b, s), n_boot=n_boot, seed=run)
+            fit = fit_bt(PairCounts.from_arrays(names, a, b, s), n_boot=n_boot, seed=run, intervals=intervals)
             truth = true[:, None] - true[None, :]
             i, j = np.triu_indices(len(true), 1)
             same = fit.component[i] == fit.component[j]
@@ -143,8 +145,11 @@ def speed(agents: int, games: int, n_boot: int, rng: np.random.Generator) -> Non
     t2 = time.perf_counter()
     bootstrap(counts, n_boot, x0=point)
     t3 = time.perf_counter()
+    fit = fit_bt(counts)  # the board's default: prior, posterior intervals, ranks, LOS
+    t4 = time.perf_counter()
     print(f"{agents} agents × {games:.0e} games ({len(counts.i)} pairs): aggregate {t1 - t0:.2f} s, "
-          f"fit {t2 - t1:.2f} s, {n_boot} bootstrap refits {t3 - t2:.1f} s, RMSE {rmse(point, true):.1f}")
+          f"fit {t2 - t1:.2f} s, {n_boot} bootstrap refits {t3 - t2:.1f} s, RMSE {rmse(point, true):.1f}; "
+          f"fit_bt with intervals {t4 - t3:.2f} s, RMSE {rmse(fit.rating, true):.1f}")
 
 
 def main() -> None:
@@ -157,7 +162,8 @@ def main() -> None:
     if args.only in (None, "accuracy"):
         accuracy(3 if args.quick else 10, rng)
     if args.only in (None, "coverage"):
-        coverage(10 if args.quick else 40, 100 if args.quick else 200, rng)
+        for intervals in ("posterior", "bootstrap"):
+            coverage(10 if args.quick else 40, 100 if args.quick else 200, args.seed, intervals)
     if args.only in (None, "speed"):
         speed(200, 10**6, 100, rng)
         speed(1000, 10**6, 200, rng)

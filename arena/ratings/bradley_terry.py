@@ -91,24 +91,24 @@ def _softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _objective(theta, i, j, won, n, comp):
+def _objective(theta, i, j, won, n, comp, lam=0.0):
     """Negative log-likelihood in natural units θ = α r, plus ½ Σ_c (Σ_{a∈c} θ_a)²: the data only
     fix differences within a component, so each component's mean is pinned to 0 (a gauge, not a
     prior: it moves no difference). With x = θ_i − θ_j: nll = Σ n softplus(x) − won x."""
     x = theta[i] - theta[j]
     total = np.bincount(comp, theta)
-    nll = np.sum(n * _softplus(x) - won * x) + 0.5 * total @ total
-    return nll, _gradient(theta, x, i, j, won, n, comp, total)
+    nll = np.sum(n * _softplus(x) - won * x) + 0.5 * total @ total + 0.5 * lam * theta @ theta
+    return nll, _gradient(theta, x, i, j, won, n, comp, total, lam)
 
 
-def _gradient(theta, x, i, j, won, n, comp, total=None):
+def _gradient(theta, x, i, j, won, n, comp, total=None, lam=0.0):
     g = n * expit(x) - won  # d nll / d x
     k = len(theta)
     total = np.bincount(comp, theta) if total is None else total
-    return np.bincount(i, g, minlength=k) - np.bincount(j, g, minlength=k) + total[comp]
+    return np.bincount(i, g, minlength=k) - np.bincount(j, g, minlength=k) + total[comp] + lam * theta
 
 
-def _hessian(theta, i, j, n, comp):
+def _hessian(theta, i, j, n, comp, lam=0.0):
     """Dense Hessian: the weighted graph Laplacian Σ w (e_i − e_j)(e_i − e_j)ᵀ plus the gauge term."""
     k = len(theta)
     p = expit(theta[i] - theta[j])
@@ -118,11 +118,11 @@ def _hessian(theta, i, j, n, comp):
     h += h.T
     h[np.diag_indices(k)] += deg
     h += comp[:, None] == comp[None, :]
-    h[np.diag_indices(k)] += 1e-9  # far-apart pairs can underflow w to 0: keep it positive definite
+    h[np.diag_indices(k)] += lam + 1e-9  # far-apart pairs can underflow w to 0: keep it positive definite
     return h
 
 
-def _newton(theta, i, j, won, n, comp, factor=None, tol=1e-7, max_iter=100):
+def _newton(theta, i, j, won, n, comp, factor=None, tol=1e-7, max_iter=100, lam=0.0):
     """Newton's method with backtracking (the objective is strictly convex), to steps below `tol`
     (natural units: 1e-7 is 4e-5 Elo). Given `factor`, a Cholesky factor of the Hessian near the
     optimum, it first takes chord steps with it, which need a gradient only: bootstrap refits
@@ -130,19 +130,19 @@ def _newton(theta, i, j, won, n, comp, factor=None, tol=1e-7, max_iter=100):
     over to full Newton."""
     last = np.inf
     for _ in range(30 if factor is not None else 0):
-        step = -cho_solve(factor, _gradient(theta, theta[i] - theta[j], i, j, won, n, comp))
+        step = -cho_solve(factor, _gradient(theta, theta[i] - theta[j], i, j, won, n, comp, lam=lam))
         size = np.max(np.abs(step))
         if not size < 0.7 * last:  # diverging or crawling: the Hessian has moved too far
             break
         theta, last = theta + step, size
         if size < tol:
             return theta
-    f, g = _objective(theta, i, j, won, n, comp)
+    f, g = _objective(theta, i, j, won, n, comp, lam)
     for _ in range(max_iter):
-        step = -cho_solve(cho_factor(_hessian(theta, i, j, n, comp)), g)
+        step = -cho_solve(cho_factor(_hessian(theta, i, j, n, comp, lam)), g)
         t = 1.0
         while True:
-            f_new, g_new = _objective(theta + t * step, i, j, won, n, comp)
+            f_new, g_new = _objective(theta + t * step, i, j, won, n, comp, lam)
             if f_new <= f + 1e-4 * t * (g @ step) or t < 1e-10:
                 break
             t *= 0.5
@@ -153,16 +153,29 @@ def _newton(theta, i, j, won, n, comp, factor=None, tol=1e-7, max_iter=100):
 
 
 def mle(counts: PairCounts, x0: np.ndarray | None = None, virtual_draws: float = VIRTUAL_DRAWS,
-        component: np.ndarray | None = None) -> np.ndarray:
-    """Ratings in Elo, mean 0 within each connected component (call `gauge` next)."""
+        component: np.ndarray | None = None, prior_sd: float | None = None) -> np.ndarray:
+    """Ratings in Elo, mean 0 within each connected component (call `gauge` next); with
+    prior_sd, a N(0, prior_sd²) prior on every rating around its component's mean."""
     won, n = _data(counts, virtual_draws)
     comp = _components(counts) if component is None else component
+    lam = 0.0 if prior_sd is None else 1 / (ALPHA * prior_sd) ** 2
     start = np.zeros(len(counts.names)) if x0 is None else ALPHA * np.asarray(x0, dtype=float)
     if len(counts.names) <= DENSE_LIMIT:
-        return _newton(start, counts.i, counts.j, won, n, comp) / ALPHA
-    res = minimize(_objective, start, args=(counts.i, counts.j, won, n, comp), jac=True,
+        return _newton(start, counts.i, counts.j, won, n, comp, lam=lam) / ALPHA
+    res = minimize(_objective, start, args=(counts.i, counts.j, won, n, comp, lam), jac=True,
                    method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-7, "maxiter": 10_000})
     return res.x / ALPHA
+
+
+def spread(counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS,
+           component: np.ndarray | None = None) -> float:
+    """Method-of-moments estimate of the true ratings' standard deviation (Elo): the spread of
+    the estimates minus their mean sampling variance (diagonal of the inverse Hessian)."""
+    comp = _components(counts) if component is None else component
+    _, n = _data(counts, virtual_draws)
+    cov = np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp)) / ALPHA ** 2
+    centred = ratings - (np.bincount(comp, ratings) / np.bincount(comp))[comp]
+    return float(np.sqrt(max(np.mean(centred ** 2) - np.mean(np.diag(cov)), 0.0)))
 
 
 def _components(counts: PairCounts) -> np.ndarray:
@@ -198,11 +211,14 @@ def rank_by_intervals(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return 1 + (low[None, :] > high[:, None]).sum(axis=1)
 
 
-def covariance(counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS) -> np.ndarray:
-    """Inverse Hessian of the NLL (with the virtual draws and the per-component gauge), in Elo²."""
+def covariance(counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS,
+               prior_sd: float | None = None, component: np.ndarray | None = None) -> np.ndarray:
+    """Inverse Hessian of the NLL (with the virtual draws, prior and per-component gauge), in Elo²:
+    the covariance of the Laplace approximation of the posterior (BayesElo's error bars)."""
     _, n = _data(counts, virtual_draws)
-    h = _hessian(ALPHA * ratings, counts.i, counts.j, n, _components(counts))
-    return np.linalg.inv(h) / ALPHA ** 2
+    comp = _components(counts) if component is None else component
+    lam = 0.0 if prior_sd is None else 1 / (ALPHA * prior_sd) ** 2
+    return np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp, lam)) / ALPHA ** 2
 
 
 def los_matrix(ratings: np.ndarray, cov: np.ndarray) -> np.ndarray:
