@@ -71,7 +71,7 @@ def test_json_csv_markdown(board):
     assert full["draw_model"] == "draw = half a win" and full["anchor"] == "random = 0"
     assert full["crosstable"]["strong"]["mid"]["wins"] == 10 and full["checkpoints"]["mid"] == ["run", 100]
     table = list(csv.DictReader(io.StringIO(board.to_csv())))
-    assert [r["agent"] for r in table] == board.names and float(table[0]["score"]) == 1.0
+    assert [r["agent"] for r in table] == list(board.names) and float(table[0]["score"]) == 1.0
     md = board.to_markdown()
     for text in ("## Ratings", "## Crosstable", "## Terminations", "draw = half a win", "| strong |", "10-0-0"):
         assert text in md
