@@ -111,8 +111,15 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     from arena.backends import default_concurrency, make_backend
     from arena.tournament import TournamentConfig, run_tournament
 
+    from arena.agents import split_display_name
+
     _positive(concurrency, "--concurrency")
-    config = TournamentConfig(env_id, list(agent_specs), fmt, games, rounds, challenger, seed,
+    named = [split_display_name(a) for a in agent_specs]  # NAME=SPEC: NAME is shown on the boards
+    if challenger:
+        named.append(split_display_name(challenger))
+        challenger = named[-1][1]
+    specs = [spec for _, spec in named[:len(agent_specs)]]
+    config = TournamentConfig(env_id, specs, fmt, games, rounds, challenger, seed,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
@@ -121,19 +128,57 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
             result = run_tournament(config, store, runner, name, progress=display)
         finally:
             runner.close()
+        for display, spec in named:
+            if display:
+                store.tag_agent(spec, display=display)
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
                    f"({result.played} played now) in {store.path}")
-        _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints()).render_table(Console())
+        _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints(),
+                     display=store.display_names(), settings=_settings(store, [result.name])).render_table(Console())
 
 
 def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False,
-                 intervals: str = "posterior"):
+                 intervals: str = "posterior", display=None, name_args=(), settings: str = ""):
+    """The board of stored games, one row per canonical agent under its display name."""
+    from arena.agents import canonical_spec
     from arena.leaderboard import Leaderboard
+    from arena.leaderboard.names import identities, parse_names
 
-    games = [{"players": r.players, "scores": r.scores, "termination": r.termination,
+    env_id = records[0].env_id if records else None
+    specs = [p for r in records for p in r.players]
+    ids = identities(specs, env_id, display or {})
+    if name_args:
+        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
+    shown = {s: name for s, (name, _) in ids.items()}
+    if anchor:
+        (key, value), = anchor.items()
+        by_canon = {c: name for name, c in ids.values()}
+        try:
+            canon = canonical_spec(key, env_id) if key not in shown and key not in shown.values() else None
+        except ArenaError:
+            canon = None
+        anchor = {shown.get(key) or by_canon.get(canon) or key: value}
+    games = [{"players": [shown[p] for p in r.players], "scores": r.scores, "termination": r.termination,
               "forfeit_player": r.forfeit_player} for r in records]
-    return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title,
-                       nash=nash, intervals=intervals)
+    return Leaderboard(games, method=method, anchor=anchor, title=title, nash=nash, intervals=intervals,
+                       checkpoints={shown.get(s, s): v for s, v in (checkpoints or {}).items()},
+                       specs={name: canon for name, canon in ids.values()}, settings=settings)
+
+
+def _settings(store, tournaments) -> str:
+    """How the games were played, for the board: one tournament's settings, or how many."""
+    import datetime
+
+    import arena
+
+    tournaments = sorted(tournaments)
+    stamp = f"arena {arena.__version__} · {datetime.date.today().isoformat()}"
+    t = store.tournament(tournaments[0]) if len(tournaments) == 1 else None
+    if t is None:
+        return f"games of {len(tournaments)} tournaments · {stamp}"
+    c = t.config
+    return (f"{c.get('games')} games per pairing · {c.get('format')} · opening plies {c.get('opening_plies', 0)} · "
+            f"seed {c.get('seed')} · {stamp}")
 
 
 def _parse_anchor(text: str | None):
@@ -163,11 +208,13 @@ def _bad_anchor(text: str):
 @click.option("--title", default=None, help="Title of the board.")
 @click.option("--nash", is_flag=True,
               help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+@click.option("--name", "name_args", multiple=True, metavar="NAME=SPEC",
+              help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.")
 @click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
               show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
                                       "games re-drawn from the fit (docs/ratings.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, intervals):
+                nash, name_args, intervals):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -176,12 +223,14 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
     with _store(db, readonly=True) as store:
         if tournament_name and store.tournament(tournament_name) is None:
             raise ArenaError(f"no tournament {tournament_name!r} in {store.path}; see `arena games`")
-        records = [g.record for g in store.iter_games(env=env_id, tournament=tournament_name)]
+        stored = list(store.iter_games(env=env_id, tournament=tournament_name))
+        records = [g.record for g in stored]
         if not records:
             where = f" in tournament {tournament_name!r}" if tournament_name else ""
             raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
         board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
-                             store.checkpoints(), nash, intervals)
+                             store.checkpoints(), nash, intervals, store.display_names(), name_args,
+                             _settings(store, {g.tournament for g in stored}))
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)

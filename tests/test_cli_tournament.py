@@ -151,7 +151,26 @@ def test_a_perfect_score_in_a_real_tournament_has_an_open_interval(played, capsy
     code, out, err = arena(capsys, "leaderboard", TTT, "--db", played, "--markdown")
     assert code == 0, err
     assert "rank: 1 + number of agents clearly stronger" in out
+    assert "2 games per pairing · round-robin · opening plies 0 · seed" in out  # the board states its settings
     rows = [line for line in out.splitlines() if line.startswith("| ") and "minimax" in line]
     interval = rows[0].split(" | ")[3]
     low, high = interval.strip("[]()").split(", ")
     assert high == "+inf" or float(low) < float(high)
+
+
+def test_equivalent_specs_are_one_row_under_their_display_name(tmp_path, capsys):
+    # minimax and minimax:exact_up_to=12 are the same player on tic-tac-toe (defaults filled
+    # in); mcts gets a display name on the command line, and the JSON keeps its full spec
+    db = str(tmp_path / "games.db")
+    for agents in (["random", "minimax", "mc=mcts:sims=20"], ["random", "minimax:exact_up_to=12"]):
+        code, out, err = arena(capsys, "tournament", TTT, *agents, "--games", "2", "--concurrency", "1",
+                               "--quiet", "--db", db, "--seed", "3")
+        assert code == 0, err
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--json")
+    rows = {r["agent"]: r for r in json.loads(out)}
+    assert code == 0 and set(rows) == {"random", "minimax", "mc"}, rows.keys()
+    assert rows["minimax"]["games"] == 6 and rows["mc"]["spec"].startswith("mcts:") and "sims=20" in rows["mc"]["spec"]
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--markdown", "--name", "perfect=minimax:depth=0")
+    assert code == 0 and "| perfect |" in out and "games of 2 tournaments · arena" in out, err
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--name", "x=alphazero")
+    assert_one_line_error(code, err, "alphazero", "not an agent of this board", "minimax")

@@ -187,6 +187,7 @@ def to_html(lb: Board) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
             f'<style>{_CSS}</style></head><body><main><h1>{title}</h1>'
             f'<p class="meta">{html.escape(lb.describe())}</p>'
+            + (f'<p class="meta">{html.escape(lb.settings)}</p>' if lb.settings else "")
             + "".join(f'<p class="warning">warning: {html.escape(w)}</p>' for w in lb.warnings)
             + f'<p class="note">{html.escape(lb.legend)}</p>{body}</main></body></html>\n')
 

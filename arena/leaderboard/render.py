@@ -22,7 +22,7 @@ def to_json_full(board: Board) -> str:
         a: {b: _round(p, 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, board.los)}
     return json.dumps({
         "method": board.method, "draw_model": board.draw_model, "anchor": board.anchor,
-        "legend": board.legend, "warnings": list(board.warnings),
+        "legend": board.legend, "warnings": list(board.warnings), "settings": board.settings,
         "games": board.n_games, "rows": list(board.rows), "crosstable": board.crosstable,
         "terminations": {a: dict(c) for a, c in board.terminations.items()}, "los": los,
         "nash": board.nash, "checkpoints": {a: list(v) for a, v in board.checkpoints.items()},
@@ -48,7 +48,7 @@ def _cell(board: Board, a: str, b: str) -> str:
 
 def display_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """Rows rounded for people: Elo to the unit, the interval in one column, score in %."""
-    extra = [c for c in _columns(board) if c not in ROW_KEYS and c not in ("group", "prior")]
+    extra = [c for c in _columns(board) if c not in ROW_KEYS and c not in ("group", "prior", "spec")]
     groups = len({r.get("group") for r in board.rows}) > 1
     header = ["rank", *["group"] * groups, "agent", "rating", "95% interval", "games", "W", "D", "L",
               "score", *extra]
@@ -70,7 +70,7 @@ def to_markdown(board: Board) -> str:
         return [line(header), "|" + "---|" * len(header), *map(line, body)]
 
     names, kinds = board.names, board.termination_kinds()
-    lines = [f"# {board.title}", "", board.describe(), "", *(f"> warning: {w}" for w in board.warnings),
+    lines = [f"# {board.title}", "", board.describe(), "", *[board.settings, ""] * bool(board.settings), *(f"> warning: {w}" for w in board.warnings),
              *[""] * bool(board.warnings), "## Ratings", "", board.legend, "",
              *table(*display_rows(board)),
              "", "## Crosstable (W-D-L of row against column)", "",
@@ -90,7 +90,8 @@ def render_table(board: Board, console) -> None:
 
     for w in board.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
-    ratings = Table(title=board.title, caption=board.describe() + "\n" + board.legend)
+    ratings = Table(title=board.title, caption="\n".join(filter(None, (board.describe(), board.settings,
+                                                                       board.legend))))
     header, body = display_rows(board)
     for col in header:
         ratings.add_column(col, justify="left" if col == "agent" else "right",
@@ -100,12 +101,15 @@ def render_table(board: Board, console) -> None:
     console.print(ratings)
     names = board.names
     if len(names) <= 16:
-        cross = Table(title="Crosstable (W-D-L of row against column)")
-        cross.add_column("")
-        for n in names:
-            cross.add_column(Text(n), justify="center")
-        for a in names:
-            cross.add_row(Text(a), *(_cell(board, a, b) for b in names))
+        # Columns numbered by row, so that long names cannot squeeze a pipe's 80 columns into
+        # truncated headers that look alike.
+        cross = Table(title="Crosstable (W-D-L of row against column #)")
+        cross.add_column("#", justify="right")
+        cross.add_column("agent", overflow="fold")
+        for k in range(len(names)):
+            cross.add_column(str(k + 1), justify="center", no_wrap=True)
+        for k, a in enumerate(names):
+            cross.add_row(str(k + 1), Text(a), *(_cell(board, a, b) or "-" for b in names))
         console.print(cross)
     kinds = board.termination_kinds()
     if kinds != ["normal"]:

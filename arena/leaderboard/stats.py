@@ -82,6 +82,7 @@ class Board:
     warnings: tuple[str, ...]
     legend: str
     fit: BTFit | None = None
+    settings: str = ""  # how the games were played: games per pairing, opening plies, seed, version, date
 
     def termination_kinds(self) -> list[str]:
         kinds = {k for c in self.terminations.values() for k in c}
@@ -94,13 +95,15 @@ class Board:
 def compute_board(games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
                   checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
                   seed: int = 0, nash: bool = False, elo_k: float = 16.0, title: str = "Leaderboard",
-                  intervals: str = "posterior") -> Board:
+                  intervals: str = "posterior", specs: Mapping[str, str] | None = None,
+                  settings: str = "") -> Board:
     """The statistics of a set of game summaries (GameSummary, objects or dicts with the same
-    keys); bad input is a one-line ArenaError."""
-    s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals)
+    keys); bad input is a one-line ArenaError. specs maps a player's name to its full spec,
+    shown in each row's `spec` field."""
+    s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals, specs)
     return Board(title, s.method, DRAW_MODEL, s.anchor, len(s.games), tuple(s.names), tuple(s.rows),
                  s.crosstable, s.terminations, s.los, s.nash, s.checkpoints, tuple(s.warnings),
-                 s.legend(), s.fit)
+                 s.legend(), s.fit, settings)
 
 
 class _Stats:
@@ -108,13 +111,14 @@ class _Stats:
 
     def __init__(self, games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
                  checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
-                 seed: int = 0, nash: bool = False, elo_k: float = 16.0, intervals: str = "posterior"):
+                 seed: int = 0, nash: bool = False, elo_k: float = 16.0, intervals: str = "posterior",
+                 specs: Mapping[str, str] | None = None):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
         self.games = [_summary(g) for g in games]
         if not self.games:
             raise ArenaError("no finished games to rate")
-        self.method = method
+        self.method, self.specs = method, dict(specs or {})
         self.checkpoints = dict(checkpoints or {})
         self.names = list(dict.fromkeys(p for g in self.games for p in g.players))
         if not any(a != b for g in self.games for a, b, _ in _pairs(g)):
@@ -222,6 +226,8 @@ class _Stats:
                    "ci_high": None if high is None else _round(high[i]),
                    "games": games, "wins": w, "draws": d, "losses": l, "score": round(total / games, 4)}
             row.update({key: _extra(v[i]) for key, v in extra.items()})
+            if self.specs:
+                row["spec"] = self.specs.get(self.names[i], self.names[i])
             rows.append(row)
         return rows
 
