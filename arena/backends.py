@@ -17,7 +17,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Protocol
 
 import numpy as np
 
@@ -169,6 +169,17 @@ def one_torch_thread() -> None:
 
 # -- backends -------------------------------------------------------------------------------
 
+class Backend(Protocol):
+    """What the runner needs from a backend: play jobs, pulled lazily so the caller may stop
+    early, and yield each finished game with its job, in any order."""
+
+    workers: int
+
+    def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]: ...
+
+    def close(self) -> None: ...
+
+
 class InlineBackend:
     """Plays the games one after another in this process (concurrency 1)."""
 
@@ -311,7 +322,7 @@ class RayBackend(_Bounded):
             self.ray.shutdown()
 
 
-def make_backend(name: str, concurrency: int, address: str | None = None):
+def make_backend(name: str, concurrency: int, address: str | None = None) -> Backend:
     if name == "local":
         return InlineBackend() if concurrency == 1 else LocalPool(concurrency)
     if name == "ray":
@@ -323,5 +334,5 @@ def default_concurrency() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-__all__ = ["Job", "Settings", "OpeningAgent", "play_job", "make_backend", "default_concurrency",
+__all__ = ["Backend", "Job", "Settings", "OpeningAgent", "play_job", "make_backend", "default_concurrency",
            "InlineBackend", "LocalPool", "RayBackend"]

@@ -10,7 +10,6 @@ fixture (this module is a pytest plugin) registers a plugin object for one test.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Iterator
 
@@ -28,7 +27,7 @@ def check_env(env_id: str, games: int = 3, seed: int = 0) -> None:
     legal actions, observations have the declared shape, returns are finite, and the same
     seed replays the same game."""
     env = make_env(env_id)
-    _upstream_test(env)
+    env.upstream_test()
     for g in range(games):
         _check_one_game(env, seed + g)
     again = make_env(env_id)
@@ -36,26 +35,6 @@ def check_env(env_id: str, games: int = 3, seed: int = 0) -> None:
         assert _random_game(env, seed + g) == _random_game(again, seed + g), (
             f"{env_id}: the same seed gave two different games"
         )
-
-
-def _upstream_test(env: Env) -> None:
-    from arena.envs.openspiel import OpenSpielEnv
-    from arena.envs.pettingzoo import AECAdapter, ParallelAdapter
-
-    if isinstance(env, OpenSpielEnv):
-        import pyspiel
-
-        pyspiel.random_sim_test(env.game, num_sims=3, serialize=False, verbose=False)
-    elif isinstance(env, AECAdapter):
-        from pettingzoo.test import api_test, seed_test
-
-        api_test(copy.deepcopy(env.env), num_cycles=200)
-        seed_test(lambda: copy.deepcopy(env.env), num_cycles=50)
-    elif isinstance(env, ParallelAdapter):
-        from pettingzoo.test import parallel_api_test, parallel_seed_test
-
-        parallel_api_test(copy.deepcopy(env.env), num_cycles=200)
-        parallel_seed_test(lambda: copy.deepcopy(env.env), num_cycles=50)
 
 
 def _check_one_game(env: Env, seed: int) -> None:

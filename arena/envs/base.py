@@ -96,6 +96,11 @@ class Env(abc.ABC):
         """A copy of the full game state for planning agents (only with info.forward_model)."""
         raise ArenaError(f"{self.info.id} offers no forward model")
 
+    def upstream_test(self) -> None:
+        """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's
+        api_test, ...), run first by `arena.testing.check_env`; raises on a failure. Default:
+        none."""
+
     def close(self) -> None:
         pass
 

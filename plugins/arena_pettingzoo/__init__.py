@@ -28,10 +28,10 @@ PARALLEL = {
 @hookimpl
 def register_envs(register):
     for name, (players, description) in CLASSIC.items():
-        register(f"pettingzoo/classic/{name}", "arena.envs.pettingzoo:make",
+        register(f"pettingzoo/classic/{name}", "arena_pettingzoo.env:make",
                  kind=TURN_BASED, players=players, description=description,
                  options={"module": f"pettingzoo.classic.{name}", "kind": TURN_BASED})
     for env_id, (module, players, teams, description) in PARALLEL.items():
-        register(env_id, "arena.envs.pettingzoo:make", kind=SIMULTANEOUS, players=players,
+        register(env_id, "arena_pettingzoo.env:make", kind=SIMULTANEOUS, players=players,
                  teams=teams, description=description,
                  options={"module": module, "kind": SIMULTANEOUS, "teams": teams})

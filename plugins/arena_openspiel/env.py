@@ -128,3 +128,6 @@ class OpenSpielEnv(Env):
 
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
+
+    def upstream_test(self) -> None:
+        pyspiel.random_sim_test(self.game, num_sims=3, serialize=False, verbose=False)
