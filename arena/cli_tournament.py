@@ -28,10 +28,10 @@ class LiveStandings:
     """A rich progress bar over the games with the top of the online-Elo table under it
     (on stderr, so stdout keeps only the final leaderboard)."""
 
-    def __init__(self, title: str, k: float = 16.0, top: int = 10, enabled: bool = True):
+    def __init__(self, title: str, k: float = 16.0, top: int = 10, enabled: bool = True, display=None):
         from arena.ratings import OnlineElo
 
-        self.title, self.top, self.enabled = title, top, enabled
+        self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
         self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
 
     def start(self, total: int, done) -> None:
@@ -62,12 +62,20 @@ class LiveStandings:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title="live online Elo (K = %g)" % self.elo.k, title_justify="left")
+        import numpy as np
+
+        from arena.ratings import gauge
+
+        # The final board's zero point (random = 0 when it plays, else mean 0), so the live
+        # numbers and the final ones read on one scale.
+        names = list(self.elo.ratings)
+        values, zero = gauge(np.array([self.elo.ratings[n] for n in names]), names) if names else ([], "")
+        table = Table(title=f"live online Elo (K = {self.elo.k:g}, {zero})", title_justify="left")
         table.add_column("agent")
         table.add_column("Elo", justify="right")
-        ranked = sorted(self.elo.ratings.items(), key=lambda kv: -kv[1])[: self.top]
+        ranked = sorted(zip(names, values), key=lambda kv: -kv[1])[: self.top]
         for name, rating in ranked:
-            table.add_row(Text(name), f"{rating:+.0f}")
+            table.add_row(Text(self.display.get(name, name)), f"{rating:+.0f}")
         return Group(self.progress, table)
 
     def game(self, record) -> None:
@@ -123,7 +131,7 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = LiveStandings(f"{env_id}", enabled=not quiet)
+        display = LiveStandings(f"{env_id}", enabled=not quiet, display={s: n for n, s in named if n})
         try:
             result = run_tournament(config, store, runner, name, progress=display)
         finally:
@@ -208,13 +216,14 @@ def _bad_anchor(text: str):
 @click.option("--title", default=None, help="Title of the board.")
 @click.option("--nash", is_flag=True,
               help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+@click.option("--los", "show_los", is_flag=True, help="Add the likelihood-of-superiority matrix (table, Markdown).")
 @click.option("--name", "name_args", multiple=True, metavar="NAME=SPEC",
               help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.")
 @click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
               show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
                                       "games re-drawn from the fit (docs/ratings.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, name_args, intervals):
+                nash, show_los, name_args, intervals):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -244,9 +253,9 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
     elif as_csv:
         click.echo(board.to_csv(), nl=False)
     elif markdown:
-        click.echo(board.to_markdown(), nl=False)
+        click.echo(board.to_markdown(los=show_los), nl=False)
     elif not html_path:
-        board.render_table(Console())
+        board.render_table(Console(), los=show_los)
     else:
         click.echo(f"wrote {html_path}")
 

@@ -155,3 +155,19 @@ def test_rank_column_is_the_same_under_every_anchor_on_the_published_boards(name
     ranks = {tuple((r["agent"], r["rank"]) for r in sorted(Leaderboard(games, anchor={a: 0}, n_boot=100).rows,
                                                            key=lambda r: r["agent"])) for a in agents}
     assert len(agents) >= 3 and len(ranks) == 1
+
+
+def test_results_by_seat_draw_ratio_los_and_unplayed_pairs():
+    # a wins every game it starts and draws every game it answers; c never meets b
+    games = [GameSummary(["a", "b"], [1.0, 0.0])] * 3 + [GameSummary(["b", "a"], [0.5, 0.5])] * 3 + \
+            [GameSummary(["a", "c"], [1.0, 0.0]), GameSummary(["c", "a"], [1.0, 0.0])]
+    board = Leaderboard(games, nash=True)
+    assert board.seats["a"]["first"] == {"wins": 4, "draws": 0, "losses": 0, "score": 1.0}
+    assert board.seats["a"]["second"] == {"wins": 0, "draws": 3, "losses": 1, "score": 0.375}
+    assert board.first_seat["wins"] == 5 and board.first_seat["draws"] == 3 and board.first_seat["losses"] == 0
+    assert board.draw_ratio == pytest.approx(3 / 8) and "draws 37.5 %" in board.describe()
+    assert board.unplayed == (("b", "c"),) or board.unplayed == (("c", "b"),)
+    md = board.to_markdown(los=True)
+    assert "## By seat" in md and "## Likelihood of superiority" in md and "never played" in md
+    full = json.loads(board.to_json_full())
+    assert full["seats"]["a"]["first"]["wins"] == 4 and full["draw_ratio"] == 0.375

@@ -70,14 +70,14 @@ class Leaderboard:
     def to_csv(self) -> str:
         return _render.to_csv(self.board)
 
-    def to_markdown(self) -> str:
-        return _render.to_markdown(self.board)
+    def to_markdown(self, los: bool = False) -> str:
+        return _render.to_markdown(self.board, los)
 
     def display_rows(self) -> tuple[list[str], list[list[str]]]:
         return _render.display_rows(self.board)
 
-    def render_table(self, console) -> None:
-        _render.render_table(self.board, console)
+    def render_table(self, console, los: bool = False) -> None:
+        _render.render_table(self.board, console, los)
 
     def to_html(self) -> str:
         return _html.to_html(self.board)

@@ -174,6 +174,10 @@ def to_html(lb: Board) -> str:
     ]
     if any(n in lb.checkpoints for n in names):
         sections.append(("Checkpoints over training", _svg_checkpoints(lb.rows, lb.checkpoints)))
+    if lb.seats:
+        from .render import first_seat_line, seat_rows
+        sections.append(("By seat", f'<p class="note">{html.escape(first_seat_line(lb))}</p>'
+                         + _html_table(*seat_rows(lb), "seats")))
     sections.append(("Terminations", _html_table(["agent", *kinds], [[a, *(lb.terminations[a][k] for k in kinds)]
                                                                      for a in names], "terminations")))
     if lb.nash:

@@ -23,6 +23,8 @@ def to_json_full(board: Board) -> str:
     return json.dumps({
         "method": board.method, "draw_model": board.draw_model, "anchor": board.anchor,
         "legend": board.legend, "warnings": list(board.warnings), "settings": board.settings,
+        "draw_ratio": round(board.draw_ratio, 4), "first_seat": board.first_seat, "seats": board.seats,
+        "unplayed": [list(p) for p in board.unplayed],
         "games": board.n_games, "rows": list(board.rows), "crosstable": board.crosstable,
         "terminations": {a: dict(c) for a, c in board.terminations.items()}, "los": los,
         "nash": board.nash, "checkpoints": {a: list(v) for a, v in board.checkpoints.items()},
@@ -63,7 +65,36 @@ def display_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def to_markdown(board: Board) -> str:
+def seat_rows(board: Board) -> tuple[list[str], list[list[str]]]:
+    """Per agent, W-D-L and score as first and as second mover (two-seat games)."""
+    def cell(c):
+        return [f"{c['wins']}-{c['draws']}-{c['losses']}", "" if c["score"] is None else f"{100 * c['score']:.1f}%"]
+    return (["agent", "first W-D-L", "first score", "second W-D-L", "second score"],
+            [[a, *cell(v["first"]), *cell(v["second"])] for a, v in board.seats.items()])
+
+
+def first_seat_line(board: Board) -> str:
+    f = board.first_seat
+    return (f"first mover over all games: {f['wins']}-{f['draws']}-{f['losses']} (W-D-L), "
+            f"score {100 * f['score']:.1f}%")
+
+
+def los_rows(board: Board) -> tuple[list[str], list[list[str]]]:
+    """LOS of the row agent over the column agent # (%), blank across groups."""
+    names = board.names
+    body = [[str(i + 1), a, *("" if i == j or p != p else f"{100 * p:.0f}" for j, p in enumerate(row))]
+            for i, (a, row) in enumerate(zip(names, board.los))]
+    return ["#", "agent", *map(str, range(1, len(names) + 1))], body
+
+
+def nash_note(board: Board) -> str:
+    if not board.unplayed:
+        return ""
+    pairs = ", ".join(f"{a} vs {b}" for a, b in board.unplayed)
+    return f"pairs that never played (payoff ½ assumed): {pairs}"
+
+
+def to_markdown(board: Board, los: bool = False) -> str:
     def table(header: list[str], body: list[list[Any]]) -> list[str]:
         def line(values) -> str:
             return "| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in values) + " |"
@@ -77,13 +108,18 @@ def to_markdown(board: Board) -> str:
              *table(["", *names], [[a, *(_cell(board, a, b) for b in names)] for a in names]),
              "", "## Terminations", "",
              *table(["agent", *kinds], [[a, *(board.terminations[a][k] for k in kinds)] for a in names])]
+    if board.seats:
+        lines += ["", "## By seat", "", first_seat_line(board), "", *table(*seat_rows(board))]
+    if los and board.los is not None:
+        lines += ["", "## Likelihood of superiority (% that the row agent is stronger than column #)", "",
+                  *table(*los_rows(board))]
     if board.nash:
-        lines += ["", "## Nash averaging", "",
+        lines += ["", "## Nash averaging", "", *[nash_note(board), ""] * bool(board.unplayed),
                   *table(["agent", "weight", "rating"], [[a, v["weight"], v["rating"]] for a, v in board.nash.items()])]
     return "\n".join(lines) + "\n"
 
 
-def render_table(board: Board, console) -> None:
+def render_table(board: Board, console, los: bool = False) -> None:
     """Print the ratings, crosstable (≤ 16 agents) and termination statistics with rich."""
     from rich.table import Table
     from rich.text import Text  # Text, not markup: agent names may contain [brackets]
@@ -120,7 +156,25 @@ def render_table(board: Board, console) -> None:
         for a in names:
             term.add_row(Text(a), *(str(board.terminations[a][k]) for k in kinds))
         console.print(term)
+    if board.seats:
+        seats = Table(title="By seat", caption=first_seat_line(board))
+        header, body = seat_rows(board)
+        for col in header:
+            seats.add_column(col, justify="left" if col == "agent" else "right", overflow="fold")
+        for row in body:
+            seats.add_row(Text(row[0]), *row[1:])
+        console.print(seats)
+    if los and board.los is not None:
+        matrix = Table(title="Likelihood of superiority (% that the row agent is stronger than column #)")
+        header, body = los_rows(board)
+        for col in header:
+            matrix.add_column(col, justify="left" if col == "agent" else "right", overflow="fold")
+        for row in body:
+            matrix.add_row(row[0], Text(row[1]), *row[2:])
+        console.print(matrix)
     if board.nash:
+        if board.unplayed:
+            console.print(Text(nash_note(board)))
         view = Table(title="Nash averaging (max-entropy Nash of score - 1/2)")
         for col in ("agent", "weight", "rating"):
             view.add_column(col, justify="left" if col == "agent" else "right")

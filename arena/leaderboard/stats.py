@@ -83,13 +83,18 @@ class Board:
     legend: str
     fit: BTFit | None = None
     settings: str = ""  # how the games were played: games per pairing, opening plies, seed, version, date
+    seats: dict | None = None         # two-seat games: {agent: {"first": W/D/L/score, "second": ...}}
+    first_seat: dict | None = None    # two-seat games: the first mover's W/D/L and score over all games
+    draw_ratio: float = 0.0           # share of pairwise results that were draws
+    unplayed: tuple[tuple[str, str], ...] = ()  # pairs that never met (the Nash view assumes ½ for them)
 
     def termination_kinds(self) -> list[str]:
         kinds = {k for c in self.terminations.values() for k in c}
         return ["normal"] * ("normal" in kinds) + sorted(kinds - {"normal"})
 
     def describe(self) -> str:
-        return f"{self.method} ratings · {self.draw_model} · anchor: {self.anchor} · {self.n_games} games"
+        return (f"{self.method} ratings · {self.draw_model} · anchor: {self.anchor} · {self.n_games} games · "
+                f"draws {100 * self.draw_ratio:.1f} %")
 
 
 def compute_board(games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
@@ -103,7 +108,7 @@ def compute_board(games: Iterable[Any], method: str = "bt", anchor: Mapping[str,
     s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals, specs)
     return Board(title, s.method, DRAW_MODEL, s.anchor, len(s.games), tuple(s.names), tuple(s.rows),
                  s.crosstable, s.terminations, s.los, s.nash, s.checkpoints, tuple(s.warnings),
-                 s.legend(), s.fit, settings)
+                 s.legend(), s.fit, settings, *s.seats(), s.draw_ratio(), s.unplayed())
 
 
 class _Stats:
@@ -230,6 +235,34 @@ class _Stats:
                 row["spec"] = self.specs.get(self.names[i], self.names[i])
             rows.append(row)
         return rows
+
+    def seats(self) -> tuple[dict | None, dict | None]:
+        """Results by seat in two-seat games between different agents (White/Black in chess terms)."""
+        two = [g for g in self.games if len(g.players) == 2 and g.players[0] != g.players[1]]
+        if not two:
+            return None, None
+        count = lambda: {"wins": 0, "draws": 0, "losses": 0}  # noqa: E731
+        per = {n: {"first": count(), "second": count()} for n in self.names}
+        first = count()
+        for g in two:
+            s = 1.0 if g.scores[0] > g.scores[1] else 0.0 if g.scores[0] < g.scores[1] else 0.5
+            key = {1.0: "wins", 0.5: "draws", 0.0: "losses"}
+            first[key[s]] += 1
+            per[g.players[0]]["first"][key[s]] += 1
+            per[g.players[1]]["second"][key[1 - s]] += 1
+        for c in [first, *(v for p in per.values() for v in p.values())]:
+            n = c["wins"] + c["draws"] + c["losses"]
+            c["score"] = round((c["wins"] + c["draws"] / 2) / n, 4) if n else None
+        return {n: per[n] for n in self.names}, first
+
+    def draw_ratio(self) -> float:
+        cells = [c for row in self.crosstable.values() for c in row.values()]
+        games = sum(c["games"] for c in cells)
+        return sum(c["draws"] for c in cells) / games if games else 0.0
+
+    def unplayed(self) -> tuple[tuple[str, str], ...]:
+        return tuple((a, b) for i, a in enumerate(self.names) for b in self.names[i + 1:]
+                     if b not in self.crosstable.get(a, {}))
 
     def _nash(self) -> dict[str, dict[str, float]]:
         names = self.names
