@@ -146,7 +146,8 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
 
 
 def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False,
-                 intervals: str = "posterior", display=None, name_args=(), settings: str = ""):
+                 intervals: str = "posterior", display=None, name_args=(), settings: str = "",
+                 prior: str = "field"):
     """The board of stored games, one row per canonical agent under its display name."""
     from arena.agents import canonical_spec
     from arena.leaderboard import Leaderboard
@@ -170,7 +171,7 @@ def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoin
               "forfeit_player": r.forfeit_player} for r in records]
     return Leaderboard(games, method=method, anchor=anchor, title=title, nash=nash, intervals=intervals,
                        checkpoints={shown.get(s, s): v for s, v in (checkpoints or {}).items()},
-                       specs={name: canon for name, canon in ids.values()}, settings=settings)
+                       specs={name: canon for name, canon in ids.values()}, settings=settings, prior=prior)
 
 
 def _settings(store, tournaments) -> str:
@@ -219,11 +220,14 @@ def _bad_anchor(text: str):
 @click.option("--los", "show_los", is_flag=True, help="Add the likelihood-of-superiority matrix (table, Markdown).")
 @click.option("--name", "name_args", multiple=True, metavar="NAME=SPEC",
               help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.")
+@click.option("--prior", type=click.Choice(["field", "none"]), default="field", show_default=True,
+              help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
+                   "maximum likelihood (as Ordo -M), only without perfect scores.")
 @click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
               show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
                                       "games re-drawn from the fit (docs/ratings.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, show_los, name_args, intervals):
+                nash, show_los, name_args, prior, intervals):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -239,7 +243,7 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
             raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
         board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
                              store.checkpoints(), nash, intervals, store.display_names(), name_args,
-                             _settings(store, {g.tournament for g in stored}))
+                             _settings(store, {g.tournament for g in stored}), prior)
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -265,12 +269,26 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
 @click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
 @click.option("--env", "env_id", default=None, help="Only games of this env.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (full records).")
-def games(db, tournament_name, env_id, as_json):
+@click.option("--pgn", "as_pgn", is_flag=True,
+              help="Print two-player games as PGN (White = first seat) for Ordo, BayesElo, cutechess tools.")
+def games(db, tournament_name, env_id, as_json, as_pgn):
     """List stored games."""
     from arena.cli import table
 
+    if as_json and as_pgn:
+        raise ArenaError("choose one of --json, --pgn")
     with _store(db, readonly=True) as store:
         rows = store.games(env=env_id, tournament=tournament_name)
+        display = store.display_names()
+    if as_pgn:
+        from arena.leaderboard.names import identities
+        from arena.pgn import games_pgn
+
+        names = {}
+        for env in {g.record.env_id for g in rows}:
+            ids = identities([p for g in rows if g.record.env_id == env for p in g.record.players], env, display)
+            names.update({s: shown for s, (shown, _) in ids.items()})
+        return click.echo(games_pgn(rows, names), nl=False)
     if as_json:
         data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict()}
                 for g in rows]

@@ -2,6 +2,7 @@
 stderr as a user sees them), plus one real subprocess."""
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -174,3 +175,24 @@ def test_equivalent_specs_are_one_row_under_their_display_name(tmp_path, capsys)
     assert code == 0 and "| perfect |" in out and "games of 2 tournaments · arena" in out, err
     code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--name", "x=alphazero")
     assert_one_line_error(code, err, "alphazero", "not an agent of this board", "minimax")
+
+
+def test_games_export_as_pgn_that_rating_tools_read(played, capsys):
+    code, out, err = arena(capsys, "games", "--db", played, "--pgn")
+    assert code == 0, err
+    blocks = [b for b in out.split("[Event ") if b]
+    assert len(blocks) == 6
+    for block in blocks:
+        tags = dict(re.findall(r'\[(\w+) "([^"]*)"\]', "[Event " + block))
+        assert {"Site", "Date", "Round", "White", "Black", "Result", "GameId", "Seed", "Termination"} <= set(tags)
+        assert tags["Result"] in ("1-0", "0-1", "1/2-1/2")
+        movetext = block.split("\n\n", 1)[1].split()
+        assert movetext[0] == "1." and movetext[-1] == tags["Result"]  # the result closes the movetext
+        assert all("(" not in t and "{" not in t for t in movetext)
+    assert "x(" not in out and re.search(r"\n1\. \S+", out)
+
+
+def test_an_empty_pgn_export_is_one_line(played, capsys):
+    code, out, err = arena(capsys, "games", "--db", played, "--env", "openspiel/connect_four", "--pgn")
+    assert_one_line_error(code, err, "no two-player games")
+    assert out == ""

@@ -168,3 +168,11 @@ def test_sprt_object_rejects_mixed_use():
     s = SPRT(pentanomial=True)
     with pytest.raises(ValueError):
         s.add_game(1)
+
+
+def test_prior_none_is_plain_maximum_likelihood_and_refuses_perfect_scores():
+    c = PairCounts.from_games([("a", "b", 1)] * 30 + [("a", "b", 0.5)] * 10 + [("a", "b", 0)] * 10)
+    fit = fit_bt(c, prior="none")
+    assert fit.rating[0] - fit.rating[1] == pytest.approx(elo_from_score(0.7), abs=0.01)
+    with pytest.raises(ValueError, match="perfect scores"):
+        fit_bt(PairCounts.from_games([("a", "b", 1)] * 5), prior="none")

@@ -101,11 +101,11 @@ def compute_board(games: Iterable[Any], method: str = "bt", anchor: Mapping[str,
                   checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
                   seed: int = 0, nash: bool = False, elo_k: float = 16.0, title: str = "Leaderboard",
                   intervals: str = "posterior", specs: Mapping[str, str] | None = None,
-                  settings: str = "") -> Board:
+                  settings: str = "", prior: str = "field") -> Board:
     """The statistics of a set of game summaries (GameSummary, objects or dicts with the same
     keys); bad input is a one-line ArenaError. specs maps a player's name to its full spec,
     shown in each row's `spec` field."""
-    s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals, specs)
+    s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals, specs, prior)
     return Board(title, s.method, DRAW_MODEL, s.anchor, len(s.games), tuple(s.names), tuple(s.rows),
                  s.crosstable, s.terminations, s.los, s.nash, s.checkpoints, tuple(s.warnings),
                  s.legend(), s.fit, settings, *s.seats(), s.draw_ratio(), s.unplayed())
@@ -117,7 +117,7 @@ class _Stats:
     def __init__(self, games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
                  checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
                  seed: int = 0, nash: bool = False, elo_k: float = 16.0, intervals: str = "posterior",
-                 specs: Mapping[str, str] | None = None):
+                 specs: Mapping[str, str] | None = None, prior: str = "field"):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
         self.games = [_summary(g) for g in games]
@@ -132,7 +132,7 @@ class _Stats:
         self.fit, self.warnings, self._rank = None, [], None
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
-        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals), "elo": lambda: self._fit_elo(anchor, elo_k),
+        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals, prior), "elo": lambda: self._fit_elo(anchor, elo_k),
                 "openskill": self._fit_openskill}
         try:
             ratings, low, high, los, self.anchor, extra = fits[method]()
@@ -192,8 +192,8 @@ class _Stats:
     def _pair_counts(self) -> PairCounts:
         return PairCounts.from_games((p for g in self.games for p in _pairs(g)), self.names)
 
-    def _fit_bt(self, anchor, n_boot, seed, intervals):
-        fit = fit_bt(self._pair_counts(), anchor, n_boot, seed, intervals=intervals)
+    def _fit_bt(self, anchor, n_boot, seed, intervals, prior):
+        fit = fit_bt(self._pair_counts(), anchor, n_boot, seed, intervals=intervals, prior=prior)
         self.fit, self.warnings = fit, list(fit.warnings)
         self._rank = fit.rank
         extra = {"group": fit.component + 1, "prior": fit.prior}

@@ -29,6 +29,7 @@ from .groups import Groups, comparison_groups
 
 DIFF_MATRIX_LIMIT = 200  # agents: the full matrix of difference intervals costs B·k² memory
 INTERVALS = ("posterior", "bootstrap")
+PRIORS = ("field", "none")
 PRIOR_FLOOR = 150.0  # Elo: a field that looks flat still gets only a mild pull to its mean
 
 
@@ -126,16 +127,26 @@ class BTFit:
 
 def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot: int = 200,
            seed: int = 0, level: float = 0.95, virtual_draws: float = VIRTUAL_DRAWS,
-           intervals: str = "posterior") -> BTFit:
+           intervals: str = "posterior", prior: str = "field") -> BTFit:
     """Anchored BT ratings with intervals of anchor-relative ratings, ranks and LOS, from the
-    posterior curvature (default) or from n_boot parametric bootstrap refits."""
+    posterior curvature (default) or from n_boot parametric bootstrap refits. prior='none' is
+    plain maximum likelihood (no virtual draws, no field prior), as Ordo -M computes it; it
+    exists only when every group is connected by results both ways (no perfect scores)."""
     if intervals not in INTERVALS:
         raise ValueError(f"unknown intervals {intervals!r}; choose one of {', '.join(INTERVALS)}")
+    if prior not in PRIORS:
+        raise ValueError(f"unknown prior {prior!r}; choose one of {', '.join(PRIORS)}")
     k = len(counts.names)
     groups = comparison_groups(k, counts.i, counts.j, counts.wdl)
+    if prior == "none":
+        if len(np.unique(groups.tier)) > groups.n_components:
+            raise ValueError("prior none: some agents meet the rest only through perfect scores, so "
+                             "the plain maximum likelihood is infinite; use the default prior field")
+        virtual_draws = 0.0
     # The bootstrap refits without the field prior: re-drawn from a shrunk fit and shrunk again,
     # its intervals miss the truth twice as far (measured: 70 % coverage with, 91 % without).
-    prior_sd = field_prior(counts, groups, virtual_draws) if intervals == "posterior" else None
+    prior_sd = field_prior(counts, groups, virtual_draws) if intervals == "posterior" and prior == "field" \
+        else None
     raw = mle(counts, virtual_draws=virtual_draws, component=groups.component, prior_sd=prior_sd)
     rating, anchor_text = gauge(raw, counts.names, anchor, groups.component)
     samples = cov = None
