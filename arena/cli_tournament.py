@@ -326,14 +326,17 @@ def replay(game_id, db, render):
                + (f" ({record.termination}: {record.reason})" if record.forfeit_player is not None else ""))
 
 
-def _parse_sprt(text: str):
+def _parse_sprt(text: str, trinomial: bool = False):
     from arena.envs.base import parse_params
     from arena.ratings import SPRT
 
-    valid = {"elo0", "elo1", "alpha", "beta"}
+    valid = {"elo0", "elo1", "alpha", "beta", "model"}
     params = parse_params(text, what="--sprt")
     if set(params) - valid:
         raise ArenaError(f"--sprt takes {', '.join(sorted(valid))}; got {', '.join(sorted(set(params) - valid))}")
+    model = params.pop("model", "normalized")
+    if model not in ("normalized", "logistic"):
+        raise ArenaError(f"--sprt model must be normalized or logistic, not {model!r}")
     try:
         values = {k: float(v) for k, v in params.items()}
     except ValueError:
@@ -341,15 +344,55 @@ def _parse_sprt(text: str):
     args = {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05, **values}
     if not (0 < args["alpha"] < 1 and 0 < args["beta"] < 1) or args["elo1"] <= args["elo0"]:
         raise ArenaError("--sprt needs 0 < alpha, beta < 1 and elo1 > elo0")
-    return SPRT(args["elo0"], args["elo1"], args["alpha"], args["beta"], pentanomial=True)
+    return SPRT(args["elo0"], args["elo1"], args["alpha"], args["beta"], pentanomial=not trinomial, model=model)
+
+
+def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
+    """The verdict as fishtest words it, the counts as cutechess prints them, or all as JSON."""
+    from arena.ratings import pairing_stats
+
+    losses, draws, wins = sprt.games
+    lower, upper = result.bounds
+    stats = pairing_stats(sprt.counts) if sum(sprt.counts) else None
+    verdict = {"H1": "passed", "H0": "failed", None: "no verdict"}[result.status]
+    elo = None if stats is None else {"estimate": stats.elo, "ci_low": stats.elo - stats.error,
+                                      "ci_high": stats.elo + stats.error, "los": stats.los}
+    if as_json:
+        names = ("LL", "LD", "DD_WL", "WD", "WW") if sprt.pentanomial else ("L", "D", "W")
+        return json.dumps({
+            "a": agent_a, "b": agent_b, "env": env_id, "name": result.name, "verdict": verdict,
+            "accepted": result.status, "model": sprt.model, "elo0": sprt.elo0, "elo1": sprt.elo1,
+            "alpha": sprt.alpha, "beta": sprt.beta, "llr": round(result.llr, 4),
+            "bounds": {"lower": round(lower, 4), "upper": round(upper, 4)},
+            "games": result.games, "played_now": result.played, "wins": wins, "losses": losses, "draws": draws,
+            ("pentanomial" if sprt.pentanomial else "trinomial"): dict(zip(names, sprt.counts)),
+            "elo": None if elo is None else {k: round(v, 4) for k, v in elo.items()},
+            "expected_games": round(sprt.expected_games()),
+        }, indent=2)
+    unit = "logistic Elo" if sprt.model == "logistic" else "normalized Elo"
+    score = (wins + draws / 2) / max(result.games, 1)
+    lines = [f"{agent_a} vs {agent_b} on {env_id}: {result.games} games ({result.played} played now)",
+             f"Score of {agent_a} vs {agent_b}: {wins} - {losses} - {draws}  [{score:.3f}] {result.games}"]
+    if sprt.pentanomial:
+        lines.append("Ptnml(0-2): " + ", ".join(map(str, sprt.counts)))
+    lines.append(f"LLR: {result.llr:.2f} ({lower:.2f}, {upper:.2f}) <{sprt.elo0:g}, {sprt.elo1:g}> {unit}")
+    if stats is not None:
+        lines.append(f"Elo: {stats.elo:+.1f} ± {stats.error:.1f} (95 %, logistic)  LOS: {stats.los:.1%}")
+    tail = {"passed": f"passed: H1 accepted, {agent_a} is at least {sprt.elo1:g} {unit} stronger",
+            "failed": f"failed: H0 accepted, {agent_a} is not {sprt.elo0:g} {unit} stronger (or more)",
+            "no verdict": f"no verdict after {result.games} games (--max-games); LLR inside the bounds"}[verdict]
+    return "\n".join([*lines, tail])
 
 
 @click.command()
 @click.argument("agent_a")
 @click.argument("agent_b")
 @click.argument("env_id")
-@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05", show_default=True,
-              help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 (H0)?")
+@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized",
+              show_default=True, help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 "
+                                      "(H0)? model: normalized Elo (fishtest's default) or logistic.")
+@click.option("--trinomial", is_flag=True, help="Test on game counts (W, D, L) instead of seat-swapped pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON with named fields.")
 @click.option("--max-games", type=int, default=1000, show_default=True, help="Stop here if undecided (even).")
 @click.option("--concurrency", type=int, default=None, help="Worker processes. [default: the number of cores]")
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
@@ -359,8 +402,8 @@ def _parse_sprt(text: str):
 @click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_move, time_bank,
-          opening_plies, seed, name, db, quiet):
+def match(agent_a, agent_b, env_id, sprt_text, trinomial, as_json, max_games, concurrency, time_per_move,
+          time_bank, opening_plies, seed, name, db, quiet):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
@@ -368,7 +411,14 @@ def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_
     from arena.tournament import run_match
 
     _positive(concurrency, "--concurrency")
-    sprt = _parse_sprt(sprt_text)
+    sprt = _parse_sprt(sprt_text, trinomial)
+    if max_games < 2 or max_games % 2:
+        raise ArenaError(f"--max-games must be even (seat-swapped pairs) and at least 2, got {max_games}")
+    expected = sprt.expected_games()
+    if max_games < expected:  # before the first game: the test would likely stop undecided
+        click.echo(f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects "
+                   f"when the truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], "
+                   f"alpha {sprt.alpha:g}, beta {sprt.beta:g}); it may end with no verdict", err=True)
     if time_per_move is not None and time_per_move <= 0:
         raise ArenaError("--time-per-move must be a positive number of seconds")
     if opening_plies < 0 or time_bank < 0:
@@ -382,15 +432,5 @@ def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_
                                settings, display)
         finally:
             runner.close()
-    lower, upper = result.bounds
-    verdict = {"H1": f"H1 accepted: {agent_a} is stronger by about elo1 = {sprt.elo1:g} or more",
-               "H0": f"H0 accepted: {agent_a} is not stronger than elo0 = {sprt.elo0:g}",
-               None: f"undecided after {result.games} games (--max-games)"}[result.status]
-    click.echo(f"{agent_a} vs {agent_b} on {env_id}: {result.games} games in {sum(result.pentanomial)} pairs "
-               f"({result.played} played now)")
-    click.echo(f"pentanomial (LL, LD, DD+WL, WD, WW): {result.pentanomial}")
-    if sum(result.pentanomial):
-        stats = pairing_stats(result.pentanomial)
-        click.echo(f"score {stats.score:.3f}  Elo {stats.elo:+.1f} ± {stats.error:.1f}  LOS {stats.los:.1%}")
-    click.echo(f"LLR {result.llr:.3f}  bounds [{lower:.3f}, {upper:.3f}]  {verdict}")
+    click.echo(_match_report(agent_a, agent_b, env_id, sprt, result, as_json))
     sys.stdout.flush()

@@ -79,8 +79,8 @@ def test_match_stops_at_an_sprt_bound(tmp_path, capsys):
             "--max-games", "200", "--concurrency", "1", "--quiet", "--db", db]
     code, out, err = arena(capsys, *args)
     assert code == 0, err
-    assert "H1 accepted" in out
-    games = int(out.split(" games in ")[0].rsplit(" ", 1)[1])
+    assert "passed: H1 accepted" in out and "Score of minimax vs random: " in out and "Ptnml(0-2)" in out
+    games = int(out.split(" games (")[0].rsplit(" ", 1)[1])
     assert 2 <= games < 200
     code, again, _ = arena(capsys, *args)  # a rerun resumes from the stored pairs: nothing to play
     assert "(0 played now)" in again and f"{games} games" in again
@@ -196,3 +196,15 @@ def test_an_empty_pgn_export_is_one_line(played, capsys):
     code, out, err = arena(capsys, "games", "--db", played, "--env", "openspiel/connect_four", "--pgn")
     assert_one_line_error(code, err, "no two-player games")
     assert out == ""
+
+
+def test_match_json_has_named_fields_and_warns_when_max_games_is_short(tmp_path, capsys):
+    args = ["match", "minimax", "random", TTT, "--sprt", "elo0=0,elo1=5,model=logistic", "--trinomial",
+            "--max-games", "4", "--concurrency", "1", "--quiet", "--db", str(tmp_path / "m.db"), "--json"]
+    code, out, err = arena(capsys, *args)
+    assert code == 0, err
+    assert "warning: --max-games 4 is below the" in err and "games this test expects" in err
+    data = json.loads(out)
+    assert data["verdict"] == "no verdict" and data["model"] == "logistic" and data["games"] == 4
+    assert data["wins"] + data["draws"] + data["losses"] == 4 and set(data["trinomial"]) == {"L", "D", "W"}
+    assert data["bounds"]["upper"] == pytest.approx(2.944, abs=1e-3) and data["expected_games"] > 4
