@@ -176,3 +176,8 @@ def test_prior_none_is_plain_maximum_likelihood_and_refuses_perfect_scores():
     assert fit.rating[0] - fit.rating[1] == pytest.approx(elo_from_score(0.7), abs=0.01)
     with pytest.raises(ValueError, match="perfect scores"):
         fit_bt(PairCounts.from_games([("a", "b", 1)] * 5), prior="none")
+
+
+def test_self_play_only_is_a_value_error_not_a_numpy_crash():
+    with pytest.raises(ValueError, match="no games between different agents"):
+        fit_bt(PairCounts.from_games([("x", "x", 1)] * 3))

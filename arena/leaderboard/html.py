@@ -73,7 +73,10 @@ def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
 
 
 def _svg_ratings(rows: list[dict]) -> str:
-    width, left, right, top, row_h = 760, 180, 30, 28, 26
+    # The label column grows with the longest name (~7 px a character at 12 px): names are
+    # never clipped, the plot keeps 560 px.
+    left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
+    width, right, top, row_h = left + 580, 30, 28, 26
     lo = [r["ci_low"] if r["ci_low"] is not None else r["rating"] for r in rows]
     hi = [r["ci_high"] if r["ci_high"] is not None else r["rating"] for r in rows]
     ticks = _ticks(min(lo), max(hi))
@@ -98,8 +101,8 @@ def _svg_ratings(rows: list[dict]) -> str:
 
 def _svg_heatmap(names: list[str], cross: dict) -> str:
     cell = max(18, min(46, 640 // max(len(names), 1)))
-    left = min(180, 12 + 7 * max(len(n) for n in names))
-    top = min(150, 12 + 5 * max(len(n) for n in names))
+    left = 12 + 7 * max(len(n) for n in names)  # full names: no clipping of row or column labels
+    top = 12 + 5 * max(len(n) for n in names)
     size = cell * len(names)
     body = []
     for k, n in enumerate(names):
@@ -118,7 +121,8 @@ def _svg_heatmap(names: list[str], cross: dict) -> str:
             if c is not None and cell >= 30:
                 body.append(f'<text x="{left + cell * (j + 0.5):.1f}" y="{top + cell * (i + 0.5) + 4:.1f}" '
                             f'text-anchor="middle" font-size="11">{round(100 * c["score"])}</text>')
-    return _svg("heatmap", left + size + 10, top + size + 10, "Head-to-head score of row against column", body)
+    tail = round(5.4 * max(len(n) for n in names))  # the last column label, rotated 40° up-right
+    return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
 
 
 def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]]) -> str:

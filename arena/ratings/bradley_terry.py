@@ -114,7 +114,7 @@ def _hessian(theta, i, j, n, comp, lam=0.0):
     p = expit(theta[i] - theta[j])
     w = n * p * (1 - p)
     deg = np.bincount(i, w, minlength=k) + np.bincount(j, w, minlength=k)
-    h = -np.bincount(i * k + j, w, minlength=k * k).reshape(k, k)
+    h = -np.bincount(i * k + j, w, minlength=k * k).reshape(k, k).astype(float)  # int when no pairs
     h += h.T
     h[np.diag_indices(k)] += deg
     h += comp[:, None] == comp[None, :]

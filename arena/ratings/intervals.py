@@ -137,6 +137,9 @@ def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot
     if prior not in PRIORS:
         raise ValueError(f"unknown prior {prior!r}; choose one of {', '.join(PRIORS)}")
     k = len(counts.names)
+    if not len(counts.wdl):
+        raise ValueError(f"no games between different agents to rate ({k} agents, self-play only or none); "
+                         "rate games of at least two different agents")
     groups = comparison_groups(k, counts.i, counts.j, counts.wdl)
     if prior == "none":
         if len(np.unique(groups.tier)) > groups.n_components:
