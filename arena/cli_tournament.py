@@ -141,53 +141,9 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
                 store.tag_agent(spec, display=display)
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
                    f"({result.played} played now) in {store.path}")
-        _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints(),
-                     display=store.display_names(), settings=_settings(store, [result.name])).render_table(Console())
+        from arena.leaderboard.stored import board_from_store
 
-
-def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False,
-                 intervals: str = "posterior", display=None, name_args=(), settings: str = "",
-                 prior: str = "field"):
-    """The board of stored games, one row per canonical agent under its display name."""
-    from arena.agents import canonical_spec
-    from arena.leaderboard import Leaderboard
-    from arena.leaderboard.names import identities, parse_names
-
-    env_id = records[0].env_id if records else None
-    specs = [p for r in records for p in r.players]
-    ids = identities(specs, env_id, display or {})
-    if name_args:
-        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
-    shown = {s: name for s, (name, _) in ids.items()}
-    if anchor:
-        (key, value), = anchor.items()
-        by_canon = {c: name for name, c in ids.values()}
-        try:
-            canon = canonical_spec(key, env_id) if key not in shown and key not in shown.values() else None
-        except ArenaError:
-            canon = None
-        anchor = {shown.get(key) or by_canon.get(canon) or key: value}
-    games = [{"players": [shown[p] for p in r.players], "scores": r.scores, "termination": r.termination,
-              "forfeit_player": r.forfeit_player} for r in records]
-    return Leaderboard(games, method=method, anchor=anchor, title=title, nash=nash, intervals=intervals,
-                       checkpoints={shown.get(s, s): v for s, v in (checkpoints or {}).items()},
-                       specs={name: canon for name, canon in ids.values()}, settings=settings, prior=prior)
-
-
-def _settings(store, tournaments) -> str:
-    """How the games were played, for the board: one tournament's settings, or how many."""
-    import datetime
-
-    import arena
-
-    tournaments = sorted(tournaments)
-    stamp = f"arena {arena.__version__} · {datetime.date.today().isoformat()}"
-    t = store.tournament(tournaments[0]) if len(tournaments) == 1 else None
-    if t is None:
-        return f"games of {len(tournaments)} tournaments · {stamp}"
-    c = t.config
-    return (f"{c.get('games')} games per pairing · {c.get('format')} · opening plies {c.get('opening_plies', 0)} · "
-            f"seed {c.get('seed')} · {stamp}")
+        board_from_store(store, env_id, result.name, title=result.name).render_table(Console())
 
 
 def _parse_anchor(text: str | None):
@@ -233,17 +189,12 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
 
     if sum(map(bool, (as_json, as_csv, markdown))) > 1:
         raise ArenaError("choose one of --json, --csv, --markdown")
+    from arena.leaderboard.stored import board_from_store
+
     with _store(db, readonly=True) as store:
-        if tournament_name and store.tournament(tournament_name) is None:
-            raise ArenaError(f"no tournament {tournament_name!r} in {store.path}; see `arena games`")
-        stored = list(store.iter_games(env=env_id, tournament=tournament_name))
-        records = [g.record for g in stored]
-        if not records:
-            where = f" in tournament {tournament_name!r}" if tournament_name else ""
-            raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
-        board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
-                             store.checkpoints(), nash, intervals, store.display_names(), name_args,
-                             _settings(store, {g.tournament for g in stored}), prior)
+        board = board_from_store(store, env_id, tournament_name, title=title, method=method,
+                                 anchor=_parse_anchor(anchor), nash=nash, intervals=intervals,
+                                 name_args=name_args, prior=prior)
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)
