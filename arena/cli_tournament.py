@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from arena.cli import SEED
 from arena.errors import ArenaError
+from arena.progress import resume_notice
 
 DB_HELP = "SQLite file of games (default: $ARENA_DB, else arena.db here)."
 
@@ -33,6 +35,7 @@ class LiveStandings:
 
         self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
         self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:
         from rich.console import Console
@@ -41,6 +44,7 @@ class LiveStandings:
 
         for record in done:
             self._rate(record)
+        self.saved = len(done)
         if not self.enabled:
             return
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -80,6 +84,7 @@ class LiveStandings:
 
     def game(self, record) -> None:
         self._rate(record)
+        self.saved += 1
         if self.live:
             self.progress.advance(self.task)
             self.live.update(self._view())
@@ -88,6 +93,33 @@ class LiveStandings:
         if self.live:
             self.live.stop()
             self.live = None
+
+
+def _display(title: str, quiet: bool, every: int | None, standings_every: int | None, sprt=None,
+             default_standings: int | None = None, names=None):
+    """A live table on a terminal; plain lines when stderr is redirected (logs, CI) or when
+    --progress-every / --standings-every ask for them; nothing with --quiet."""
+    from arena.progress import LineProgress
+
+    _positive(every, "--progress-every")
+    if standings_every is not None and standings_every < 0:
+        raise ArenaError(f"--standings-every must be 0 (never) or more, got {standings_every}")
+    if quiet:
+        return LiveStandings(title, enabled=False)
+    if sys.stderr.isatty() and every is None and standings_every is None:
+        return LiveStandings(title, display=names)
+    return LineProgress(title, every=every or 1, sprt=sprt,
+                        standings_every=default_standings if standings_every is None else standings_every)
+
+
+def _saved(display) -> int:
+    from arena.progress import LineProgress
+
+    return display.stored + display.finished if isinstance(display, LineProgress) else display.saved
+
+
+PROGRESS_EVERY_HELP = "Off a terminal: a line every N finished games. [default: 1]"
+STANDINGS_EVERY_HELP = "Off a terminal: standings every M games (0: never). [default: a tenth of the games]"
 
 
 @click.command()
@@ -103,15 +135,17 @@ class LiveStandings:
 @click.option("--time-bank", type=float, default=0.0, show_default=True, help="Extra seconds per game.")
 @click.option("--opening-plies", type=int, default=0, show_default=True,
               help="Random opening moves, the same in both games of a seat-swapped pair.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Tournament name; rerun with the same name to resume.")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None, help=STANDINGS_EVERY_HELP)
 @click.option("--isolate", is_flag=True, help="Run every agent in its own process (arena serve-agent).")
 def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
-               opening_plies, seed, name, db, backend, address, quiet, isolate):
+               opening_plies, seed, name, db, backend, address, quiet, progress_every, standings_every, isolate):
     """Run (or resume) a tournament and print its leaderboard:
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
@@ -131,19 +165,44 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = LiveStandings(f"{env_id}", enabled=not quiet, display={s: n for n, s in named if n})
+        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every,
+                           names={s: n for n, s in named if n})
         try:
-            result = run_tournament(config, store, runner, name, progress=display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_tournament(config, store, runner, name, progress=display)
         finally:
             runner.close()
-        for display, spec in named:
-            if display:
-                store.tag_agent(spec, display=display)
+        for shown, spec in named:
+            if shown:
+                store.tag_agent(spec, display=shown)
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
                    f"({result.played} played now) in {store.path}")
         from arena.leaderboard.stored import board_from_store
 
         board_from_store(store, env_id, result.name, title=result.name).render_table(Console())
+
+
+class _WarnAtStart:
+    """A progress display that first prints a warning when the run starts (on stderr)."""
+
+    def __init__(self, inner, warning: str):
+        self.inner, self.warning = inner, warning
+
+    def start(self, total, done) -> None:
+        if self.warning:
+            click.echo(self.warning, err=True)
+        self.inner.start(total, done)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash: bool = False,
+                 **options):
+    """The old private entry point, kept for callers: `arena.leaderboard.stored.board_from_records`."""
+    from arena.leaderboard.stored import board_from_records
+
+    return board_from_records(records, title, method, anchor, checkpoints, nash, **options)
 
 
 def _parse_anchor(text: str | None):
@@ -215,21 +274,33 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
         click.echo(f"wrote {html_path}")
 
 
+GAMES_SHOWN = 50
+
+
 @click.command()
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
 @click.option("--env", "env_id", default=None, help="Only games of this env.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (full records).")
+@click.option("--agent", default=None, help="Only games of this agent (its exact spec).")
+@click.option("--termination", type=click.Choice(["normal", "illegal", "timeout", "crash", "protocol"]), default=None,
+              help="Only games that ended this way.")
+@click.option("--limit", type=int, default=None,
+              help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: full records with move names, in id order (the newest N with --limit).")
 @click.option("--pgn", "as_pgn", is_flag=True,
               help="Print two-player games as PGN (White = first seat) for Ordo, BayesElo, cutechess tools.")
-def games(db, tournament_name, env_id, as_json, as_pgn):
-    """List stored games."""
-    from arena.cli import table
-
+def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pgn):
+    """List stored games, newest first: one line each, in any width."""
+    if limit is not None and limit < 0:
+        raise ArenaError(f"--limit must be 0 (all) or more, got {limit}")
     if as_json and as_pgn:
         raise ArenaError("choose one of --json, --pgn")
+    shown = (0 if as_json or as_pgn else GAMES_SHOWN) if limit is None else limit
+    filters = {"env": env_id, "tournament": tournament_name, "agent": agent, "termination": termination}
     with _store(db, readonly=True) as store:
-        rows = store.games(env=env_id, tournament=tournament_name)
+        total = store.count_games(**filters)
+        rows = store.games(**filters, limit=shown or None, newest_first=True)
         display = store.display_names()
     if as_pgn:
         from arena.leaderboard.names import identities
@@ -239,16 +310,38 @@ def games(db, tournament_name, env_id, as_json, as_pgn):
         for env in {g.record.env_id for g in rows}:
             ids = identities([p for g in rows if g.record.env_id == env for p in g.record.players], env, display)
             names.update({s: shown for s, (shown, _) in ids.items()})
-        return click.echo(games_pgn(rows, names), nl=False)
+        return click.echo(games_pgn(list(reversed(rows)), names), nl=False)  # PGN in id order
     if as_json:
-        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict()}
-                for g in rows]
+        from arena.notation import move_names
+
+        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict(),
+                 "move_names": move_names(g.record)} for g in reversed(rows)]  # JSON keeps id order
         return click.echo(json.dumps(data, indent=2))
-    table(f"{len(rows)} games", ["id", "tournament", "key", "env", "players", "scores", "plies", "termination"], [
-        [g.id, g.tournament, g.key, g.record.env_id, " vs ".join(g.record.players),
-         " ".join(f"{s:g}" for s in g.record.scores), g.record.plies,
-         g.record.termination + (f" ({g.record.reason})" if g.record.reason else "")]
-        for g in rows])
+    for line in game_lines(rows):
+        click.echo(line)
+    more = f"; --limit {min(total, 10 * max(shown, 1))} shows more, --limit 0 all" if len(rows) < total else ""
+    click.echo(f"{len(rows)} of {total} games, newest first{more}")
+    click.echo("result: points of each player in the order listed (1-0: the first won, ½-½: a draw); "
+               "moves: steps played; a forfeit names its player and reason; `arena replay ID --render` "
+               "shows a game")
+
+
+def game_lines(rows) -> list[str]:
+    """One line per game, columns aligned, nothing cut: a long name makes its line longer,
+    never two games look alike."""
+    from arena.progress import result_text
+
+    cells = []
+    for g in rows:
+        r = g.record
+        ended = r.termination if r.forfeit_player is None else (
+            f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+        cells.append([str(g.id), r.env_id, " vs ".join(r.players), result_text(r.scores), f"{r.plies} moves", ended])
+    if not cells:
+        return []
+    widths = [max(len(c[i]) for c in cells) for i in range(5)]
+    return ["  ".join([c[0].rjust(widths[0]), *(c[i].ljust(widths[i]) for i in range(1, 4)),
+                       c[4].rjust(widths[4]), c[5]]) for c in cells]
 
 
 @click.command()
@@ -262,12 +355,15 @@ def replay(game_id, db, render):
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)
 
-    def show(env, record):
-        click.echo(f"-- move {record.plies}: {record.moves[-1]}")
-        click.echo(env.render())
-
     record = stored.record
-    replayed = replay_game(record, on_step=show if render else None)
+    if render:
+        from arena.notation import frames
+
+        for frame in frames(record):
+            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves)
+            click.echo(f"-- move {frame.ply}: {moves}" if frame.ply else "-- start")
+            click.echo(frame.text)
+    replayed = replay_game(record)
     problem = replay_matches(record, replayed)
     if problem:
         raise ArenaError(f"game {game_id} does not replay: {problem}")
@@ -349,38 +445,43 @@ def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
 @click.option("--time-bank", type=float, default=0.0, show_default=True)
 @click.option("--opening-plies", type=int, default=0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None,
+              help="Off a terminal: the online-Elo standings every M games. [default: 0, never]")
 def match(agent_a, agent_b, env_id, sprt_text, trinomial, as_json, max_games, concurrency, time_per_move,
-          time_bank, opening_plies, seed, name, db, quiet):
+          time_bank, opening_plies, seed, name, db, quiet, progress_every, standings_every):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
-    from arena.ratings import pairing_stats
     from arena.tournament import run_match
 
     _positive(concurrency, "--concurrency")
     sprt = _parse_sprt(sprt_text, trinomial)
     if max_games < 2 or max_games % 2:
         raise ArenaError(f"--max-games must be even (seat-swapped pairs) and at least 2, got {max_games}")
-    expected = sprt.expected_games()
-    if max_games < expected:  # before the first game: the test would likely stop undecided
-        click.echo(f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects "
-                   f"when the truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], "
-                   f"alpha {sprt.alpha:g}, beta {sprt.beta:g}); it may end with no verdict", err=True)
     if time_per_move is not None and time_per_move <= 0:
         raise ArenaError("--time-per-move must be a positive number of seconds")
     if opening_plies < 0 or time_bank < 0:
         raise ArenaError("--opening-plies and --time-bank must be 0 or more")
+    expected = sprt.expected_games()
+    warning = "" if max_games >= expected else (
+        f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects when the "
+        f"truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], alpha {sprt.alpha:g}, "
+        f"beta {sprt.beta:g}); it may end with no verdict")
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
         runner = make_backend("local", concurrency or default_concurrency())
-        display = LiveStandings(f"{agent_a} vs {agent_b}", enabled=not quiet)
+        display = _display(f"match {agent_a} vs {agent_b} on {env_id}", quiet, progress_every,
+                           standings_every, sprt, default_standings=0)
+        display = _WarnAtStart(display, warning)  # after the match is checked, before its first game
         try:
-            result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
-                               settings, display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
+                                   settings, display)
         finally:
             runner.close()
     click.echo(_match_report(agent_a, agent_b, env_id, sprt, result, as_json))

@@ -15,5 +15,3 @@ def register_agents(register):
              requires=Requirements(kind=TURN_BASED, forward_model=True, players=2))
     register("human", "arena_baselines.simple:HumanAgent",
              description="you, at the terminal", requires=Requirements(kind=TURN_BASED))
-    register("cmd", "arena.remote.commands:CommandAgent",
-             description="cmd:<command line>: any program speaking the JSON-lines protocol")

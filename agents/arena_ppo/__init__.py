@@ -4,14 +4,19 @@
 from arena import SIMULTANEOUS, Requirements, hookimpl
 
 
+# torch comes with the `train` extra; without it these are listed with that command.
+TRAIN = {"needs": ("torch",), "install": "pip install 'arena-league[train]'"}
+
+
 @hookimpl
 def register_agents(register):
     register("ppo", "arena_ppo.agent:PPOAgent",
-             description="team PPO policy from a checkpoint (checkpoint=PATH, greedy)",
-             requires=Requirements(kind=SIMULTANEOUS))
+             description="team PPO policy from a checkpoint (checkpoint=PATH, default: the bundled "
+                         "fivehero/5v5 one; greedy)",
+             requires=Requirements(kind=SIMULTANEOUS), **TRAIN)
 
 
 @hookimpl
 def register_trainers(register):
     register("ppo", "arena_ppo.train:command",
-             description="team PPO: self-play for team-vs-team envs, cooperative otherwise")
+             description="team PPO: self-play for team-vs-team envs, cooperative otherwise", **TRAIN)

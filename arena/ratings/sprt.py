@@ -19,7 +19,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import brentq, root
 
 from .elo import expected_score
 
@@ -47,16 +47,52 @@ def _secular(a: np.ndarray, p_hat: np.ndarray) -> np.ndarray:
 
 
 def _mle_given_t(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.ndarray:
-    """Closest distribution to p̂ with (μ − ½)/σ = t: fixed point from the uniform distribution."""
+    """Closest distribution to p̂ with (μ − ½)/σ = t: fixed point from the uniform distribution;
+    far from p̂ (large bounds) that iteration can leave the simplex, then a direct constrained
+    minimisation of KL(p̂ ‖ p) over softmax weights finds it."""
     p = np.full(len(values), 1 / len(values))
-    for _ in range(20):
+    try:
+        for _ in range(20):
+            mu = p @ values
+            sigma = math.sqrt(p @ (values - mu) ** 2)
+            new = _secular(values - 0.5 - t * sigma * (1 + ((mu - values) / sigma) ** 2) / 2, p_hat)
+            if not np.all(np.isfinite(new)) or new.min() <= 0:
+                raise ValueError("left the simplex")
+            if np.max(np.abs(new - p)) < 1e-10:
+                return new
+            p = new
+        return p
+    except (ValueError, ZeroDivisionError):
+        return _mle_given_t_direct(values, p_hat, t)
+
+
+def _mle_given_t_direct(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.ndarray:
+    """The same fixed point solved as a root of (μ, log σ) ↦ moments(p(μ, σ)) − (μ, σ), from the
+    moments a distribution with t-value t and p̂'s shape would have."""
+    def p_of(x):
+        mu, sigma = x[0], math.exp(x[1])
+        return _secular(values - 0.5 - t * sigma * (1 + ((mu - values) / sigma) ** 2) / 2, p_hat)
+
+    def gap(x):
+        try:
+            p = p_of(x)
+        except ValueError:
+            return np.array([1e3, 1e3])
         mu = p @ values
-        sigma = math.sqrt(p @ (values - mu) ** 2)
-        new = _secular(values - 0.5 - t * sigma * (1 + ((mu - values) / sigma) ** 2) / 2, p_hat)
-        if np.max(np.abs(new - p)) < 1e-10:
-            return new
-        p = new
-    return p
+        return np.array([mu - x[0], math.log(math.sqrt(max(p @ (values - mu) ** 2, 1e-300))) - x[1]])
+
+    best = None
+    for sigma0 in (0.5, 0.3, 0.15, 0.05, 0.02):
+        mu0 = min(max(0.5 + t * sigma0, 1e-3), 1 - 1e-3)
+        sol = root(gap, [mu0, math.log(sigma0)], method="hybr")
+        if sol.success and np.max(np.abs(gap(sol.x))) < 1e-8:
+            p = p_of(sol.x)
+            if best is None or p_hat @ np.log(p) > p_hat @ np.log(best):
+                best = p
+    if best is None:
+        raise ValueError(f"no distribution near the results has t-value {t:.3g}; use smaller bounds "
+                         "or model=logistic")
+    return best
 
 
 def _pdf(counts: Sequence[float]) -> tuple[float, np.ndarray, np.ndarray]:

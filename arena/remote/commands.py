@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.remote.host import SubprocessAgent
+from arena.remote.process import memory_limit_mb
 
 
 def _resolve(argv: list[str]) -> list[str]:
@@ -36,12 +37,7 @@ def _resolve(argv: list[str]) -> list[str]:
 
 
 def _memory_from_env() -> int | None:
-    value = os.environ.get("ARENA_AGENT_MEMORY_MB")
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ArenaError(f"ARENA_AGENT_MEMORY_MB must be a whole number of megabytes, not {value!r}")
-    return int(value)
+    return memory_limit_mb()
 
 
 class CommandAgent(SubprocessAgent):

@@ -28,7 +28,8 @@ from arena.agents import Agent
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import TOKEN_VAR, child_setup, kill_tree
+from arena.remote.process import (TOKEN_VAR, agent_processes, child_setup, kill_tree, memory_limit_mb,
+                                  pid_namespace_prefix)
 from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
                                    encode, env_payload)
 
@@ -64,7 +65,7 @@ class SubprocessAgent(Agent):
         super().__init__(env_info)
         self.argv = list(argv)
         self.name = name or Path(self.argv[0]).name
-        self.memory_mb = memory_mb
+        self.memory_mb = memory_mb if memory_mb is not None else memory_limit_mb()  # 0: none
         self.startup_timeout, self.idle_timeout = startup_timeout, idle_timeout
         self.log_path = _log_path(log_dir, self.name)
         self.proc: subprocess.Popen | None = None
@@ -102,6 +103,12 @@ class SubprocessAgent(Agent):
     def inform(self, seat: int, action: int) -> None:
         self._pending.append(encode({"type": "inform", "seat": seat, "action": int(action)}))
 
+    def processes(self) -> set[int]:
+        """The live processes of this agent now (its namespace's `unshare` included)."""
+        if self.proc is None:
+            return set()
+        return agent_processes(self.proc.pid, self._token) | {self.proc.pid}
+
     def close(self) -> None:
         _live.discard(self)
         if self.proc is None:
@@ -119,7 +126,7 @@ class SubprocessAgent(Agent):
         if self.hello.get("observation", True):
             view["observation"] = np.asarray(obs.tensor, dtype=float).ravel().tolist()
         if self.hello.get("forward_model") and self.env_info.forward_model:
-            view["state"] = obs.forward_model().serialize()  # OpenSpiel: history incl. chance
+            view["state"] = obs.forward_model_text()  # Env.serialize_state
         return view
 
     def _request(self, message: dict, expect: str, time_left: float | None) -> dict:
@@ -179,9 +186,9 @@ class SubprocessAgent(Agent):
             log.flush()
             try:
                 self.proc = subprocess.Popen(
-                    self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                    [*pid_namespace_prefix(), *self.argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                     start_new_session=True, bufsize=0, env={**os.environ, TOKEN_VAR: self._token},
-                    preexec_fn=child_setup(self.memory_mb),
+                    preexec_fn=child_setup(self.memory_mb or None),
                 )
             except OSError as exc:
                 self.proc = None

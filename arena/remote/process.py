@@ -1,6 +1,12 @@
 """Linux process control: kill an agent's whole process tree, and make children die with
-the arena. Only the functions touch Linux interfaces (/proc, prctl), so importing this
-module works everywhere; on other systems the extra safety nets are simply absent."""
+the arena. Only the functions touch Linux interfaces (/proc, prctl, unshare), so importing
+this module works everywhere; on other systems the extra safety nets are simply absent.
+
+Where `unshare --pid` works (root, or unprivileged user namespaces) each agent runs as the
+first process of its own PID namespace: when that process dies, or the `unshare` above it is
+killed (it dies with the arena through PR_SET_PDEATHSIG), the kernel kills every process in
+the namespace, so nothing an agent starts (double-forked, setsid'd, environment cleared)
+outlives it, even after `kill -9` of the arena. ARENA_AGENT_PIDNS=0 turns this off."""
 
 from __future__ import annotations
 
@@ -8,7 +14,10 @@ import ctypes
 import functools
 import os
 import resource
+import shutil
 import signal
+import subprocess
+import sys
 from typing import Callable
 
 TOKEN_VAR = "ARENA_AGENT_TOKEN"  # inherited by everything an agent spawns, so we can find it
@@ -23,6 +32,47 @@ def _prctl() -> Callable[..., int] | None:
         return ctypes.CDLL(None, use_errno=True).prctl
     except (AttributeError, OSError):
         return None
+
+
+DEFAULT_MEMORY_MB = 4096  # address space per agent process; a MuZero serve-agent maps ~0.6 GB
+
+
+def memory_limit_mb() -> int | None:
+    """The agent memory limit: ARENA_AGENT_MEMORY_MB (0 = none), else DEFAULT_MEMORY_MB."""
+    from arena.errors import ArenaError
+
+    value = os.environ.get("ARENA_AGENT_MEMORY_MB", "").strip()
+    if not value:
+        return DEFAULT_MEMORY_MB
+    if not value.isdigit():
+        raise ArenaError(f"ARENA_AGENT_MEMORY_MB must be a whole number of megabytes (0 = no limit), not {value!r}")
+    return int(value) or None
+
+
+@functools.cache
+def pid_namespace_prefix() -> tuple[str, ...]:
+    """The command that starts an agent in a fresh PID namespace, or () where none can be made."""
+    if os.environ.get("ARENA_AGENT_PIDNS", "1") == "0" or not sys.platform.startswith("linux"):
+        return ()
+    unshare, true = shutil.which("unshare"), shutil.which("true")
+    if not unshare or not true:
+        return ()
+    for prefix in ([unshare, "--pid", "--fork", "--kill-child"],
+                   [unshare, "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]):
+        try:
+            if subprocess.run([*prefix, true], capture_output=True, timeout=10).returncode == 0:
+                return tuple(prefix)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return ()
+
+
+def die_with_parent() -> None:
+    """This process gets SIGKILL when its parent dies (a pool worker, whose parent is the
+    forkserver that exits with the arena)."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def child_setup(memory_mb: int | None) -> Callable[[], None]:

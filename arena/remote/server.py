@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, Mapping, Sequence
 import numpy as np
 
 from arena.agents import Agent
-from arena.envs.base import Env
+from arena.envs.base import Env, ForwardModel
 from arena.errors import ArenaError
 from arena.remote.protocol import MAX_HOST_MESSAGE, PROTOCOL_VERSION, decode, encode
 
@@ -39,14 +39,16 @@ class RemoteObservation:
         mask[self.legal_actions] = True
         return mask
 
-    def forward_model(self) -> Any:
+    def forward_model(self) -> ForwardModel:
         if self._state is None or self._env is None:
             raise ArenaError("no forward model: the host sent no state")
-        return self._env.clone_state().get_game().deserialize_state(self._state)
+        return self._env.deserialize_state(self._state)
 
     def action_to_string(self, action: int) -> str:
         if self._state is not None and self._env is not None:
-            return self.forward_model().action_to_string(self.seat, action)
+            state = self.forward_model()
+            if hasattr(state, "action_to_string"):  # OpenSpiel states name their moves
+                return state.action_to_string(self.seat, action)
         return str(action)
 
 

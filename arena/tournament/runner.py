@@ -68,8 +68,9 @@ def play_missing(name: str, jobs: Iterable[Job], done: dict[str, GameRecord], st
         done[job.key] = record
         played += 1
         registry.notify("on_game_end", record=record)
+        halt = stop is not None and stop()  # first, so that the display shows the updated test
         progress.game(record)
-        if stop is not None and stop():
+        if halt:
             break
     return played
 

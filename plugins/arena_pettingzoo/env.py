@@ -112,7 +112,14 @@ class _PettingZooEnv(Env):
     def render(self) -> str:
         if getattr(self.env, "render_mode", None) == "ansi":
             return str(self.env.render())
-        return ""
+        from arena_pettingzoo.views import text_view  # most envs draw only pictures
+
+        return text_view(self.env)
+
+    def action_to_string(self, seat: int, action: int) -> str:
+        from arena_pettingzoo.views import action_name
+
+        return action_name(self.env, self._names[seat], action)
 
     def close(self) -> None:
         self.env.close()
