@@ -22,6 +22,10 @@ class RandomAgent(Agent):
     def act(self, obs: Observation) -> int:
         return self.rng.choice(obs.legal_actions)
 
+    def action_probabilities(self, obs: Observation) -> dict[int, float]:
+        legal = obs.legal_actions
+        return {a: 1.0 / len(legal) for a in legal}
+
 
 class HumanAgent(Agent):
     """Asks at the terminal; accepts an action id or its name as the game prints it."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -95,6 +95,14 @@ class Env(abc.ABC):
     def clone_state(self) -> Any:
         """A copy of the full game state for planning agents (only with info.forward_model)."""
         raise ArenaError(f"{self.info.id} offers no forward model")
+
+    def exploitability(self, policy: Callable[[Any], Mapping[int, float]]) -> float:
+        """How much a best responder wins against `policy` (NashConv / 2), computed exactly over
+        every information state; `policy(obs)` gives the action probabilities at one decision
+        (an `arena.Observation`). Only games small enough to enumerate offer it."""
+        raise ArenaError(f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
+                         f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
+                         f"{self.info.id} is not one")
 
     def close(self) -> None:
         pass
