@@ -1,17 +1,20 @@
-"""Team PPO in the style of OpenAI Five: the `ppo` trainer (`arena train ppo ENV`) and the
-`ppo:checkpoint=PATH` agent that plays a whole team with a trained policy."""
+"""PPO: the `ppo` trainer (`arena train ppo ENV`) and the `ppo:checkpoint=PATH` agent.
 
-from arena import SIMULTANEOUS, Requirements, hookimpl
+Simultaneous-move team games train team PPO in the style of OpenAI Five (train.py); turn-based
+two-player zero-sum games train by magnetic mirror descent (turns.py)."""
+
+from arena import hookimpl
 
 
 @hookimpl
 def register_agents(register):
     register("ppo", "arena_ppo.agent:PPOAgent",
-             description="team PPO policy from a checkpoint (checkpoint=PATH, greedy)",
-             requires=Requirements(kind=SIMULTANEOUS))
+             description="PPO policy from a checkpoint (checkpoint=PATH, greedy); the checkpoint "
+                         "names the game it plays")
 
 
 @hookimpl
 def register_trainers(register):
     register("ppo", "arena_ppo.train:command",
-             description="team PPO: self-play for team-vs-team envs, cooperative otherwise")
+             description="PPO: magnetic mirror descent self-play for turn-based two-player "
+                         "zero-sum games; team PPO for simultaneous-move envs")
