@@ -61,6 +61,8 @@ class TurnArgs:
     """PPO ratio clip ε: the proximal term of the mirror-descent step"""
     magnet_coef: float = 0.2
     """α: weight of KL(π ‖ magnet), in reward units (the temperature of the quantal response)"""
+    magnet_coef_final: float | None = None
+    """α at the end of the budget (linear in between); default: `magnet_coef`"""
     magnet_rate: float = 0.01
     """per-update rate at which the magnet's parameters move towards the policy's"""
     ent_coef: float = 0.0
@@ -228,6 +230,8 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     while budget.fraction() < 1.0:
         frac = budget.fraction()
         optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
+        alpha_final = args.magnet_coef if args.magnet_coef_final is None else args.magnet_coef_final
+        alpha = args.magnet_coef + (alpha_final - args.magnet_coef) * frac
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
         batch, outcomes = [], []
@@ -282,7 +286,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
                 magnet_kl = (logp_all.exp() * (logp_all - magnet_logp[mb])).sum(-1).mean()
                 v_loss = 0.5 * ((model.value_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
                                  - model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)) ** 2).mean()
-                loss = pg_loss + args.magnet_coef * magnet_kl - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
+                loss = pg_loss + alpha * magnet_kl - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
@@ -302,7 +306,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
             games.opponent[games.opponent >= 0] = -1  # indices moved; those games go on vs latest
         pg, vl, ent, kl_magnet, kl_old = np.mean(stats, axis=0)
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
-                   "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "games": len(outcomes),
+                   "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
                    "pool": len(pool),
                    "score_vs_pool": _score_vs_pool(outcomes)}
         if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
