@@ -12,9 +12,9 @@ import os as _os
 # own setting wins.
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from arena.agents import Agent, Observation, Requirements
+from arena.agents import Agent, Observation, ObservationProtocol, Requirements
 from arena.api import list_envs, make_agent, make_env
-from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo
+from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo, ForwardModel
 from arena.errors import ArenaError
 from arena.hookspecs import hookimpl
 from arena.referee import GameRecord, play
@@ -22,6 +22,7 @@ from arena.referee import GameRecord, play
 __version__ = "0.1.0"
 
 __all__ = [
-    "Agent", "ArenaError", "Env", "EnvInfo", "GameRecord", "Observation", "Requirements",
+    "Agent", "ArenaError", "Env", "EnvInfo", "ForwardModel", "GameRecord", "Observation",
+    "ObservationProtocol", "Requirements",
     "SIMULTANEOUS", "TURN_BASED", "hookimpl", "list_envs", "make_agent", "make_env", "play",
 ]

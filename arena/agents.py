@@ -14,12 +14,37 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from arena.envs.base import Env, EnvInfo, parse_params
+from arena.envs.base import Env, EnvInfo, ForwardModel, parse_params
 from arena.errors import ArenaError
+
+
+@runtime_checkable
+class ObservationProtocol(Protocol):
+    """What an agent may read at a decision, wherever it runs: in the referee's process
+    (`Observation`), in its own process (`arena.remote.RemoteObservation`) or in a trainer's
+    batched games. Agents should annotate with this, not a concrete class."""
+
+    seat: int
+    time_left: float | None  # seconds left for this move (per-move limit + bank), or None
+
+    @property
+    def legal_actions(self) -> Sequence[int]: ...
+
+    @property
+    def legal_mask(self) -> np.ndarray: ...
+
+    @property
+    def tensor(self) -> np.ndarray: ...
+
+    def forward_model(self) -> ForwardModel:
+        """A private copy of the game state, for agents with `needs_forward_model`."""
+        ...
+
+    def action_to_string(self, action: int) -> str: ...
 
 
 class Observation:
@@ -54,14 +79,24 @@ class Observation:
             self._tensor = self._env.observation(self.seat)
         return self._tensor
 
-    def forward_model(self) -> Any:
+    def forward_model(self) -> ForwardModel:
         """A private copy of the game state (OpenSpiel: a pyspiel.State), for planners."""
         if not self._forward_model:
             raise ArenaError("this agent did not declare needs_forward_model")
         return self._env.clone_state()
 
+    def forward_model_text(self) -> str:
+        """The game state as text for an agent in another process (Env.serialize_state)."""
+        if not self._forward_model:
+            raise ArenaError("this agent did not declare needs_forward_model")
+        return self._env.serialize_state()
+
     def action_to_string(self, action: int) -> str:
         return self._env.action_to_string(self.seat, action)
+
+    def render(self) -> str:
+        """The position as this seat may see it, as text (for people at a terminal)."""
+        return self._env.render_for(self.seat)
 
 
 class Agent:
@@ -85,10 +120,10 @@ class Agent:
     def reset(self, seats: tuple[int, ...], seed: int) -> None:
         """A new game starts; this agent plays `seats`."""
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         raise NotImplementedError
 
-    def act_team(self, observations: Mapping[int, Observation]) -> dict[int, int]:
+    def act_team(self, observations: Mapping[int, ObservationProtocol]) -> dict[int, int]:
         return {seat: self.act(obs) for seat, obs in observations.items()}
 
     def inform(self, seat: int, action: int) -> None:
@@ -125,7 +160,7 @@ class Requirements:
         if self.kind and kind != self.kind:
             return f"plays only {self.kind} games"
         if self.forward_model and not forward_model:
-            return "needs a forward model (an OpenSpiel game of perfect information)"
+            return "needs a forward model (a game whose env offers clone_state, see docs/plugins.md)"
         if self.players and sides != self.players:
             return f"plays only {self.players}-player games"
         if self.teams and not teams:
@@ -164,14 +199,26 @@ def build_params(cls: type, text: str, name: str) -> dict[str, Any]:
         if key not in allowed:
             valid = ", ".join(f"{k}: {_type_name(p.annotation)}" for k, p in allowed.items())
             raise ArenaError(f"agent {name} has no parameter {key!r}; valid: {valid or 'none'}")
-        typed[key] = _convert(value, allowed[key].annotation, f"{name}:{key}")
+        typed[key] = convert_value(value, allowed[key].annotation, f"{name}:{key}")
+    missing = [k for k, p in allowed.items() if p.default is p.empty and k not in typed]
+    if missing:
+        example = ",".join(f"{k}={_placeholder(allowed[k].annotation, k)}" for k in missing)
+        raise ArenaError(f"agent {name} needs {', '.join(missing)}: e.g. {name}:{example}")
     return typed
+
+
+def _placeholder(annotation: Any, key: str) -> str:
+    if annotation is Path or "checkpoint" in key or "path" in key:
+        return "PATH"
+    return _type_name(annotation).upper()
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _convert(value: str, annotation: Any, where: str) -> Any:
+def convert_value(value: str, annotation: Any, where: str) -> Any:
+    """Type one spec value by its annotation (int, float, bool, str, Path, Literal, X | None);
+    a bad value is an ArenaError naming `where` and what is valid."""
     args = typing.get_args(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         if value.lower() == "none" and type(None) in args:
@@ -195,3 +242,6 @@ def _convert(value: str, annotation: Any, where: str) -> Any:
 
 def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
+
+
+_convert = convert_value  # the name before it was public

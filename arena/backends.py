@@ -11,19 +11,23 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import shutil
+import signal
+import struct
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Protocol
 
 import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.errors import ArenaError
-from arena.referee import TIMEOUT, GameRecord, play
+from arena.referee import CRASH, TIMEOUT, GameRecord, forfeit_record, play
 
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -101,10 +105,13 @@ class OpeningAgent(Agent):
 class _Cache:
     """This process's env and agents, built on first use and reused for every game."""
 
+    GIVE_UP = 3  # consecutive failed starts of a spec before its games are forfeited untried
+
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.env = None
         self.agents: dict[str, Agent] = {}
+        self.failed: dict[str, tuple[int, str]] = {}  # spec -> (failed starts in a row, last reason)
         atexit.register(self.clear)
 
     def clear(self) -> None:
@@ -125,33 +132,97 @@ class _Cache:
 
     def agent(self, spec: str) -> Agent:
         if spec not in self.agents:
-            from arena.api import make_agent
-
-            if self.settings.isolate:
-                from arena.remote import isolated
-
-                agent = isolated(spec, self.settings.env_id, env_info=self.env.info)
-            else:
-                agent = make_agent(spec, self.env)
-            if self.settings.opening_plies:
-                agent = OpeningAgent(agent, self.settings.opening_plies)
-            self.agents[spec] = agent
+            failures, reason = self.failed.get(spec, (0, ""))
+            if failures >= self.GIVE_UP:
+                raise ArenaError(f"gave up after {failures} failed starts ({reason})")
+            try:
+                self.agents[spec] = self._build(spec)
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - agent code: its own loss
+                reason = " ".join(str(exc).split()) if isinstance(exc, ArenaError) else \
+                    f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                self.failed[spec] = (failures + 1, reason[:300])
+                raise ArenaError(reason[:300]) from None
+            self.failed.pop(spec, None)
             one_torch_thread()
         return self.agents[spec]
+
+    def _build(self, spec: str) -> Agent:
+        from arena.api import make_agent
+
+        if self.settings.isolate:
+            from arena.remote import isolated
+
+            agent = isolated(spec, self.settings.env_id, env_info=self.env.info)
+        else:
+            agent = make_agent(spec, self.env)
+        if self.settings.opening_plies:
+            agent = OpeningAgent(agent, self.settings.opening_plies)
+        return agent
 
 
 _cache = _Cache()
 
 
+class _Status:
+    """What this worker is doing, in a small file the parent reads if the worker dies: the
+    game's key and which player's code is running (-1: none). Two memory writes per agent
+    call; nothing at all outside a LocalPool worker."""
+
+    def __init__(self) -> None:
+        self.buf = None
+
+    def open(self, path: str) -> None:
+        import mmap
+
+        with open(path, "w+b") as f:
+            f.truncate(STATUS_BYTES)
+            self.buf = mmap.mmap(f.fileno(), STATUS_BYTES)
+        self.calling(None)
+
+    def job(self, key: str) -> None:
+        if self.buf is not None:
+            data = key.encode()[:STATUS_BYTES - 8]
+            self.buf[8:8 + len(data)] = data
+            struct.pack_into("<ii", self.buf, 0, -1, len(data))
+
+    def calling(self, player: int | None) -> None:
+        if self.buf is not None:
+            struct.pack_into("<i", self.buf, 0, -1 if player is None else player)
+
+
+STATUS_BYTES = 4096
+_status = _Status()
+
+
+def read_status(path: str) -> tuple[int, str] | None:
+    """(player whose code was running or -1, game key) from a worker's status file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(STATUS_BYTES)
+        player, size = struct.unpack_from("<ii", data, 0)
+        return player, data[8:8 + size].decode(errors="replace")
+    except (OSError, struct.error):
+        return None
+
+
 def play_job(settings: Settings, job: Job) -> GameRecord:
-    """Play one scheduled game in this process, reusing its cached env and agents."""
+    """Play one scheduled game in this process, reusing its cached env and agents. An agent
+    that cannot start (even one that passed the tournament's check) loses this game on
+    `crash`; the next game tries it again."""
     env = _cache.prepare(settings)
-    agents = [_cache.agent(spec) for spec in job.players]
+    _status.job(job.key)
+    agents = []
+    for i, spec in enumerate(job.players):
+        try:
+            agents.append(_cache.agent(spec))
+        except ArenaError as exc:
+            return forfeit_record(env.info.id, job.seed, job.players, env.info.sides, i, CRASH,
+                                  f"{spec} failed to start: {exc}"[:500])
     for agent in agents:
         if isinstance(agent, OpeningAgent):
             agent.game_seed = job.seed
     record = play(env, agents, job.seed, names=list(job.players), time_per_move=settings.time_per_move,
-                  time_bank=settings.time_bank)
+                  time_bank=settings.time_bank, on_call=_status.calling)
     if record.termination == TIMEOUT:  # its thread may still be stuck inside: build a fresh one
         stuck = agents[record.forfeit_player]
         if not getattr(stuck, "keeps_own_clock", False):  # a subprocess agent restarted itself
@@ -168,6 +239,17 @@ def one_torch_thread() -> None:
 
 
 # -- backends -------------------------------------------------------------------------------
+
+class Backend(Protocol):
+    """What the runner needs from a backend: play jobs, pulled lazily so the caller may stop
+    early, and yield each finished game with its job, in any order."""
+
+    workers: int
+
+    def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]: ...
+
+    def close(self) -> None: ...
+
 
 class InlineBackend:
     """Plays the games one after another in this process (concurrency 1)."""
@@ -206,36 +288,122 @@ class _Bounded:
 
 
 class LocalPool(_Bounded):
-    """Worker processes on this machine (forkserver where available, else spawn)."""
+    """Worker processes on this machine (forkserver where available, else spawn). A worker
+    killed by agent code (a segfault, an abort, os._exit) costs that agent the game it was
+    playing, as a `crash`; the pool is rebuilt and the other games in flight are played again
+    (same seeds, same records)."""
+
+    MAX_RETRIES = 3  # deaths of a worker outside agent code that one game may see
 
     def __init__(self, workers: int):
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.settings: Settings | None = None
+        self.status_dir: str | None = None
+        self.processes: dict = {}
 
     def _ensure(self, settings: Settings) -> ProcessPoolExecutor:
         if self.pool is None:
             for var in THREAD_ENV:  # inherited by the workers before they import torch or BLAS
                 os.environ.setdefault(var, "1")
+            if self.status_dir is None:
+                self.status_dir = tempfile.mkdtemp(prefix="arena-workers-")
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                            initializer=_init_worker, initargs=(os.getpid(),))
+                                            initializer=_init_worker, initargs=(os.getpid(), self.status_dir))
         return self.pool
 
     def _submit(self, settings, job):
-        return self._ensure(settings).submit(play_job, settings, job)
+        handle = self._ensure(settings).submit(play_job, settings, job)
+        self.processes.update(getattr(self.pool, "_processes", None) or {})  # for the autopsy
+        return handle
 
-    def _finished(self, handles):
-        done, _ = wait(handles, return_when=FIRST_COMPLETED)
-        return [h for h in handles if h in done]
+    def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]:
+        todo, pending, again = iter(jobs), {}, []
+        deaths: dict[str, int] = {}
+        try:
+            while True:
+                broken = []
+                while len(pending) < 2 * self.workers:
+                    job = again.pop(0) if again else next(todo, None)
+                    if job is None:
+                        break
+                    try:
+                        pending[self._submit(settings, job)] = job
+                    except BrokenProcessPool:  # a worker died since the last look
+                        broken.append(job)
+                        break
+                if not pending and not broken:
+                    return
+                done = wait(list(pending), return_when=FIRST_COMPLETED)[0] if pending and not broken else set()
+                for handle in [h for h in pending if h in done]:
+                    job = pending.pop(handle)
+                    try:
+                        record = self._result(handle)
+                    except BrokenProcessPool:
+                        broken.append(job)
+                        continue
+                    yield job, record
+                if broken:
+                    lost = broken
+                    for handle, job in list(pending.items()):
+                        if handle.done() and not handle.cancelled() and handle.exception() is None:
+                            yield job, handle.result()  # finished before the pool broke
+                        else:
+                            lost.append(job)
+                    pending.clear()
+                    for job, record in self._recover(settings, lost, deaths):
+                        if record is None:
+                            again.append(job)
+                        else:
+                            yield job, record
+        finally:
+            self._cancel(list(pending))
+
+    def _recover(self, settings: Settings, lost: list[Job], deaths: dict[str, int]):
+        """After a worker died: blame the agent whose code was running in it, and hand back
+        every other lost game (record None) to be played again on a fresh pool."""
+        blamed = self._autopsy()
+        for job in lost:
+            if job.key in blamed:
+                player, how = blamed[job.key]
+                from arena.api import make_env
+
+                sides = _cache.prepare(settings).info.sides if _cache.settings == settings \
+                    else make_env(settings.env_id).info.sides
+                yield job, forfeit_record(settings.env_id, job.seed, job.players, sides, player, CRASH,
+                                          f"{job.players[player]}: agent code killed its worker process ({how})")
+                continue
+            deaths[job.key] = deaths.get(job.key, 0) + 1
+            if deaths[job.key] > self.MAX_RETRIES:
+                raise ArenaError(f"a worker process died {deaths[job.key]} times playing game {job.key} "
+                                 "outside any agent's code; finished games are stored: rerun to resume")
+            yield job, None
+
+    def _autopsy(self) -> dict[str, tuple[int, str]]:
+        """{game key: (player, how the worker died)} for workers that died inside agent code.
+        The pool terminates its other workers once one dies (SIGTERM): those are not blamed."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # reaps the workers it terminated
+        found = {}
+        for pid, process in list(self.processes.items()):
+            process.join(timeout=1.0)
+            code = process.exitcode
+            if code is None or code == -signal.SIGTERM:
+                continue
+            status = read_status(os.path.join(self.status_dir, str(pid)))
+            if status and status[0] >= 0:
+                found[status[1]] = (status[0], _death(code))
+        self.processes.clear()
+        return found
 
     def _result(self, handle) -> GameRecord:
         try:
             return handle.result()
         except BrokenProcessPool:
-            raise ArenaError("a worker process died (an agent crashed the interpreter?); "
-                             "finished games are stored: rerun the same command to resume") from None
-        except ArenaError as exc:  # e.g. a worker could not build an agent that loaded here
+            raise
+        except ArenaError as exc:  # e.g. a worker could not build its env
             raise ArenaError(f"in a worker process: {exc}") from None
 
     def _cancel(self, handles) -> None:
@@ -246,14 +414,31 @@ class LocalPool(_Bounded):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.status_dir is not None:
+            shutil.rmtree(self.status_dir, ignore_errors=True)
+            self.status_dir = None
 
 
-def _init_worker(parent_pid: int) -> None:
+def _death(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"it exited with code {code}"
+
+
+def _init_worker(parent_pid: int, status_dir: str | None = None) -> None:
+    from arena.remote.process import die_with_parent
+
+    die_with_parent()  # the forkserver, which exits as soon as the arena is gone
     one_torch_thread()
+    if status_dir is not None:
+        _status.open(os.path.join(status_dir, str(os.getpid())))
 
     def exit_with_parent():  # a `kill -9`ed tournament must not leave its workers playing
         while True:
-            time.sleep(1.0)
+            time.sleep(0.2)
             try:
                 os.kill(parent_pid, 0)
             except ProcessLookupError:
@@ -311,7 +496,7 @@ class RayBackend(_Bounded):
             self.ray.shutdown()
 
 
-def make_backend(name: str, concurrency: int, address: str | None = None):
+def make_backend(name: str, concurrency: int, address: str | None = None) -> Backend:
     if name == "local":
         return InlineBackend() if concurrency == 1 else LocalPool(concurrency)
     if name == "ray":
@@ -323,5 +508,5 @@ def default_concurrency() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-__all__ = ["Job", "Settings", "OpeningAgent", "play_job", "make_backend", "default_concurrency",
+__all__ = ["Backend", "Job", "Settings", "OpeningAgent", "play_job", "make_backend", "default_concurrency",
            "InlineBackend", "LocalPool", "RayBackend"]

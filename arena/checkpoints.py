@@ -35,6 +35,8 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
                          "save a state_dict of tensors, or use .safetensors") from None
     except (RuntimeError, EOFError, OSError) as exc:
         raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
+    except Exception:  # noqa: BLE001 - text or other bytes that the unpickler trips over (KeyError: 105)
+        raise ArenaError(f"cannot read checkpoint {str(path)!r}: not a torch checkpoint") from None
 
 
 def prepare_run_dir(out: str | Path) -> Path:

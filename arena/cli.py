@@ -4,6 +4,7 @@ through the `register_commands` hook, and trainers appear under `arena train`.""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -14,11 +15,21 @@ from arena.plugins import get_registry, load_target
 # Commands that live in their own modules, imported only when used.
 LAZY_COMMANDS: dict[str, str] = {
     "serve-agent": "arena.cli_agents:serve_agent", "install": "arena.cli_agents:install", "uninstall": "arena.cli_agents:uninstall",
+    "serve": "arena.cli_web:serve",
     **{c: f"arena.cli_tournament:{c}" for c in ("tournament", "leaderboard", "games", "replay", "match")},
 }
 
 
+# Seeds feed numpy's SeedSequence (no negatives) and SQLite integer columns (64-bit).
+SEED = click.IntRange(0, 2**63 - 1)
+
+
 class ArenaGroup(click.Group):
+    def main(self, args=None, prog_name=None, **extra):
+        """Every way a command can end becomes an exit code and at most one line on stderr."""
+        sys.exit(guarded(lambda: super(ArenaGroup, self).main(
+            args=args, prog_name=prog_name or "arena", standalone_mode=False, **extra)))
+
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
@@ -53,35 +64,51 @@ def table(title: str, columns: list[str], rows: list[list]) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(as_json):
-    """List plugins, their versions, what they registered and load errors."""
+    """List plugins, their versions, what they registered, and problems."""
     reg = get_registry()
     rows = [
-        {"name": p.name, "version": p.version, "registered": p.registered, "errors": p.errors}
+        {"name": p.name, "version": p.version, "loaded": p.loaded, "registered": p.registered,
+         "unavailable": _unavailable(reg, p.name), "errors": p.errors, "warnings": p.warnings}
         for p in reg.plugins.values()
     ]
     if as_json:
         return echo_json(rows)
-    table("plugins", ["plugin", "version", "registered", "errors"], [
+    table("plugins", ["plugin", "version", "registered", "problems"], [
         [r["name"], r["version"],
          "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registered"].items()),
-         "; ".join(r["errors"])]
+         "; ".join([*(f"not loaded: {e}" for e in r["errors"]), *r["warnings"],
+                    *(f"{name} {why}" for name, why in r["unavailable"].items())])]
         for r in rows
     ])
+    for problem in reg.problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+def _unavailable(reg, plugin: str) -> dict[str, str]:
+    """Entries of `plugin` that need a missing extra, with the command that installs it."""
+    found = {}
+    for table in (reg.envs, reg.agents, reg.trainers):
+        for entry in table.values():
+            if entry.plugin == plugin and entry.unavailable():
+                found[entry.name] = entry.unavailable()
+    return found
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--family", default=None, help="Only ids starting with this, e.g. openspiel.")
-def envs(as_json, family):
+@click.option("--all", "show_all", is_flag=True, help="Also the registered games left out, and why.")
+def envs(as_json, family, show_all):
     """List the games that can be played."""
     from arena.api import list_envs
 
-    rows = [r for r in list_envs() if not family or r["id"].startswith(family)]
+    rows = [r for r in list_envs(show_all) if not family or r["id"].startswith(family)]
     if as_json:
         return echo_json(rows)
-    table("envs", ["id", "kind", "players", "teams", "forward model", "plugin"], [
+    columns = ["id", "kind", "players", "teams", "forward model", "plugin"]
+    table("envs", columns + (["left out because"] if show_all else []), [
         [r["id"], r["kind"], r["players"], "yes" if r["teams"] else "no",
-         "yes" if r["forward_model"] else "no", r["plugin"]]
+         "yes" if r["forward_model"] else "no", r["plugin"], *([r["left_out"] or ""] if show_all else [])]
         for r in rows
     ])
 
@@ -102,12 +129,14 @@ def agents(env_id, as_json):
         if reason:
             continue
         rows.append({"name": entry.name, "description": entry.description,
-                     "plays": _plays(req), "plugin": entry.plugin})
+                     "plays": _plays(req), "plugin": entry.plugin, "unavailable": entry.unavailable()})
     if as_json:
         return echo_json(rows)
     table("agents" + (f" that can play {env_id}" if env_id else ""),
           ["agent", "plays", "description", "plugin"],
-          [[r["name"], r["plays"], r["description"], r["plugin"]] for r in rows])
+          [[r["name"], r["plays"],
+            r["description"] + (f" [unavailable: {r['unavailable']}]" if r["unavailable"] else ""),
+            r["plugin"]] for r in rows])
 
 
 def _plays(req) -> str:
@@ -126,26 +155,41 @@ def _plays(req) -> str:
 @cli.command()
 @click.argument("env_id")
 @click.argument("agent_specs", nargs=-1, required=True)
-@click.option("--seed", default=0, show_default=True, help="Seed of the game.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the game.")
 @click.option("--render", is_flag=True, help="Print the game after every move.")
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move.")
 @click.option("--json", "as_json", is_flag=True, help="Print the game record as JSON.")
 def play(env_id, agent_specs, seed, render, time_per_move, as_json):
-    """Play one game: arena play openspiel/tic_tac_toe minimax random."""
+    """Play one game: arena play openspiel/tic_tac_toe minimax random.
+
+    A `human` agent is asked at the terminal: it sees the position and the legal moves by
+    name, and types a name or a number. If input ends before the game does, the game is
+    abandoned (not stored anywhere, not counted as a forfeit) and the command exits 0."""
     from arena.api import make_agent, make_env
+    from arena.errors import NoMoreInput
     from arena.referee import play as play_game
 
     env = make_env(env_id)
     agents = [make_agent(spec, env) for spec in agent_specs]
+    human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
+
+    shown = _Naming(env) if render else env
 
     def show(env, record):
+        click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in shown.last))
         click.echo(env.render())
 
-    record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
-                       on_step=show if render else None)
+    try:
+        record = play_game(shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
+                           on_step=show if render else None)
+    except NoMoreInput:
+        click.echo(f"\nno more input: game abandoned, not stored and not scored", err=True)
+        return
     get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
+    if human and not render:  # the human saw every position but the last
+        click.echo(env.render())
     click.echo(f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
                + (f" ({record.reason})" if record.reason else ""))
     for name, score in zip(record.players, record.scores):
@@ -179,6 +223,21 @@ def _uniform(obs) -> dict[int, float]:
     return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
 
 
+class _Naming:
+    """The env, noting each step's moves by name before it plays them (a name such as
+    chess SAN needs the position before the move)."""
+
+    def __init__(self, env):
+        self._env, self.last = env, []
+
+    def __getattr__(self, name):
+        return getattr(self._env, name)
+
+    def step(self, actions):
+        self.last = [(seat, self._env.action_to_string(seat, action)) for seat, action in actions.items()]
+        self._env.step(actions)
+
+
 class TrainGroup(click.Group):
     """`arena train NAME ...`: trainers registered by plugins, imported on use."""
 
@@ -199,22 +258,101 @@ def _add_plugin_commands() -> None:
     get_registry().notify("register_commands", cli=cli)
 
 
-def main(argv=None) -> None:
-    """Entry point: a user's mistake is one line on stderr and exit code 2."""
+def _say(message: str) -> None:
+    """One line on stderr, whatever the message holds (a plugin's text may span lines)."""
+    click.echo(" ".join(str(message).split()) or "Error", err=True)
+
+
+def guarded(run) -> int:
+    """Run a command and turn how it ended into an exit code: 0 done, 2 a user's mistake or a
+    refused request (one line saying what is valid), 130 interrupted, 1 a bug (one line; with
+    ARENA_DEBUG=1 the traceback too). No traceback reaches a user."""
+    debug = os.environ.get("ARENA_DEBUG", "") not in ("", "0")
     try:
         _add_plugin_commands()
-        cli.main(args=argv, prog_name="arena", standalone_mode=False)
+        run()
+        return 0
     except ArenaError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
+        _debug_trace(debug)
+        _say(f"Error: {exc}")
+        return 2
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _say("Interrupted.")
+        return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # plain `arena`: the help, on stdout
+        click.echo(exc.ctx.get_help())
+        return 0
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "arena"
+        _say(f"Error: {exc.format_message().rstrip('.')} (see `{where} --help`)")
+        return 2
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+        _say(f"Error: {exc.format_message()}")
+        return exc.exit_code
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        return exc.exit_code
+    except SystemExit as exc:  # a command's own sys.exit(n), e.g. serve-agent
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        _say(f"Error: {exc.code}")
+        return 2
+    except BrokenPipeError:  # `arena envs | head`: the reader left, nothing to say
+        _silence_stdout()
+        return 0
+    except OSError as exc:  # the machine refused: a full disk, a read-only folder, no permission
+        _debug_trace(debug)
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"Error: {exc.strerror or exc}{where}")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last net: a bug, in one line
+        _debug_trace(debug)
+        _say(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in arena or a plugin; "
+             "ARENA_DEBUG=1 shows the traceback)"[:1000])
+        return 1
+
+
+def _debug_trace(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv=None) -> None:
+    """Entry point (`arena`, `python -m arena`)."""
+    try:
+        cli.main(args=argv, prog_name="arena")
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if argv is None:
+        _leave(code)
+    sys.exit(code)
+
+
+def _leave(code) -> None:
+    """Exit now, without the interpreter's teardown, when an agent's abandoned thread is still
+    inside native code (an MCTS search past its clock): tearing down around it aborts the
+    process ("terminate called without an active exception", exit 134) after the answer."""
+    from arena.referee import stuck_threads
+
+    if not stuck_threads():
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # agent processes, stores, pools: the cleanup a normal exit does
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code if isinstance(code, int) else 2)

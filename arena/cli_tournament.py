@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from arena.cli import SEED
 from arena.errors import ArenaError
+from arena.progress import resume_notice
 
 DB_HELP = "SQLite file of games (default: $ARENA_DB, else arena.db here)."
 
@@ -33,6 +35,7 @@ class LiveStandings:
 
         self.title, self.top, self.enabled = title, top, enabled
         self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:
         from rich.console import Console
@@ -41,6 +44,7 @@ class LiveStandings:
 
         for record in done:
             self._rate(record)
+        self.saved = len(done)
         if not self.enabled:
             return
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -72,6 +76,7 @@ class LiveStandings:
 
     def game(self, record) -> None:
         self._rate(record)
+        self.saved += 1
         if self.live:
             self.progress.advance(self.task)
             self.live.update(self._view())
@@ -80,6 +85,33 @@ class LiveStandings:
         if self.live:
             self.live.stop()
             self.live = None
+
+
+def _display(title: str, quiet: bool, every: int | None, standings_every: int | None, sprt=None,
+             default_standings: int | None = None):
+    """A live table on a terminal; plain lines when stderr is redirected (logs, CI) or when
+    --progress-every / --standings-every ask for them; nothing with --quiet."""
+    from arena.progress import LineProgress
+
+    _positive(every, "--progress-every")
+    if standings_every is not None and standings_every < 0:
+        raise ArenaError(f"--standings-every must be 0 (never) or more, got {standings_every}")
+    if quiet:
+        return LiveStandings(title, enabled=False)
+    if sys.stderr.isatty() and every is None and standings_every is None:
+        return LiveStandings(title)
+    return LineProgress(title, every=every or 1, sprt=sprt,
+                        standings_every=default_standings if standings_every is None else standings_every)
+
+
+def _saved(display) -> int:
+    from arena.progress import LineProgress
+
+    return display.stored + display.finished if isinstance(display, LineProgress) else display.saved
+
+
+PROGRESS_EVERY_HELP = "Off a terminal: a line every N finished games. [default: 1]"
+STANDINGS_EVERY_HELP = "Off a terminal: standings every M games (0: never). [default: a tenth of the games]"
 
 
 @click.command()
@@ -95,15 +127,17 @@ class LiveStandings:
 @click.option("--time-bank", type=float, default=0.0, show_default=True, help="Extra seconds per game.")
 @click.option("--opening-plies", type=int, default=0, show_default=True,
               help="Random opening moves, the same in both games of a seat-swapped pair.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Tournament name; rerun with the same name to resume.")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster address (default: start a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None, help=STANDINGS_EVERY_HELP)
 @click.option("--isolate", is_flag=True, help="Run every agent in its own process (arena serve-agent).")
 def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
-               opening_plies, seed, name, db, backend, address, quiet, isolate):
+               opening_plies, seed, name, db, backend, address, quiet, progress_every, standings_every, isolate):
     """Run (or resume) a tournament and print its leaderboard:
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
@@ -116,9 +150,10 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = LiveStandings(f"{env_id}", enabled=not quiet)
+        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every)
         try:
-            result = run_tournament(config, store, runner, name, progress=display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_tournament(config, store, runner, name, progress=display)
         finally:
             runner.close()
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
@@ -195,26 +230,60 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
         click.echo(f"wrote {html_path}")
 
 
+GAMES_SHOWN = 50
+
+
 @click.command()
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
 @click.option("--env", "env_id", default=None, help="Only games of this env.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (full records).")
-def games(db, tournament_name, env_id, as_json):
-    """List stored games."""
-    from arena.cli import table
-
+@click.option("--agent", default=None, help="Only games of this agent (its exact spec).")
+@click.option("--termination", type=click.Choice(["normal", "illegal", "timeout", "crash", "protocol"]), default=None,
+              help="Only games that ended this way.")
+@click.option("--limit", type=int, default=None,
+              help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: full records with move names, in id order (the newest N with --limit).")
+def games(db, tournament_name, env_id, agent, termination, limit, as_json):
+    """List stored games, newest first: one line each, in any width."""
+    if limit is not None and limit < 0:
+        raise ArenaError(f"--limit must be 0 (all) or more, got {limit}")
+    shown = (0 if as_json else GAMES_SHOWN) if limit is None else limit
+    filters = {"env": env_id, "tournament": tournament_name, "agent": agent, "termination": termination}
     with _store(db, readonly=True) as store:
-        rows = store.games(env=env_id, tournament=tournament_name)
+        total = store.count_games(**filters)
+        rows = store.games(**filters, limit=shown or None, newest_first=True)
     if as_json:
-        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict()}
-                for g in rows]
+        from arena.notation import move_names
+
+        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict(),
+                 "move_names": move_names(g.record)} for g in reversed(rows)]  # JSON keeps id order
         return click.echo(json.dumps(data, indent=2))
-    table(f"{len(rows)} games", ["id", "tournament", "key", "env", "players", "scores", "plies", "termination"], [
-        [g.id, g.tournament, g.key, g.record.env_id, " vs ".join(g.record.players),
-         " ".join(f"{s:g}" for s in g.record.scores), g.record.plies,
-         g.record.termination + (f" ({g.record.reason})" if g.record.reason else "")]
-        for g in rows])
+    for line in game_lines(rows):
+        click.echo(line)
+    more = f"; --limit {min(total, 10 * max(shown, 1))} shows more, --limit 0 all" if len(rows) < total else ""
+    click.echo(f"{len(rows)} of {total} games, newest first{more}")
+    click.echo("result: points of each player in the order listed (1-0: the first won, ½-½: a draw); "
+               "moves: steps played; a forfeit names its player and reason; `arena replay ID --render` "
+               "shows a game")
+
+
+def game_lines(rows) -> list[str]:
+    """One line per game, columns aligned, nothing cut: a long name makes its line longer,
+    never two games look alike."""
+    from arena.progress import result_text
+
+    cells = []
+    for g in rows:
+        r = g.record
+        ended = r.termination if r.forfeit_player is None else (
+            f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+        cells.append([str(g.id), r.env_id, " vs ".join(r.players), result_text(r.scores), f"{r.plies} moves", ended])
+    if not cells:
+        return []
+    widths = [max(len(c[i]) for c in cells) for i in range(5)]
+    return ["  ".join([c[0].rjust(widths[0]), *(c[i].ljust(widths[i]) for i in range(1, 4)),
+                       c[4].rjust(widths[4]), c[5]]) for c in cells]
 
 
 @click.command()
@@ -228,12 +297,15 @@ def replay(game_id, db, render):
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)
 
-    def show(env, record):
-        click.echo(f"-- move {record.plies}: {record.moves[-1]}")
-        click.echo(env.render())
-
     record = stored.record
-    replayed = replay_game(record, on_step=show if render else None)
+    if render:
+        from arena.notation import frames
+
+        for frame in frames(record):
+            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves)
+            click.echo(f"-- move {frame.ply}: {moves}" if frame.ply else "-- start")
+            click.echo(frame.text)
+    replayed = replay_game(record)
     problem = replay_matches(record, replayed)
     if problem:
         raise ArenaError(f"game {game_id} does not replay: {problem}")
@@ -272,12 +344,15 @@ def _parse_sprt(text: str):
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
 @click.option("--time-bank", type=float, default=0.0, show_default=True)
 @click.option("--opening-plies", type=int, default=0, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Name under which the games are stored (rerun to resume).")
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
+@click.option("--standings-every", type=int, default=None,
+              help="Off a terminal: the online-Elo standings every M games. [default: 0, never]")
 def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_move, time_bank,
-          opening_plies, seed, name, db, quiet):
+          opening_plies, seed, name, db, quiet, progress_every, standings_every):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
@@ -293,10 +368,12 @@ def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
         runner = make_backend("local", concurrency or default_concurrency())
-        display = LiveStandings(f"{agent_a} vs {agent_b}", enabled=not quiet)
+        display = _display(f"match {agent_a} vs {agent_b} on {env_id}", quiet, progress_every,
+                           standings_every, sprt, default_standings=0)
         try:
-            result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
-                               settings, display)
+            with resume_notice(store.path, lambda: _saved(display)):
+                result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
+                                   settings, display)
         finally:
             runner.close()
     lower, upper = result.bounds

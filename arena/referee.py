@@ -7,7 +7,9 @@ the game with the reason recorded; the referee itself never raises for an agent'
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import signal
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,7 +19,7 @@ import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.envs.base import Env
-from arena.errors import ArenaError
+from arena.errors import ArenaError, NoMoreInput
 
 NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
@@ -63,8 +65,11 @@ def play(
     time_per_move: float | None = None,
     time_bank: float = 0.0,
     on_step: Callable[[Env, GameRecord], None] | None = None,
+    on_call: Callable[[int | None], None] | None = None,
 ) -> GameRecord:
-    """Play one game; agents[i] controls env.info.sides[i]."""
+    """Play one game; agents[i] controls env.info.sides[i]. `on_call(i)` runs before each
+    call into agent i's code and `on_call(None)` after it (a worker process notes there whom
+    to blame if agent code kills it)."""
     sides = env.info.sides
     if len(agents) != len(sides):
         raise ArenaError(f"{env.info.id} needs {len(sides)} agents (one per side), got {len(agents)}")
@@ -72,11 +77,20 @@ def play(
     record = GameRecord(env.info.id, seed, names, [list(s) for s in sides])
     env_seed, *agent_seeds = np.random.SeedSequence(seed).generate_state(len(agents) + 1)
     owner = {seat: i for i, side in enumerate(sides) for seat in side}
-    clocks = [_Clock(time_per_move, time_bank) for _ in agents]
+    clocks = [_Clock(time_per_move, time_bank, i, on_call) for i in range(len(agents))]
     # Only agents that override inform() are told of others' moves (saves a call per ply).
     listeners = [i for i, a in enumerate(agents) if type(a).inform is not Agent.inform]
     solo = [len(side) == 1 for side in sides]
     env.reset(int(env_seed))
+    with _sigint_counted():
+        _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step)
+    record.returns = [float(r) for r in env.returns()]
+    if record.forfeit_player is None:
+        record.scores = scores_from_returns(record.returns, sides)
+    return record
+
+
+def _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step) -> None:
     player = 0  # whose turn it is to answer, for blaming a forfeit
     try:
         for player, agent in enumerate(agents):
@@ -95,10 +109,52 @@ def play(
                 on_step(env, record)
     except Forfeit as f:
         _forfeit(record, player, f.termination, f.reason)
-    record.returns = [float(r) for r in env.returns()]
-    if record.forfeit_player is None:
-        record.scores = scores_from_returns(record.returns, sides)
+
+
+def forfeit_record(env_id: str, seed: int, names: Sequence[str], sides, player: int, termination: str,
+                   reason: str) -> GameRecord:
+    """The record of a game lost before or while it was played, e.g. by an agent that could
+    not start or whose code killed the process playing it."""
+    record = GameRecord(env_id, seed, list(names), [list(s) for s in sides])
+    record.returns = [0.0] * sum(len(s) for s in sides)
+    _forfeit(record, player, termination, reason)
     return record
+
+
+# -- telling an agent's KeyboardInterrupt from the user's Ctrl-C ------------------------------
+
+_sigints = 0  # SIGINTs delivered to this process while a game was being played
+
+
+@contextlib.contextmanager
+def _sigint_counted():
+    """Count real SIGINTs (then do what the handler in place did), so that a KeyboardInterrupt
+    that agent code raised itself is its crash, and the user's Ctrl-C still stops the arena."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if getattr(previous, "counts_sigints", False) or not callable(previous):
+        yield  # already counting (a nested game), or SIGINT ignored / default-killed
+        return
+
+    def handler(signum, frame):
+        global _sigints
+        _sigints += 1
+        previous(signum, frame)
+
+    handler.counts_sigints = True
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _users_interrupt(exc: BaseException, sigints_before: int) -> bool:
+    return isinstance(exc, KeyboardInterrupt) and (
+        _sigints != sigints_before
+        or not getattr(signal.getsignal(signal.SIGINT), "counts_sigints", False))
 
 
 def _group(movers: Sequence[int], owner: dict[int, int]):
@@ -124,7 +180,7 @@ def _ask(env: Env, agent: Agent, seats, clock: _Clock, record: GameRecord, solo:
     observations = {seat: Observation(env, seat, left, fm) for seat in seats}
     actions = clock.call(agent.act_team, observations)
     record.latencies.append(clock.last)
-    if not isinstance(actions, dict) or set(actions) != set(seats):
+    if not isinstance(actions, dict) or not all(type(s) is int for s in actions) or set(actions) != set(seats):
         raise Forfeit(ILLEGAL, f"act_team must return one action for each of seats {list(seats)}")
     return {seat: _check(observations[seat], action) for seat, action in actions.items()}
 
@@ -143,7 +199,8 @@ def _forfeit(record: GameRecord, player: int, termination: str, reason: str) -> 
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
 
 def scores_from_returns(returns: Sequence[float], sides) -> list[float]:
@@ -165,24 +222,41 @@ class _Clock:
     called directly; with one, in a watchdog thread so that even an agent that never
     returns loses on time instead of hanging the arena."""
 
-    def __init__(self, per_move: float | None, bank: float):
+    def __init__(self, per_move: float | None, bank: float, player: int = 0,
+                 on_call: Callable[[int | None], None] | None = None):
         self.per_move, self.bank, self.last = per_move, bank, 0.0
+        self.player, self.on_call = player, on_call
         self._worker: _Worker | None = None
 
     def left(self) -> float | None:
         return None if self.per_move is None else self.per_move + self.bank
 
     def call(self, fn: Callable, *args: Any) -> Any:
+        if self.on_call is None:
+            return self._call(fn, args)
+        self.on_call(self.player)
+        try:
+            return self._call(fn, args)
+        finally:
+            self.on_call(None)
+
+    def _call(self, fn: Callable, args: tuple) -> Any:
         start = time.perf_counter()
+        owner = getattr(fn, "__self__", None)
         # Agents that keep their own clock (subprocesses: killed on overrun) need no thread.
-        if self.per_move is None or getattr(getattr(fn, "__self__", None), "keeps_own_clock", False):
+        if self.per_move is None or getattr(owner, "keeps_own_clock", False):
+            sigints = _sigints
             try:
                 result = fn(*args)
-            except Forfeit:
-                raise  # the agent classified its own failure (e.g. protocol, timeout)
-            except Exception as exc:
+            except (Forfeit, NoMoreInput):
+                raise  # the agent classified its own failure (e.g. protocol, timeout), or its person left
+            except BaseException as exc:  # SystemExit, KeyboardInterrupt... from agent code
+                if _users_interrupt(exc, sigints):
+                    raise
                 raise Forfeit(CRASH, _describe(exc)) from exc
-            self.last = time.perf_counter() - start
+            # A subprocess agent charges only the time it had a CPU for (see remote.host).
+            charged = getattr(owner, "charged", None)
+            self.last = charged if charged is not None else time.perf_counter() - start
             if self.per_move is None:
                 return result
             return self._charge(result)
@@ -192,10 +266,13 @@ class _Clock:
         ok, result = self._worker.run(fn, args, limit)
         self.last = time.perf_counter() - start
         if ok is None:
-            self._worker = None  # abandoned: it is still stuck in the agent's code
+            _abandoned.append(self._worker)  # still stuck in the agent's code
+            self._worker = None
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
-            raise result if isinstance(result, Forfeit) else Forfeit(CRASH, _describe(result))
+            if isinstance(result, (Forfeit, NoMoreInput)):
+                raise result
+            raise Forfeit(CRASH, _describe(result))
         return self._charge(result)
 
     def _charge(self, result: Any) -> Any:
@@ -213,15 +290,19 @@ class _Worker:
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.busy = False
         threading.Thread(target=self._loop, daemon=True).start()
 
     def _loop(self) -> None:
         while True:
             fn, args = self.jobs.get()
+            self.busy = True
             try:
                 self.results.put((True, fn(*args)))
             except BaseException as exc:  # noqa: BLE001 - reported as the agent's crash
                 self.results.put((False, exc))
+            finally:
+                self.busy = False
 
     def run(self, fn: Callable, args: tuple, timeout: float) -> tuple[bool | None, Any]:
         self.jobs.put((fn, args))
@@ -229,3 +310,12 @@ class _Worker:
             return self.results.get(timeout=timeout)
         except queue.Empty:
             return None, None
+
+
+_abandoned: list[_Worker] = []  # workers left behind on a timeout
+
+
+def stuck_threads() -> int:
+    """How many abandoned agent threads are still inside an agent's call."""
+    _abandoned[:] = [w for w in _abandoned if w.busy]
+    return len(_abandoned)

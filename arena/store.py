@@ -104,7 +104,12 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
         self.path = Path(path) if path is not None else default_path()
         self.readonly = readonly
-        self.db = self._connect()
+        self.created = not readonly and not self.path.exists()  # ours to remove if left empty
+        try:
+            self.db = self._connect()
+        except BaseException:
+            self._remove_if_empty()
+            raise
 
     # -- opening -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -117,6 +122,15 @@ class Store:
         if not self.readonly and not os.access(self.path if self.path.exists() else self.path.parent, os.W_OK):
             raise ArenaError(f"database {self.path} is not writable; pass --db with a writable path")
         uri = f"file:{self.path.resolve()}?mode={'ro' if self.readonly else 'rwc'}"
+        if self.readonly and _on_readonly_filesystem(self.path):
+            # SQLite cannot make a WAL file's shared-memory index there, and nobody can write
+            # the file while it sits there: open it as immutable (no locks, no index), or,
+            # when a WAL still holds games (a run killed before its checkpoint), a copy of both.
+            wal = Path(f"{self.path}-wal")
+            if wal.exists() and wal.stat().st_size:
+                uri = f"file:{self._copy_aside(wal)}?mode=ro"
+            else:
+                uri += "&immutable=1"
         try:
             db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
             db.row_factory = sqlite3.Row
@@ -131,6 +145,8 @@ class Store:
                 db.execute("BEGIN IMMEDIATE")  # fail now, not after the first game, if we cannot write
                 db.execute("ROLLBACK")
         except sqlite3.DatabaseError as exc:
+            if _disk_full(exc):
+                raise ArenaError(_full_message(self.path, "")) from None
             raise ArenaError(f"cannot use database {self.path}: {exc}; pass --db with another path") from None
         return db
 
@@ -145,14 +161,46 @@ class Store:
         if version != SCHEMA_VERSION:
             raise ArenaError(f"{self.path} has arena schema version {version}, this arena reads {SCHEMA_VERSION}")
 
+    def _copy_aside(self, wal: Path) -> Path:
+        import shutil
+        import tempfile
+
+        self._aside = tempfile.mkdtemp(prefix="arena-ro-")
+        copy = Path(self._aside) / self.path.name
+        shutil.copyfile(self.path, copy)
+        shutil.copyfile(wal, f"{copy}-wal")
+        return copy
+
     def close(self) -> None:
         self.db.close()
+        if getattr(self, "_aside", None):
+            import shutil
+
+            shutil.rmtree(self._aside, ignore_errors=True)
+            self._aside = None
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind, *exc: Any) -> None:
         self.close()
+        if kind is not None:  # the command failed: a database it made and left empty goes
+            self._remove_if_empty()
+
+    def _remove_if_empty(self) -> None:
+        if not self.created or not self.path.exists():
+            return
+        try:
+            with sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True) as db:
+                if db.execute("SELECT count(*) FROM games").fetchone()[0]:
+                    return
+        except sqlite3.DatabaseError:
+            pass  # no games table: nothing of value in it either
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except OSError:
+                pass
 
     # -- tournaments -----------------------------------------------------------------------
     def tournament(self, name: str) -> Tournament | None:
@@ -170,8 +218,9 @@ class Store:
         wanted = Tournament(name, env_id, list(agents), json.loads(json.dumps(config)))
         stored = self.tournament(name)
         if stored is None:
-            self.db.execute("INSERT INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
-                            (name, env_id, json.dumps(list(agents)), json.dumps(config, sort_keys=True), time.time()))
+            self._write("INSERT INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
+                        (name, env_id, json.dumps(list(agents)), json.dumps(config, sort_keys=True), time.time()),
+                        name)
             return wanted
         if stored != wanted:
             what = ("env" if stored.env != wanted.env else "agents" if stored.agents != wanted.agents
@@ -192,11 +241,11 @@ class Store:
             raise ArenaError(f"the checkpoint of {spec} changed since its games in {self.path} were played "
                              f"(sha256 {row[0][:12]} then, {digest[:12]} now); give the new file its own path "
                              "so that each network keeps its own games, or use another --db")
-        self.db.execute(
+        self._write(
             "INSERT INTO agents (spec, plugin, version, checkpoint_hash) VALUES (?,?,?,?) "
             "ON CONFLICT(spec) DO UPDATE SET plugin=excluded.plugin, version=excluded.version, "
             "checkpoint_hash=COALESCE(excluded.checkpoint_hash, agents.checkpoint_hash)",
-            (spec, plugin, version, digest))
+            (spec, plugin, version, digest), "")
 
     def _has_games(self, spec: str) -> bool:
         return self.db.execute("SELECT 1 FROM games WHERE instr(players, ?) LIMIT 1",
@@ -226,14 +275,24 @@ class Store:
     def add_game(self, tournament: str, key: str, record: GameRecord) -> int | None:
         """Commit one finished game at once; None when (tournament, key) is already stored."""
         tid = self._tournament_id(tournament)
-        cur = self.db.execute(
+        cur = self._write(
             "INSERT OR IGNORE INTO games (tournament_id, game_key, seed, env, players, sides, scores, returns,"
             " termination, forfeit_player, reason, moves, latencies, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (tid, key, int(record.seed), record.env_id, json.dumps(record.players), json.dumps(record.sides),
              json.dumps(record.scores), json.dumps(record.returns), record.termination, record.forfeit_player,
              record.reason, json.dumps(record.moves, separators=(",", ":")),
-             json.dumps([round(t, 6) for t in record.latencies]), time.time()))
+             json.dumps([round(t, 6) for t in record.latencies]), time.time()), tournament)
         return cur.lastrowid if cur.rowcount else None
+
+    def _write(self, sql: str, args: Sequence[Any], tournament: str) -> sqlite3.Cursor:
+        """One committed statement; a full disk ends the run with one line. SQLite rolls the
+        statement back, so the file keeps every game committed before (integrity_check: ok)."""
+        try:
+            return self.db.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            if _disk_full(exc):
+                raise ArenaError(_full_message(self.path, tournament)) from None
+            raise
 
     def record_game(self, tournament: str, env_id: str, record: GameRecord, key: str | None = None) -> int | None:
         """Store a game played outside a tournament (e.g. a training run's evaluation),
@@ -251,21 +310,52 @@ class Store:
                                "WHERE t.name=?", (tournament,))
         return {r[0] for r in rows}
 
-    def games(self, *, env: str | None = None, tournament: str | None = None) -> list[StoredGame]:
-        return list(self.iter_games(env=env, tournament=tournament))
+    def games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
+              termination: str | None = None, limit: int | None = None, offset: int = 0,
+              newest_first: bool = False) -> list[StoredGame]:
+        return list(self.iter_games(env=env, tournament=tournament, agent=agent, termination=termination,
+                                    limit=limit, offset=offset, newest_first=newest_first))
 
-    def iter_games(self, *, env: str | None = None, tournament: str | None = None) -> Iterator[StoredGame]:
-        where, args = [], []
-        if env:
-            where.append("g.env=?")
-            args.append(env)
-        if tournament:
-            where.append("t.name=?")
-            args.append(tournament)
+    def iter_games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
+                   termination: str | None = None, limit: int | None = None, offset: int = 0,
+                   newest_first: bool = False) -> Iterator[StoredGame]:
+        """Games in id order (newest first on request), filtered; `agent` is an exact spec."""
+        where, args = _where(env, tournament, agent, termination)
         sql = ("SELECT g.*, t.name AS tname FROM games g JOIN tournaments t ON t.id = g.tournament_id"
-               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY g.id")
+               + where + " ORDER BY g.id" + (" DESC" if newest_first else "")
+               + (" LIMIT ? OFFSET ?" if limit is not None or offset else ""))
+        if limit is not None or offset:
+            args += [-1 if limit is None else limit, offset]
         for row in self.db.execute(sql, args):
             yield _stored(row)
+
+    def count_games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
+                    termination: str | None = None) -> int:
+        where, args = _where(env, tournament, agent, termination)
+        return self.db.execute("SELECT count(*) FROM games g JOIN tournaments t ON t.id = g.tournament_id"
+                               + where, args).fetchone()[0]
+
+    def version(self, env: str | None = None) -> tuple[int, int]:
+        """(number of games, highest game id), of one env or of all: it changes whenever a
+        game is stored, so readers key their caches on it."""
+        sql = "SELECT count(*), coalesce(max(id), 0) FROM games" + (" WHERE env=?" if env else "")
+        count, top = self.db.execute(sql, (env,) if env else ()).fetchone()
+        return int(count), int(top)
+
+    def summaries(self, env: str, tournament: str | None = None) -> list[dict[str, Any]]:
+        """What a leaderboard needs of each game of `env` (players, scores, termination,
+        forfeit player), in id order, without reading the moves. SQLite writes all rows as
+        one JSON document, parsed in one call: half the time of a json.loads per row."""
+        where, args = _where(env, tournament, None, None)
+        doc = self.db.execute(
+            "SELECT json_group_array(json_array(g.id, json(g.players), json(g.scores), g.termination, "
+            "g.forfeit_player)) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where, args).fetchone()[0]
+        rows = sorted(json.loads(doc or "[]"), key=lambda r: r[0])  # aggregate order is not guaranteed
+        return [{"players": p, "scores": s, "termination": term, "forfeit_player": f} for _, p, s, term, f in rows]
+
+    def envs(self) -> list[tuple[str, int]]:
+        """(env id, number of games) of every env with stored games."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT env, count(*) FROM games GROUP BY env ORDER BY env")]
 
     def game(self, game_id: int) -> StoredGame:
         row = self.db.execute("SELECT g.*, t.name AS tname FROM games g JOIN tournaments t "
@@ -279,6 +369,35 @@ class Store:
         if row is None:
             raise ArenaError(f"no tournament {name!r} in {self.path}")
         return row[0]
+
+
+def _where(env: str | None, tournament: str | None, agent: str | None, termination: str | None):
+    """The WHERE clause and arguments of a game filter (g: games, t: tournaments)."""
+    where, args = [], []
+    for clause, value in (("g.env=?", env), ("t.name=?", tournament), ("g.termination=?", termination),
+                          # players is a JSON list of strings: a quoted spec matches that spec only
+                          ("instr(g.players, ?) > 0", None if agent is None else json.dumps(agent))):
+        if value is not None and value != "":
+            where.append(clause)
+            args.append(value)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
+
+
+def _disk_full(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+
+
+def _full_message(path: Path, tournament: str) -> str:
+    again = (f"; games stored so far are kept: free space, then rerun the same command to resume "
+             f"tournament {tournament!r}") if tournament else "; free space or pass --db elsewhere"
+    return f"the disk holding {path} is full{again}"
+
+
+def _on_readonly_filesystem(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.resolve().parent).f_flag & getattr(os, "ST_RDONLY", 1))
+    except (OSError, AttributeError):
+        return False
 
 
 def _stored(row: sqlite3.Row) -> StoredGame:

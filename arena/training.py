@@ -78,7 +78,7 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
                       help="Budget in env steps (decisions)" + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
         @click.option("--out", type=click.Path(path_type=Path), default=None,
                       help=f"Run folder (default runs/{name}-GAME).")
-        @click.option("--seed", type=int, default=1, show_default=True)
+        @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
         @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
         @click.option("--db", default=None, help="Store of evaluation games (default $ARENA_DB, else OUT/arena.db).")
         @click.option("--workers", type=int, default=1, show_default=True, help="Processes.")
@@ -112,7 +112,7 @@ def _interrupt(signum, frame):
 
 def overrides_for(cls: type, items: tuple[str, ...]) -> dict[str, Any]:
     """--set key=value pairs typed by the dataclass `cls`'s annotations."""
-    from arena.agents import _convert
+    from arena.agents import convert_value
 
     hints = typing.get_type_hints(cls)
     changes = {}
@@ -120,7 +120,7 @@ def overrides_for(cls: type, items: tuple[str, ...]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or key not in hints:
             raise ArenaError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(hints)}")
-        changes[key] = _convert(value, hints[key], f"--set {key}")
+        changes[key] = convert_value(value, hints[key], f"--set {key}")
     return changes
 
 

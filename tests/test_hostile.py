@@ -59,7 +59,7 @@ def test_a_hostile_agent_forfeits_one_game_then_plays_on(mode, seat, tmp_path):
         first = play(env, agents, seed=1, time_per_move=per_move)
         second = play(env, agents, seed=2, time_per_move=per_move)
         # Only the restarted agent itself is alive: whatever the struck one started is gone.
-        assert leftovers(tag) == [hostile.proc.pid], "a hostile process survived its forfeit"
+        assert set(leftovers(tag)) == hostile.processes(), "a hostile process survived its forfeit"
     finally:
         hostile.close()
     assert (first.termination, first.forfeit_player) == (termination, seat), first.reason
@@ -184,3 +184,68 @@ def test_an_isolated_tournament_stores_and_classifies_every_game(tmp_path):
     forfeits = {(r.players[r.forfeit_player], r.termination) for r in result.records if r.forfeit_player is not None}
     assert forfeits <= {(field[1], "crash"), (field[2], "protocol")} and forfeits
     assert not leftovers(tag) and not leftovers("serve-agent random --game openspiel/tic_tac_toe")
+
+
+# -- nothing escapes, even a `kill -9` of the arena ------------------------------------------------
+
+def _sleepers(tag: str) -> list[int]:
+    return [pid for pid in leftovers(tag) if b"time.sleep(100000)" in _cmdline(pid)]
+
+
+@pytest.mark.parametrize("extra", [["--concurrency", "1"], ["--concurrency", "2"], ["--concurrency", "2", "--isolate"]])
+def test_nothing_an_agent_started_outlives_a_kill_9_of_the_arena(tmp_path, extra):
+    """The escaping agent double-forks, calls setsid and execs a sleeper with an empty
+    environment (no token); its PID namespace still takes it down with the arena."""
+    import signal
+    import subprocess
+    import time
+
+    from arena.remote.process import pid_namespace_prefix
+
+    if not pid_namespace_prefix():
+        pytest.skip("no PID namespaces here (unshare --pid fails): such a daemon can escape")
+    tag = f"k9-{os.getpid()}-{tmp_path.name}"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "arena", "tournament", "openspiel/tic_tac_toe", "random",
+         f"cmd:{sys.executable} {HOSTILE} escape --at 0 --tag {tag}",
+         f"cmd:{sys.executable} {HOSTILE} none --delay 0.05 --tag {tag}",
+         "--games", "40", "--quiet", "--db", str(tmp_path / "arena.db"), *extra],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not _sleepers(tag) and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.1)
+        assert _sleepers(tag), "the escaping agent never started its daemon"
+    finally:
+        run.kill()
+        run.wait()
+    killed = time.monotonic()
+    while leftovers(tag) and time.monotonic() - killed < 1.0:
+        time.sleep(0.02)
+    assert not leftovers(tag), f"alive 1 s after kill -9: {[_cmdline(p)[:80] for p in leftovers(tag)]}"
+
+
+def test_agent_processes_get_a_default_memory_limit_that_can_be_changed(tmp_path, monkeypatch):
+    from arena.remote.process import DEFAULT_MEMORY_MB
+
+    env = make_env("openspiel/tic_tac_toe")
+
+    def address_space_limit() -> str:
+        agent = make_agent(f"cmd:{sys.executable} {HOSTILE} none", env)
+        try:
+            pids = agent.processes()
+            limits = [open(f"/proc/{pid}/limits").read() for pid in pids]
+        finally:
+            agent.close()
+        return {next(ln.split()[3] for ln in text.splitlines() if ln.startswith("Max address space"))
+                for text in limits}
+
+    monkeypatch.delenv("ARENA_AGENT_MEMORY_MB", raising=False)
+    assert address_space_limit() == {str(DEFAULT_MEMORY_MB << 20)}
+    monkeypatch.setenv("ARENA_AGENT_MEMORY_MB", "700")
+    assert address_space_limit() == {str(700 << 20)}
+    monkeypatch.setenv("ARENA_AGENT_MEMORY_MB", "0")
+    assert address_space_limit() == {"unlimited"}
+    monkeypatch.setenv("ARENA_AGENT_MEMORY_MB", "lots")
+    with pytest.raises(ArenaError, match="0 = no limit"):
+        make_agent(f"cmd:{sys.executable} {HOSTILE} none", env)

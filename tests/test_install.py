@@ -51,7 +51,7 @@ def wheel(tmp_path_factory) -> Path:
         packages = ["arena_test_echo"]
     '''))
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                     "-w", str(out), str(src)], check=True, capture_output=True)
     return next(out.glob("*.whl"))
 

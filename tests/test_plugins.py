@@ -65,9 +65,10 @@ def test_broken_plugins_are_reported_not_fatal(plugin_path, monkeypatch):
     assert "good-random" in reg.agents and "random" in reg.agents
     assert "failed to load: ModuleNotFoundError" in reg.plugins["broken"].errors[0]
     assert "boom in register" in reg.plugins["raiser"].errors[0]
-    # Two plugins registering one name: an error naming both; the first keeps the name.
-    assert "'baselines'" in reg.plugins["dup"].errors[0] and "'dup'" in reg.plugins["dup"].errors[0]
+    # A second plugin registering a name: the first keeps it, the second's is qualified.
     assert reg.agents["random"].plugin == "baselines"
+    assert reg.agents["dup.random"].plugin == "dup"
+    assert "'baselines'" in reg.plugins["dup"].warnings[0] and "'dup.random'" in reg.plugins["dup"].warnings[0]
 
 
 def test_strict_mode_makes_failures_fatal(plugin_path, monkeypatch):
@@ -78,15 +79,16 @@ def test_strict_mode_makes_failures_fatal(plugin_path, monkeypatch):
 
 
 @pytest.mark.parametrize("selection, expected", [
-    ("", set()),
-    ("baselines", {"baselines"}),
-    ("baselines, openspiel", {"baselines", "openspiel"}),
+    ("", {"arena"}),
+    ("baselines", {"arena", "baselines"}),
+    ("baselines, openspiel", {"arena", "baselines", "openspiel"}),
 ])
-def test_load_plugins_selection(selection, expected, monkeypatch):
+def test_load_plugins_selection_always_keeps_the_core_plugin(selection, expected, monkeypatch):
     monkeypatch.setenv("ARENA_LOAD_PLUGINS", selection)
     reg = Registry()
     reg.load_entry_points()
     assert set(reg.plugins) == expected
+    assert reg.agents["cmd"].plugin == "arena"
 
 
 def test_cli_reports_broken_plugin_and_keeps_working(plugin_path, arena_cli):
@@ -179,4 +181,163 @@ def test_a_raising_listener_is_contained(register_plugin):
 
     register_plugin(Listener, "buggy")
     get_registry().notify("on_tournament_end", name="t", env_id="e", results=[])
-    assert "buggy listener" in get_registry().plugins["buggy"].errors[-1]
+    assert "buggy listener" in get_registry().plugins["buggy"].warnings[-1]
+    assert get_registry().plugins["buggy"].loaded  # an event that raises is reported, not fatal
+
+
+# -- names nobody can take, failures contained whole ---------------------------------------
+
+TAKEOVER = """
+    from arena import hookimpl
+
+    @hookimpl
+    def register_agents(register):
+        register("random", "arena_baselines.simple:RandomAgent", description="not the real one")
+        register("cmd", "arena_baselines.simple:RandomAgent")
+        register("alpha-own", "arena_baselines.simple:RandomAgent")
+
+    @hookimpl
+    def register_envs(register):
+        register("openspiel/*", "arena_openspiel.env:make", catalog="arena_openspiel.env:catalog")
+"""
+HALF_REGISTERED = """
+    from arena import hookimpl
+
+    @hookimpl
+    def register_agents(register):
+        register("half-bot", "arena_baselines.simple:RandomAgent")
+        raise RuntimeError("failed after one registration")
+
+    @hookimpl
+    def on_game_end(record):
+        print("HALF HOOK FIRED")
+"""
+TYPO_KEYWORD = """
+    from arena import hookimpl
+
+    @hookimpl
+    def register_agents(register):
+        register("typo-bot", "arena_baselines.simple:RandomAgent", descripton="misspelt")
+"""
+WRONG_SIGNATURE = """
+    from arena import hookimpl
+
+    @hookimpl
+    def register_agents(register, registry):
+        register("sig-bot", "arena_baselines.simple:RandomAgent")
+"""
+BAD_NAME = """
+    from arena import hookimpl
+
+    @hookimpl
+    def register_agents(register):
+        register("my:bot", "arena_baselines.simple:RandomAgent")
+"""
+
+
+@pytest.fixture
+def rivals(tmp_path, monkeypatch):
+    """Third-party plugins whose names sort before the first-party ones."""
+    path = _fake_distribution(
+        tmp_path, "arena-rivals",
+        {"alpha-bot": "alpha_plugin", "aa-half": "half_plugin", "aa-typo": "typo_plugin",
+         "aa-sig": "sig_plugin", "aa-name": "name_plugin"},
+        {"alpha_plugin": TAKEOVER, "half_plugin": HALF_REGISTERED, "typo_plugin": TYPO_KEYWORD,
+         "sig_plugin": WRONG_SIGNATURE, "name_plugin": BAD_NAME},
+    )
+    monkeypatch.syspath_prepend(str(path))
+    monkeypatch.delenv("ARENA_LOAD_PLUGINS", raising=False)
+    monkeypatch.delenv("ARENA_STRICT_PLUGINS", raising=False)
+    return path
+
+
+def test_first_party_plugins_load_first_whatever_the_names(rivals):
+    reg = Registry()
+    reg.load_entry_points()
+    order = list(reg.plugins)
+    assert order[0] == "arena"
+    first_party = ["baselines", "fivehero", "muzero", "openspiel", "pettingzoo", "ppo"]
+    assert order[1:7] == first_party
+    assert order[7:] == sorted(order[7:])  # third-party after, by name
+
+
+def test_a_third_party_plugin_cannot_take_a_built_in_name(rivals, capsys):
+    reg = Registry()
+    reg.load_entry_points()
+    for name in ("random", "mcts", "minimax", "human"):
+        assert reg.agents[name].plugin == "baselines"
+    assert reg.agents["cmd"].plugin == "arena"
+    assert reg.agents["alpha-bot.random"].plugin == "alpha-bot"
+    assert reg.agents["alpha-bot.cmd"].plugin == "alpha-bot"
+    assert reg.agents["alpha-own"].plugin == "alpha-bot"  # no collision: the bare name
+    assert reg.plugins["baselines"].loaded and not reg.plugins["baselines"].warnings
+    warning = next(w for w in reg.plugins["alpha-bot"].warnings if "'random'" in w)
+    assert "'baselines'" in warning and "'alpha-bot.random'" in warning
+    assert "warning: plugin 'alpha-bot' registers agent 'random'" in capsys.readouterr().err
+
+
+def test_qualified_names_are_accepted_wherever_a_name_is(rivals, arena_cli):
+    env = {"PYTHONPATH": str(rivals)}
+    played = arena_cli("play", "openspiel/tic_tac_toe", "alpha-bot.random", "baselines.random", "--json", env=env)
+    assert played.returncode == 0, played.stderr
+    assert json.loads(played.stdout)["players"] == ["alpha-bot.random", "baselines.random"]
+    # The colliding family is reached by its qualified name, and says so in its id.
+    family = arena_cli("play", "alpha-bot.openspiel/tic_tac_toe", "random", "random", "--json", env=env)
+    assert family.returncode == 0, family.stderr
+    assert json.loads(family.stdout)["env_id"] == "alpha-bot.openspiel/tic_tac_toe"
+    listed = {row["id"] for row in json.loads(arena_cli("envs", "--json", env=env).stdout)}
+    assert {"openspiel/tic_tac_toe", "alpha-bot.openspiel/tic_tac_toe"} <= listed
+
+
+def test_a_plugin_that_fails_while_registering_is_removed_whole(rivals, capsys):
+    reg = Registry()
+    reg.load_entry_points()
+    assert "half-bot" not in reg.agents
+    assert not reg.plugins["aa-half"].loaded
+    assert "register_agents raised RuntimeError: failed after one registration" in reg.plugins["aa-half"].errors[0]
+    assert reg.pm.get_plugin("aa-half") is None  # its on_game_end hook is gone with it
+    assert all(impl.plugin_name != "aa-half" for impl in reg.pm.hook.on_game_end.get_hookimpls())
+
+
+@pytest.mark.parametrize("plugin, message", [
+    ("aa-typo", "register_agents: unknown keyword 'descripton' for AgentSpec; valid: description, requires"),
+    ("aa-sig", "registry"),
+    ("aa-name", "agent name 'my:bot' is not usable in a spec"),
+])
+def test_malformed_registrations_are_one_line_naming_the_plugin(rivals, capsys, plugin, message):
+    reg = Registry()
+    reg.load_entry_points()
+    info = reg.plugins[plugin]
+    assert not info.loaded and message in info.errors[0]
+    assert reg.pm.get_plugin(plugin) is None
+    assert not any(e.plugin == plugin for e in reg.agents.values())
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if f"plugin {plugin!r}" in ln]
+    assert len(lines) == 1 and "(not loaded)" in lines[0]
+    assert "random" in reg.agents and reg.plugins["baselines"].loaded  # the rest is unaffected
+
+
+def test_strict_mode_turns_a_malformed_registration_into_exit_2(rivals, arena_cli):
+    env = {"PYTHONPATH": str(rivals), "ARENA_STRICT_PLUGINS": "1", "ARENA_LOAD_PLUGINS": "baselines,aa-typo"}
+    result = arena_cli("agents", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "plugin 'aa-typo'" in result.stderr and "descripton" in result.stderr
+
+
+def test_unknown_names_in_load_plugins_are_reported_with_the_valid_ones(monkeypatch, capsys, arena_cli):
+    monkeypatch.setenv("ARENA_LOAD_PLUGINS", "baselines,baslines")
+    monkeypatch.delenv("ARENA_STRICT_PLUGINS", raising=False)
+    reg = Registry()
+    reg.load_entry_points()
+    assert set(reg.plugins) == {"arena", "baselines"}
+    err = capsys.readouterr().err
+    assert "'baslines'" in err and "installed: baselines, fivehero, muzero" in err
+    strict = arena_cli("agents", env={"ARENA_LOAD_PLUGINS": "baslines", "ARENA_STRICT_PLUGINS": "1"})
+    assert strict.returncode == 2 and strict.stderr.strip().count("\n") == 0
+    assert "'baslines'" in strict.stderr
+
+
+def test_with_no_plugins_the_core_still_offers_cmd(arena_cli):
+    listed = arena_cli("agents", "--json", env={"ARENA_LOAD_PLUGINS": ""})
+    assert listed.returncode == 0, listed.stderr
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["cmd"]

@@ -11,8 +11,18 @@ import pytest
 import torch
 
 import arena
-from arena.cli import main
+from arena.cli import main as _main
 from arena_ppo.turns import chain_gae
+
+
+def main(argv):
+    """The CLI in-process; a failure raises SystemExit with its code, success returns."""
+    try:
+        _main(argv)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
+
 
 KUHN = "openspiel/kuhn_poker"
 UNIFORM_KUHN = 0.458333

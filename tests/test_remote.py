@@ -263,3 +263,20 @@ def test_serve_refuses_a_host_without_its_protocol_version():
     env = make_env("openspiel/tic_tac_toe")
     code, replies = _exchange(Recorder(env.info), {"type": "hello", "protocols": [2, 3]})
     assert code == 2 and replies[0]["type"] == "error" and "protocol 1" in replies[0]["message"]
+
+
+def test_remote_imports_and_starts_children_where_libc_has_no_prctl():
+    # macOS has no prctl: the package must import, and the child setup must still run.
+    code = (
+        "import ctypes\n"
+        "class NoPrctl:\n"
+        "    def __init__(self, *args, **kwargs): pass\n"
+        "ctypes.CDLL = NoPrctl\n"
+        "import arena.remote\n"
+        "from arena.remote.process import child_setup\n"
+        "child_setup(None)()\n"
+        "print('IMPORTED', arena.remote.SubprocessAgent.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "IMPORTED SubprocessAgent" in out.stdout

@@ -19,5 +19,3 @@ def register_agents(register):
              requires=Requirements(kind=TURN_BASED, players=2, envs=("openspiel/*",)))
     register("human", "arena_baselines.simple:HumanAgent",
              description="you, at the terminal", requires=Requirements(kind=TURN_BASED))
-    register("cmd", "arena.remote:CommandAgent",
-             description="cmd:<command line>: any program speaking the JSON-lines protocol")

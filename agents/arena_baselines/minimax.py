@@ -1,14 +1,15 @@
-"""Minimax for two-player zero-sum games: an exact, cached solver where the whole game
-fits (tic-tac-toe: 5,478 states), otherwise depth-limited alpha-beta with a heuristic."""
+"""Minimax for two-player zero-sum games over any arena.ForwardModel (a pyspiel.State or a
+Python game's state): an exact, cached solver where the whole game fits (tic-tac-toe: 5,478
+states), otherwise depth-limited alpha-beta with a heuristic."""
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
-import pyspiel
 
-from arena import Agent, EnvInfo, Observation
+from arena import Agent, EnvInfo, ForwardModel, ObservationProtocol
 
 WIN = 1e6  # terminal values are scaled so that quicker wins and slower losses score higher
 
@@ -23,32 +24,36 @@ class MinimaxAgent(Agent):
         self.depth, self.exact_up_to = depth, exact_up_to
         self.rng = random.Random(0)
         self.cache: dict[str, float] = {}  # exact values, kept across games
+        self._start = 0  # move number of the searched position
 
     def reset(self, seats, seed):
         self.rng = random.Random(seed)
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         state = obs.forward_model()
-        exact = self.depth == 0 and state.get_game().max_game_length() <= self.exact_up_to
+        longest = max_game_length(state)
+        exact = self.depth == 0 and longest is not None and longest <= self.exact_up_to
         depth = 10**6 if exact else (self.depth or 4)
         sign = 1.0 if obs.seat == 0 else -1.0  # values are kept from player 0's view
+        self._start = _move_number(state)
         values = {
-            a: sign * self._value(state.child(a), depth - 1, -np.inf, np.inf, exact)
+            a: sign * self._value(state.child(a), depth - 1, -np.inf, np.inf, exact, 1)
             for a in state.legal_actions()
         }
         best = max(values.values())
         # Random among equal best moves: deterministic for a seed, yet not one fixed game.
         return self.rng.choice([a for a, v in values.items() if v >= best - 1e-9])
 
-    def _value(self, state: pyspiel.State, depth: int, alpha: float, beta: float,
-               exact: bool) -> float:
-        """Minimax value for player 0, alpha-beta pruned (exact: cached, unpruned)."""
+    def _value(self, state: ForwardModel, depth: int, alpha: float, beta: float,
+               exact: bool, ply: int) -> float:
+        """Minimax value for player 0, alpha-beta pruned (exact: cached, unpruned); `ply`
+        counts moves from the searched position."""
         if state.is_terminal():
-            return state.returns()[0] * (WIN - state.move_number())
+            return state.returns()[0] * (WIN - (self._start + ply))
         if exact:
             key = f"{state}|{state.current_player()}"  # board + mover: merges transpositions
             if key not in self.cache:
-                children = (self._value(state.child(a), depth, -np.inf, np.inf, True)
+                children = (self._value(state.child(a), depth, -np.inf, np.inf, True, ply + 1)
                             for a in state.legal_actions())
                 self.cache[key] = max(children) if state.current_player() == 0 else min(children)
             return self.cache[key]
@@ -57,7 +62,7 @@ class MinimaxAgent(Agent):
         maximizing = state.current_player() == 0
         value = -np.inf if maximizing else np.inf
         for action in state.legal_actions():
-            child = self._value(state.child(action), depth - 1, alpha, beta, False)
+            child = self._value(state.child(action), depth - 1, alpha, beta, False, ply + 1)
             if maximizing:
                 value, alpha = max(value, child), max(alpha, child)
             else:
@@ -67,11 +72,25 @@ class MinimaxAgent(Agent):
         return value
 
 
-def heuristic(state: pyspiel.State) -> float:
+def max_game_length(state: Any) -> int | None:
+    """An upper bound on the game's length in plies: OpenSpiel's game knows it; a Python
+    state may offer `max_game_length()`; None when neither does (no exact solving then)."""
+    if hasattr(state, "get_game"):
+        return state.get_game().max_game_length()
+    bound = getattr(state, "max_game_length", None)
+    return bound() if callable(bound) else None
+
+
+def _move_number(state: Any) -> int:
+    number = getattr(state, "move_number", None)
+    return number() if callable(number) else 0
+
+
+def heuristic(state: Any) -> float:
     """Connect Four: open windows of four weighted by how full they are, for player 0;
     other games: 0 (pure alpha-beta on terminal outcomes)."""
-    game = state.get_game()
-    if game.get_type().short_name != "connect_four":
+    game = state.get_game() if hasattr(state, "get_game") else None
+    if game is None or game.get_type().short_name != "connect_four":
         return 0.0
     planes = np.asarray(state.observation_tensor(0)).reshape(game.observation_tensor_shape())
     return _windows(planes[0], planes[1]) - _windows(planes[1], planes[0])

@@ -10,14 +10,19 @@ Modules: model (networks), search (Gumbel MuZero / PUCT over numpy trees), selfp
 from arena import TURN_BASED, Requirements, hookimpl
 
 
+# torch comes with the `train` extra; without it these are listed with that command.
+TRAIN = {"needs": ("torch",), "install": "pip install 'arena-league[train]'"}
+
+
 @hookimpl
 def register_agents(register):
     register("muzero", "arena_muzero.agent:MuZeroAgent",
-             description="MuZero with Gumbel search from a checkpoint (checkpoint, sims; sims=0: raw policy)",
-             requires=Requirements(kind=TURN_BASED, players=2))
+             description="MuZero with Gumbel search from a checkpoint (checkpoint, default: the bundled one "
+                         "for tic-tac-toe and Connect Four; sims; sims=0: raw policy)",
+             requires=Requirements(kind=TURN_BASED, players=2), **TRAIN)
 
 
 @hookimpl
 def register_trainers(register):
     register("muzero", "arena_muzero.train:command",
-             description="MuZero self-play training for two-player turn-based games")
+             description="MuZero self-play training for two-player turn-based games", **TRAIN)

@@ -3,6 +3,7 @@ batched player that evaluation and the agent share."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,11 +11,21 @@ import numpy as np
 import torch
 
 import arena.checkpoints
-from arena import Agent, ArenaError, EnvInfo, Observation
+from arena import Agent, ArenaError, EnvInfo, ObservationProtocol
 from arena_muzero.model import NetConfig, NumpyModel, build
 from arena_muzero.search import SearchConfig, search
 
 FORMAT = "arena-muzero/1"
+# Checkpoints shipped as package data (so a wheel install has them), by the game they play.
+BUNDLED = {"openspiel/tic_tac_toe": "tic_tac_toe.pt", "openspiel/connect_four": "connect_four.pt"}
+
+
+def bundled_checkpoint(env_id: str) -> Path:
+    """The checkpoint that `muzero` without `checkpoint=` plays `env_id` with."""
+    if env_id not in BUNDLED:
+        raise ArenaError(f"muzero has no bundled checkpoint for {env_id} (bundled: {', '.join(BUNDLED)}); "
+                         "pass checkpoint=PATH to a latest.pt written by `arena train muzero`")
+    return Path(str(files("arena_muzero") / "checkpoints" / BUNDLED[env_id]))
 
 
 def load_checkpoint(path: str | Path, env_info: EnvInfo | None = None) -> dict[str, Any]:
@@ -58,17 +69,17 @@ class Player:
 
 
 class MuZeroAgent(Agent):
-    def __init__(self, env_info: EnvInfo, *, checkpoint: Path, sims: int = 16,
+    def __init__(self, env_info: EnvInfo, *, checkpoint: Path | None = None, sims: int = 16,
                  rescale: Literal["known", "minmax"] = "known"):
         super().__init__(env_info)
         if sims < 0:
             raise ArenaError(f"muzero:sims must be 0 (raw policy) or more, not {sims}")
         torch.set_num_threads(1)
-        ckpt = load_checkpoint(checkpoint, env_info)
+        ckpt = load_checkpoint(checkpoint or bundled_checkpoint(env_info.id), env_info)
         self.player = Player(net_from_checkpoint(ckpt), tuple(env_info.observation_shape), sims,
                              rescale=rescale)
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         tensor = np.asarray(obs.tensor, np.float32).reshape(1, -1)
         action = self.player.choose(tensor, np.array([obs.seat]), obs.legal_mask[None])
         return int(action[0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import os
 import time
 from dataclasses import asdict, dataclass, fields, replace
@@ -131,13 +132,27 @@ def save_checkpoint(path: Path, env_id: str, net_cfg: NetConfig, cfg: TrainConfi
     os.replace(tmp, path)  # atomic: an interrupted run still has the previous checkpoint
 
 
+def trainable(env_id: str):
+    """The env's info if MuZero can train on it, else a one-line refusal naming what it needs:
+    self-play search here plans with one value per position for the player to move, so two
+    players taking turns, seeing the whole board, and no dice."""
+    info = make_env(env_id).info
+    problems = []
+    if len(info.sides) != 2:
+        problems.append(f"{len(info.sides)} sides")
+    if info.kind != TURN_BASED:
+        problems.append(f"{info.kind} moves")
+    if info.extra.get("imperfect_information"):
+        problems.append("imperfect information")
+    if info.extra.get("chance"):
+        problems.append("chance nodes")
+    if problems:
+        raise ArenaError(f"muzero trains two-player, turn-based games of perfect information without "
+                         f"chance nodes (e.g. openspiel/connect_four); {env_id} has {', '.join(problems)}")
+    return info
+
+
 # -- the run --------------------------------------------------------------------------------
-
-def check_trainable(info) -> None:
-    if info.kind != TURN_BASED or len(info.sides) != 2:
-        raise ArenaError(f"muzero trains two-player turn-based games; {info.id} is "
-                         f"{info.kind} with {len(info.sides)} sides")
-
 
 class Run:
     def __init__(self, env_id: str, out: Path, seed: int, resume: bool, workers: int,
@@ -145,9 +160,8 @@ class Run:
                  cpu_minutes: float | None = None, net: str | None = None, show_progress: bool = True):
         self.env_id, self.out, self.seed, self.cpu_minutes = env_id, out, seed, cpu_minutes
         self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
-        info = make_env(env_id).info
-        check_trainable(info)
-        self.info, self.show_progress = info, show_progress
+        info = self.info = trainable(env_id)
+        self.show_progress = show_progress
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
         self.net = build(self.net_cfg)
@@ -218,10 +232,13 @@ class Run:
         columns = [TextColumn("[bold]muzero[/] {task.fields[env]}"), BarColumn(),
                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                    TextColumn("steps {task.fields[steps]} games {task.fields[games]} "
-                              "loss {task.fields[loss]:.3f} {task.fields[eval]}")]
+                              "{task.fields[losses]} {task.fields[eval]}")]
+        needed = 4 * self.cfg.batch_size
+        lines = not sys.stderr.isatty()  # logs get one line per evaluation instead of a bar
         try:
             with Progress(*columns, transient=False, disable=not self.show_progress) as bar:
-                task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0, loss=math.nan, eval="")
+                task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0,
+                                    losses=describe_losses(recent, 0, needed), eval="")
                 while not self.done():
                     self.net.eval()
                     games = actors.collect() if actors else []
@@ -242,13 +259,20 @@ class Run:
                     if elapsed - last_eval >= self.cfg.eval_every_s or self.done():
                         evaluation = self.evaluate()
                         self._log(recent, lengths, evaluation)
+                        if lines:
+                            bar.console.print(
+                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['steps']}, "
+                                f"games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
+                                f" | {describe_evaluation(evaluation) or 'no evaluation games'}",
+                                markup=False, highlight=False, soft_wrap=True)
                         lengths, last_eval = [], elapsed
                     if elapsed - last_ckpt >= self.cfg.checkpoint_every_s:
                         self.checkpoint()
                         last_ckpt = elapsed
                     bar.update(task, completed=self.fraction(), steps=self.progress["steps"],
-                               games=self.progress["games"], loss=float(recent["loss"]),
-                               eval=_short(evaluation))
+                               games=self.progress["games"],
+                               losses=describe_losses(recent, self.replay.size, needed),
+                               eval=describe_evaluation(evaluation))
         finally:
             self.progress["elapsed_s"] = time.perf_counter() - start
             self.progress["cpu_s"] = time.process_time() - cpu_start
@@ -354,23 +378,43 @@ class Run:
         return Actors(self.workers - 1, self.env_id, self.net, self.net_cfg, self.cfg, self.search_cfg, self.seed)
 
 
-def _short(evaluation: dict) -> str:
+def describe_evaluation(evaluation: dict) -> str:
+    """One evaluation in named fields (docs/watching.md explains each):
+
+    random win A/B        win rate against random moving first (A) and second (B)
+    mcts:sims=N score S   mean score against that MCTS baseline over both seats
+    lost lines A+B        small games solved exhaustively: lines (the agent's moves against
+                          every opponent reply) that end in a loss, as first + second player,
+                          with search; "raw net" the same for the network's policy alone
+    raw best move X%      share of reachable positions where the raw policy's top move is optimal
+    vs B S (stored)       score of the games against baseline B stored for the leaderboard
+    """
     if not evaluation:
         return ""
     parts = []
     if "random_seat0" in evaluation:
-        parts.append(f"rnd {evaluation['random_seat0']['win']:.2f}/{evaluation['random_seat1']['win']:.2f}")
+        parts.append(f"random win {evaluation['random_seat0']['win']:.2f}/{evaluation['random_seat1']['win']:.2f}")
     for key in [k for k in evaluation if k.startswith("mcts") and k.endswith("seat0")]:
         a, b = evaluation[key], evaluation[key.replace("seat0", "seat1")]
         score = (a["win"] + b["win"] + (a["draw"] + b["draw"]) / 2) / 2
-        parts.append(f"{key[:-6]} {score:.2f}")
+        parts.append(f"{key[:-6]} score {score:.2f}")
     if "exhaustive_raw" in evaluation:
         e, r = evaluation["exhaustive_search"], evaluation["exhaustive_raw"]
-        parts.append(f"lost {e[0]}+{e[1]} raw {r[0]}+{r[1]}")
-        parts.append(f"opt {evaluation['positions']['policy_optimal']:.3f}")
+        parts.append(f"lost lines {e[0]}+{e[1]} (raw net {r[0]}+{r[1]})")
+        parts.append(f"raw best move {100 * evaluation['positions']['policy_optimal']:.1f}%")
     if evaluation.get("store"):
-        parts.append(f"vs {evaluation['store']['vs']} {evaluation['store']['score']:.2f}")
-    return " ".join(parts)
+        parts.append(f"vs {evaluation['store']['vs']} {evaluation['store']['score']:.2f}"
+                     + (" (stored)" if evaluation["store"].get("stored") else ""))
+    return " · ".join(parts)
+
+
+def describe_losses(recent: dict, replay_size: int, needed: int) -> str:
+    """The latest training losses by name; before the first gradient step, how far the
+    replay buffer is from the size at which learning starts."""
+    if math.isnan(recent["loss"]):
+        return f"filling replay {replay_size}/{needed} positions before learning"
+    return (f"loss {recent['loss']:.3f} (policy {recent['policy']:.3f}, value {recent['value']:.3f}, "
+            f"reward {recent['reward']:.3f})")
 
 
 @trainer_command(
@@ -387,13 +431,13 @@ def command(options: Options, eval_games, net):
         raise ArenaError("give a budget: --minutes M, --cpu-minutes M or --steps N")
     if eval_games is not None and eval_games < 0:
         raise ArenaError(f"--eval-games must be 0 or more, not {eval_games}")
-    check_trainable(make_env(env_id).info)  # before the run folder exists
-    changes = overrides_for(TrainConfig, options.overrides)
     torch.set_num_threads(1)
+    trainable(env_id)  # before the run folder is made
+    changes = overrides_for(TrainConfig, options.overrides)
     out = prepare_run_dir(out)
     run = Run(env_id, out, seed, resume, workers, minutes, steps, db, cpu_minutes, net, options.progress)
     run.cfg = replace(run.cfg, **changes, **({"eval_games": eval_games} if eval_games is not None else {}))
     result = run.train()
     click.echo(f"checkpoint: {out / 'latest.pt'}")
     if result:
-        click.echo(f"evaluation: {_short(result)}")
+        click.echo(f"evaluation: {describe_evaluation(result)}")

@@ -306,7 +306,7 @@ def train(args: Args) -> dict[str, Any]:
                               elapsed() / total_seconds if total_seconds else 0.0,
                               cpu_used() / total_cpu if total_cpu else 0.0)
     metrics_file = open(out / "metrics.jsonl", "a")
-    bar = Progress(args.progress, f"ppo {args.env_id}")
+    bar = Progress(args.progress, f"ppo {args.env_id}", every=args.eval_every)
     last: dict[str, Any] = {}
     try:
         while progress_of() < 1.0:
@@ -537,13 +537,20 @@ class _Seen:
 
 
 class Progress:
-    """A rich progress bar over the budget, showing the latest return or score."""
+    """A rich progress bar over the budget, showing the latest return or score; off a
+    terminal (logs, CI) one line per evaluation (or every `every` iterations without
+    evaluations) with every field named, since a bar prints nothing into a log."""
 
-    def __init__(self, enabled: bool, title: str):
+    def __init__(self, enabled: bool, title: str, every: int = 50):
+        import sys
+
         from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
+        self.title, self.every = title, every
+        self.lines = enabled and not sys.stderr.isatty()
         self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                TimeElapsedColumn(), TextColumn("{task.fields[info]}"), disable=not enabled)
+                                TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
+                                disable=not enabled or self.lines)
         self.task = self.bar.add_task(title, total=1.0, info="")
         self.bar.start()
 
@@ -553,9 +560,29 @@ class Progress:
             info += f"  return {m['episode_return']:.2f}"
         evals = [f"{k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
         self.bar.update(self.task, completed=min(fraction, 1.0), info=info + ("  " + ", ".join(evals) if evals else ""))
+        if self.lines and (evals or m["iteration"] % self.every == 0):
+            import sys
+
+            sys.stderr.write(describe(self.title, m) + "\n")
+            sys.stderr.flush()
 
     def close(self) -> None:
         self.bar.stop()
+
+
+def describe(title: str, m: dict[str, Any]) -> str:
+    """One iteration's metrics by name: throughput, the mean return of finished episodes, the
+    PPO losses (policy-gradient, value), entropy, approximate KL and clip fraction of the
+    update, self-play scores against the latest policy, the snapshot pool, random and the
+    scripted team, and evaluation scores against each --eval agent."""
+    named = {"episode_return": "episode return", "pg_loss": "policy loss", "v_loss": "value loss",
+             "entropy": "entropy", "approx_kl": "approx KL", "clipfrac": "clip fraction",
+             "score_vs_latest": "score vs latest", "score_vs_pool": "score vs pool",
+             "score_vs_random": "score vs random", "score_vs_scripted": "score vs scripted"}
+    fields = [f"{label} {m[key]:.3f}" for key, label in named.items() if m.get(key) is not None]
+    evals = [f"vs {k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
+    return (f"[{time.strftime('%H:%M:%S', time.gmtime(m['elapsed']))}] {title}: iteration {m['iteration']}, step {m['step']:,} ({m['sps']:,} steps/s), "
+            + ", ".join(fields) + (" | evaluation: " + ", ".join(evals) if evals else ""))
 
 
 # -- command line ------------------------------------------------------------------------------

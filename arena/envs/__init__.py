@@ -1,5 +1,6 @@
 """The one game interface the referee drives, and the env-id parser."""
 
-from arena.envs.base import SIMULTANEOUS, TURN_BASED, Env, EnvInfo, parse_env_id
+from arena.envs.base import (SIMULTANEOUS, TURN_BASED, Env, EnvInfo, ForwardModel, format_env_id,
+                             parse_env_id)
 
-__all__ = ["Env", "EnvInfo", "TURN_BASED", "SIMULTANEOUS", "parse_env_id"]
+__all__ = ["Env", "EnvInfo", "ForwardModel", "TURN_BASED", "SIMULTANEOUS", "format_env_id", "parse_env_id"]

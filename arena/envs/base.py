@@ -9,9 +9,11 @@ part of the game one agent controls (a single seat, or a whole team).
 from __future__ import annotations
 
 import abc
+import base64
+import pickle
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -19,6 +21,41 @@ from arena.errors import ArenaError
 
 TURN_BASED = "turn-based"
 SIMULTANEOUS = "simultaneous"
+
+
+@runtime_checkable
+class ForwardModel(Protocol):
+    """A game state a planning agent may search: a private copy, so nothing it does touches
+    the game being played. The names are OpenSpiel's, so a `pyspiel.State` is one; a Python
+    game offers an object with these methods from `Env.clone_state()`.
+
+    Chance (dice, shuffles) is resolved inside `apply_action`/`child`, from the state's own
+    random generator; a planner then sees one sampled outcome per call.
+    """
+
+    def current_player(self) -> int:
+        """The seat to move; a negative number when the game is over."""
+        ...
+
+    def legal_actions(self) -> list[int]:
+        """Legal actions of the seat to move."""
+        ...
+
+    def apply_action(self, action: int) -> None:
+        """Play `action` for the seat to move, in place."""
+        ...
+
+    def child(self, action: int) -> "ForwardModel":
+        """A new state: this one after `action`; this one is unchanged."""
+        ...
+
+    def clone(self) -> "ForwardModel": ...
+
+    def is_terminal(self) -> bool: ...
+
+    def returns(self) -> list[float]:
+        """Cumulative reward per seat (the result, once terminal)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +67,7 @@ class EnvInfo:
     observation_shape: tuple[int, ...]
     # Seats grouped into teams, e.g. ((0..4), (5..9)); None when every seat plays alone.
     teams: tuple[tuple[int, ...], ...] | None = None
-    forward_model: bool = False  # clone_state() offers a simulator to planning agents
+    forward_model: bool = False  # clone_state() returns a ForwardModel for planning agents
     seat_names: tuple[str, ...] = ()
     # Per-seat shapes where seats see differently shaped views (e.g. mpe2 simple_adversary).
     observation_shapes: tuple[tuple[int, ...], ...] = ()
@@ -92,8 +129,13 @@ class Env(abc.ABC):
     def render(self) -> str:
         return ""
 
-    def clone_state(self) -> Any:
-        """A copy of the full game state for planning agents (only with info.forward_model)."""
+    def render_for(self, seat: int) -> str:
+        """What `seat` may see, as text (the whole position in games of perfect information)."""
+        return self.render()
+
+    def clone_state(self) -> ForwardModel:
+        """A copy of the full game state for planning agents: a ForwardModel. Override it
+        and set `info.forward_model` to offer `mcts` and `minimax` (docs/plugins.md)."""
         raise ArenaError(f"{self.info.id} offers no forward model")
 
     def exploitability(self, policy: Callable[[Any], Mapping[int, float]]) -> float:
@@ -103,6 +145,21 @@ class Env(abc.ABC):
         raise ArenaError(f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
                          f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
                          f"{self.info.id} is not one")
+
+    def serialize_state(self) -> str:
+        """The current state as text, sent to a planning agent in another process, which
+        rebuilds it with `deserialize_state` on its own copy of the env. Default: the pickled
+        `clone_state()` (the agent process trusts its host); override for a portable form."""
+        return base64.b64encode(pickle.dumps(self.clone_state())).decode()
+
+    def deserialize_state(self, text: str) -> ForwardModel:
+        """The inverse of `serialize_state`: a ForwardModel."""
+        return pickle.loads(base64.b64decode(text))
+
+    def upstream_test(self) -> None:
+        """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's
+        api_test, ...), run first by `arena.testing.check_env`; raises on a failure. Default:
+        none."""
 
     def close(self) -> None:
         pass

@@ -8,7 +8,7 @@ SIZES = (1, 3, 5)
 @hookimpl
 def register_envs(register):
     for n in SIZES:
-        register(f"fivehero/{n}v{n}", "arena.envs.pettingzoo:make", kind=SIMULTANEOUS,
+        register(f"fivehero/{n}v{n}", "arena_pettingzoo.env:make", kind=SIMULTANEOUS,
                  players=2, teams=True,
                  description=f"{n} vs {n} heroes (tank, ranged, healer) attack each other's base; "
                              "add :shaped=true for event rewards when training",

@@ -7,7 +7,7 @@ from arena import hookimpl
 def register_envs(register):
     register(
         "openspiel/*",
-        "arena.envs.openspiel:make",
-        catalog="arena.envs.openspiel:catalog",
+        "arena_openspiel.env:make",
+        catalog="arena_openspiel.env:catalog",
         description="every registered sequential OpenSpiel game, native pyspiel",
     )

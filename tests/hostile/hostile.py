@@ -12,6 +12,8 @@ MODE (what it does at its N-th move of an armed game):
   fork     forks children that outlive it (one in its group, one escaped with setsid),
            then exits                         -> crash
   exit     exits with code 3                  -> crash
+  escape   starts a daemon that double-forks, calls setsid and execs a sleeper with an empty
+           environment (no token to find it by), then plays on normally -> normal
   illegal  plays an action that is not legal  -> illegal
   range    plays an action far out of range   -> illegal
   string   plays "e4"                         -> illegal
@@ -78,6 +80,13 @@ def strike(mode, message, num_actions):
         os._exit(0)
     elif mode == "exit":
         os._exit(3)
+    elif mode == "escape":
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execve(sys.executable, [sys.executable, "-c", "import time; time.sleep(100000)", TAG], {})
+            os._exit(0)
+        os.wait()
     elif mode == "illegal":
         free = sorted(set(range(num_actions)) - set(legal))
         return free[0] if free else -1
@@ -93,8 +102,13 @@ def strike(mode, message, num_actions):
     return None
 
 
+TAG = ""
+
+
 def main():
+    global TAG
     opts = options()
+    TAG = opts.tag or "hostile-escape"
     if opts.mode == "reset":
         return serve_raising_in_reset(opts)
     rng, armed, move, num_actions = random.Random(0), False, 0, 0

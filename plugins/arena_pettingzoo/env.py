@@ -8,6 +8,7 @@ named by the registration: agents whose names share a prefix ("red_0", "red_1") 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 from typing import Any, Mapping
@@ -111,7 +112,14 @@ class _PettingZooEnv(Env):
     def render(self) -> str:
         if getattr(self.env, "render_mode", None) == "ansi":
             return str(self.env.render())
-        return ""
+        from arena_pettingzoo.views import text_view  # most envs draw only pictures
+
+        return text_view(self.env)
+
+    def action_to_string(self, seat: int, action: int) -> str:
+        from arena_pettingzoo.views import action_name
+
+        return action_name(self.env, self._names[seat], action)
 
     def close(self) -> None:
         self.env.close()
@@ -165,6 +173,12 @@ class AECAdapter(_PettingZooEnv):
             self.env.step(action)
         self._collect()
 
+    def upstream_test(self) -> None:
+        from pettingzoo.test import api_test, seed_test
+
+        api_test(copy.deepcopy(self.env), num_cycles=200)
+        seed_test(lambda: copy.deepcopy(self.env), num_cycles=50)
+
 
 class ParallelAdapter(_PettingZooEnv):
     """Simultaneous PettingZoo envs: every live agent acts each step."""
@@ -200,3 +214,9 @@ class ParallelAdapter(_PettingZooEnv):
         for name, r in rewards.items():
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
+
+    def upstream_test(self) -> None:
+        from pettingzoo.test import parallel_api_test, parallel_seed_test
+
+        parallel_api_test(copy.deepcopy(self.env), num_cycles=200)
+        parallel_seed_test(lambda: copy.deepcopy(self.env), num_cycles=50)

@@ -6,7 +6,10 @@ drives pyspiel itself. Chance nodes are sampled from the env's own seeded RNG.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import sys
 from typing import Mapping
 
 import numpy as np
@@ -19,6 +22,15 @@ from arena.plugins import unknown
 PREFIX = "openspiel/"
 
 
+# Registered sequential games that do not play with their defaults; `arena envs --all` says why.
+# (tests/test_every_env.py plays every listed game, so a new one that fails shows up there.)
+NOT_PLAYABLE = {
+    "crossword": "needs puzzle and word-list files (puzzles_root, word_list_file) and offers no observation",
+    "efg_game": "reads its game from an .efg file: give filename=PATH",
+    "repeated_poker": "needs a hand schedule as parameters (max_num_hands, blind_schedule, ...)",
+}
+
+
 def catalog() -> list[dict]:
     return [
         {
@@ -28,9 +40,17 @@ def catalog() -> list[dict]:
             "teams": False,
             "forward_model": gt.information == pyspiel.GameType.Information.PERFECT_INFORMATION,
             "description": gt.long_name,
+            "left_out": left_out(gt),
         }
         for gt in _sequential_games()
     ]
+
+
+def left_out(gt) -> str | None:
+    """Why a registered game is not listed as playable, or None."""
+    if "game" in gt.parameter_specification:  # add_noise, misere, zerosum, start_at, ...
+        return "a wrapper around another game, not a game by itself"
+    return NOT_PLAYABLE.get(gt.short_name)
 
 
 def _sequential_games():
@@ -51,13 +71,33 @@ def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
     names = {gt.short_name: gt for gt in _sequential_games()}
     if short not in names:
         raise ArenaError(unknown("env", name, [PREFIX + n for n in names]))
+    reason = left_out(names[short])
+    if reason and (not params or "game" in names[short].parameter_specification):
+        raise ArenaError(f"{name} cannot be played here: {reason}; see `arena envs`")
     spec = short + ("(" + ",".join(f"{k}={v}" for k, v in params.items()) + ")" if params else "")
+    try:  # bad values surface in load_game or only in the first state (breakthrough:rows=1)
+        with _native_stderr_muted():  # OpenSpiel also prints its exception there, over lines
+            return OpenSpielEnv(format_env_id(name, params), pyspiel.load_game(spec))
+    except Exception as exc:  # noqa: BLE001 - SpielError, or pybind's TypeError for a wrong type
+        defaults = names[short].parameter_specification
+        valid = ", ".join(f"{k}={v}" for k, v in sorted(defaults.items())) or "none"
+        problem = " ".join(str(exc).split()).split(".cc:", 1)[-1].lstrip("0123456789 ")
+        raise ArenaError(f"bad parameters for {name}: {problem[:200]}; "
+                         f"valid parameters: {valid} (the defaults)") from None
+
+
+@contextlib.contextmanager
+def _native_stderr_muted():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        game = pyspiel.load_game(spec)
-    except pyspiel.SpielError as exc:
-        valid = ", ".join(sorted(names[short].parameter_specification)) or "none"
-        raise ArenaError(f"bad parameters for {name}: {exc}; valid parameters: {valid}") from None
-    return OpenSpielEnv(format_env_id(name, params), game)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class OpenSpielEnv(Env):
@@ -84,6 +124,10 @@ class OpenSpielEnv(Env):
             observation_shape=tuple(self._tensor()) if self._tensor else (0,),
             forward_model=gt.information == pyspiel.GameType.Information.PERFECT_INFORMATION,
             seat_names=tuple(f"player_{i}" for i in range(game.num_players())),
+            # What trainers ask before they accept a game (MuZero: neither of these).
+            extra={"chance": gt.chance_mode != pyspiel.GameType.ChanceMode.DETERMINISTIC,
+                   "imperfect_information":
+                       gt.information != pyspiel.GameType.Information.PERFECT_INFORMATION},
         )
         self.state = game.new_initial_state()
         self._rng = random.Random(0)
@@ -132,6 +176,16 @@ class OpenSpielEnv(Env):
     def render(self) -> str:
         return str(self.state)
 
+    def render_for(self, seat: int) -> str:
+        if self.info.forward_model:  # perfect information: the whole state is public
+            return str(self.state)
+        gt = self.game.get_type()
+        if gt.provides_observation_string:
+            return self.state.observation_string(seat)
+        if gt.provides_information_state_string:
+            return self.state.information_state_string(seat)
+        return ""
+
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
 
@@ -139,3 +193,12 @@ class OpenSpielEnv(Env):
         from arena_openspiel.exploitability import exploitability
 
         return exploitability(self, policy)
+
+    def serialize_state(self) -> str:
+        return self.state.serialize()  # the move history, chance outcomes included
+
+    def deserialize_state(self, text: str) -> pyspiel.State:
+        return self.game.deserialize_state(text)
+
+    def upstream_test(self) -> None:
+        pyspiel.random_sim_test(self.game, num_sims=3, serialize=False, verbose=False)
