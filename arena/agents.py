@@ -102,7 +102,13 @@ class Observation:
 
 class Agent:
     """Base class of in-process agents. Subclasses implement `act` (one seat) or
-    `act_team` (several seats at once, e.g. a five-hero team with shared weights)."""
+    `act_team` (several seats at once, e.g. a five-hero team with shared weights).
+
+    Optionally, an agent whose moves come from a policy exposes it as
+    ``action_probabilities(obs) -> dict[action, probability]``: the distribution `act` samples
+    from at this decision, over `obs.legal_actions`, without changing the agent's state (no
+    random draws). `arena exploitability` asks it at every information state of small games
+    (`policy_of` finds it); `random`, `cfr` and `ppo` implement it."""
 
     needs_forward_model: bool = False  # a class attribute; remote agents learn it per instance
     # True for agents that enforce the move clock themselves (subprocess agents kill an
@@ -126,6 +132,15 @@ class Agent:
 
     def close(self) -> None:
         pass
+
+
+def policy_of(agent: Any, name: str = "this agent"):
+    """The agent's `action_probabilities` method, or a one-line error naming who has one."""
+    probabilities = getattr(agent, "action_probabilities", None)
+    if not callable(probabilities):
+        raise ArenaError(f"{name} exposes no policy: exploitability needs an agent with "
+                         "action_probabilities(obs), e.g. random, cfr or ppo:checkpoint=PATH")
+    return probabilities
 
 
 @dataclass(frozen=True)

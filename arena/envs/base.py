@@ -14,6 +14,7 @@ import pickle
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -161,6 +162,14 @@ class Env(abc.ABC):
         """A copy of the full game state for planning agents: a ForwardModel. Override it
         and set `info.forward_model` to offer `mcts` and `minimax` (docs/plugins.md)."""
         raise ArenaError(f"{self.info.id} offers no forward model")
+
+    def exploitability(self, policy: Callable[[Any], Mapping[int, float]]) -> float:
+        """How much a best responder wins against `policy` (NashConv / 2), computed exactly over
+        every information state; `policy(obs)` gives the action probabilities at one decision
+        (an `arena.Observation`). Only games small enough to enumerate offer it."""
+        raise ArenaError(f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
+                         f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
+                         f"{self.info.id} is not one")
 
     def serialize_state(self) -> str:
         """The current state as text, sent to a planning agent in another process, which
