@@ -15,6 +15,7 @@ from arena.plugins import get_registry, load_target
 # Commands that live in their own modules, imported only when used.
 LAZY_COMMANDS: dict[str, str] = {
     "serve-agent": "arena.cli_agents:serve_agent", "install": "arena.cli_agents:install", "uninstall": "arena.cli_agents:uninstall",
+    "serve": "arena.cli_web:serve",
     **{c: f"arena.cli_tournament:{c}" for c in ("tournament", "leaderboard", "games", "replay", "match")},
 }
 
@@ -79,8 +80,6 @@ def plugins(as_json):
                     *(f"{name} {why}" for name, why in r["unavailable"].items())])]
         for r in rows
     ])
-    for problem in reg.problems:
-        click.echo(f"warning: {problem}", err=True)
 
 
 def _unavailable(reg, plugin: str) -> dict[str, str]:
@@ -159,25 +158,82 @@ def _plays(req) -> str:
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move.")
 @click.option("--json", "as_json", is_flag=True, help="Print the game record as JSON.")
 def play(env_id, agent_specs, seed, render, time_per_move, as_json):
-    """Play one game: arena play openspiel/tic_tac_toe minimax random."""
+    """Play one game: arena play openspiel/tic_tac_toe minimax random.
+
+    A `human` agent is asked at the terminal: it sees the position and the legal moves by
+    name, and types a name or a number. If input ends before the game does, the game is
+    abandoned (not stored anywhere, not counted as a forfeit) and the command exits 0."""
     from arena.api import make_agent, make_env
+    from arena.errors import NoMoreInput
     from arena.referee import play as play_game
 
     env = make_env(env_id)
     agents = [make_agent(spec, env) for spec in agent_specs]
+    human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
+
+    shown = _Naming(env) if render else env
 
     def show(env, record):
+        click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in shown.last))
         click.echo(env.render())
 
-    record = play_game(env, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
-                       on_step=show if render else None)
+    try:
+        record = play_game(shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
+                           on_step=show if render else None)
+    except NoMoreInput:
+        click.echo(f"\nno more input: game abandoned, not stored and not scored", err=True)
+        return
     get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
+    if human and not render:  # the human saw every position but the last
+        click.echo(env.render())
     click.echo(f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
                + (f" ({record.reason})" if record.reason else ""))
     for name, score in zip(record.players, record.scores):
         click.echo(f"  {score:>4g}  {name}")
+
+
+@cli.command()
+@click.argument("agent_spec")
+@click.argument("env_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def exploitability(agent_spec, env_id, as_json):
+    """How much a best responder wins against an agent's policy (NashConv / 2), exactly:
+    arena exploitability cfr openspiel/leduc_poker. Small two-player zero-sum OpenSpiel games."""
+    from arena.agents import policy_of
+    from arena.api import make_agent, make_env
+
+    env = make_env(env_id)
+    uniform = env.exploitability(_uniform)  # refuses games it cannot enumerate, before any work
+    agent = make_agent(agent_spec, env)
+    value = env.exploitability(policy_of(agent, f"agent {agent_spec}"))
+    agent.close()
+    row = {"agent": agent_spec, "env": env_id, "exploitability": value, "nash_conv": 2 * value,
+           "uniform_random": uniform}
+    if as_json:
+        return echo_json(row)
+    click.echo(f"{agent_spec} in {env_id}: exploitability {value:.6g} "
+               f"(NashConv {2 * value:.6g}; uniform random {uniform:.4g})")
+
+
+def _uniform(obs) -> dict[int, float]:
+    return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
+
+
+class _Naming:
+    """The env, noting each step's moves by name before it plays them (a name such as
+    chess SAN needs the position before the move)."""
+
+    def __init__(self, env):
+        self._env, self.last = env, []
+
+    def __getattr__(self, name):
+        return getattr(self._env, name)
+
+    def step(self, actions):
+        self.last = [(seat, self._env.action_to_string(seat, action)) for seat, action in actions.items()]
+        self._env.step(actions)
 
 
 class TrainGroup(click.Group):

@@ -19,7 +19,7 @@ import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.envs.base import Env
-from arena.errors import ArenaError
+from arena.errors import ArenaError, NoMoreInput
 
 NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
@@ -256,8 +256,8 @@ class _Clock:
             sigints = _sigints
             try:
                 result = fn(*args)
-            except Forfeit:
-                raise  # the agent classified its own failure (e.g. protocol, timeout)
+            except (Forfeit, NoMoreInput):
+                raise  # the agent classified its own failure (e.g. protocol, timeout), or its person left
             except BaseException as exc:  # SystemExit, KeyboardInterrupt... from agent code
                 if _users_interrupt(exc, sigints):
                     raise
@@ -278,7 +278,9 @@ class _Clock:
             self._worker = None
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
-            raise result if isinstance(result, Forfeit) else Forfeit(CRASH, _describe(result))
+            if isinstance(result, (Forfeit, NoMoreInput)):
+                raise result
+            raise Forfeit(CRASH, _describe(result))
         return self._charge(result)
 
     def _charge(self, result: Any) -> Any:

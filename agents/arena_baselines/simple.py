@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import sys
 
 import click
 
 from arena import Agent, EnvInfo, ObservationProtocol
+from arena.errors import NoMoreInput
 
 
 class RandomAgent(Agent):
@@ -22,17 +24,33 @@ class RandomAgent(Agent):
     def act(self, obs: ObservationProtocol) -> int:
         return self.rng.choice(obs.legal_actions)
 
+    def action_probabilities(self, obs: Observation) -> dict[int, float]:
+        legal = obs.legal_actions
+        return {a: 1.0 / len(legal) for a in legal}
+
 
 class HumanAgent(Agent):
-    """Asks at the terminal; accepts an action id or its name as the game prints it."""
+    """Asks at the terminal: shows the position and the legal moves by name, and takes a
+    move by its name (any case) or its number. At the end of input it raises NoMoreInput:
+    the game is abandoned, not scored as anyone's forfeit."""
 
     def act(self, obs: ObservationProtocol) -> int:
         names = {obs.action_to_string(a): a for a in obs.legal_actions}
-        click.echo("legal: " + ", ".join(f"{a}={name}" for name, a in names.items()))
+        lowered = {name.lower(): a for name, a in names.items()}
+        render = getattr(obs, "render", None)  # in-process observations show the position
+        board = render() if render else ""
+        if board.strip():
+            click.echo(board.rstrip("\n"))
+        click.echo("legal moves (name or number): " + ", ".join(f"{name} ({a})" for name, a in names.items()))
         while True:
-            answer = click.prompt(f"seat {obs.seat} move").strip()
-            if answer in names:
-                return names[answer]
+            try:
+                answer = click.prompt(f"seat {obs.seat} move", prompt_suffix="> ").strip()
+            except (click.exceptions.Abort, EOFError):
+                raise NoMoreInput from None
+            if not sys.stdin.isatty():  # piped moves: show them, so the log reads as a dialogue
+                click.echo(answer)
+            if answer in names or answer.lower() in lowered:
+                return names.get(answer, lowered.get(answer.lower()))
             if answer.lstrip("-").isdigit() and int(answer) in obs.legal_actions:
                 return int(answer)
-            click.echo(f"{answer!r} is not legal here; type one of the ids or names above")
+            click.echo(f"{answer!r} is not legal here; type one of the names or numbers above")

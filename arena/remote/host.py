@@ -20,8 +20,9 @@ import threading
 import time
 import uuid
 import weakref
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ class _Died(Exception):
     pass
 
 
-_live: "weakref.WeakSet[SubprocessAgent]" = weakref.WeakSet()
+_live: weakref.WeakSet[SubprocessAgent] = weakref.WeakSet()
 
 
 @atexit.register
@@ -69,7 +70,7 @@ class SubprocessAgent(Agent):
         self.memory_mb = memory_mb if memory_mb is not None else memory_limit_mb()  # 0: none
         self.startup_timeout, self.idle_timeout = startup_timeout, idle_timeout
         self.log_path = _log_path(log_dir, self.name)
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.hello: dict[str, Any] = {}
         self.failed_starts = 0
         self._buf = bytearray()
@@ -241,12 +242,14 @@ class SubprocessAgent(Agent):
                 self.proc = None
                 self.failed_starts += 1
                 raise ArenaError(f"cannot run {self.argv[0]!r}: {exc.strerror or exc}") from None
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            os.set_blocking(pipe.fileno(), False)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both piped above
+        self._stdin_fd, self._stdout_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        for fd in (self._stdin_fd, self._stdout_fd):
+            os.set_blocking(fd, False)
         # Readable when the child exits, even if its own children still hold the pipes open.
         self._pidfd = os.pidfd_open(self.proc.pid)
-        self._readable = _poller(self.proc.stdout.fileno(), select.POLLIN, self._pidfd)
-        self._writable = _poller(self.proc.stdin.fileno(), select.POLLOUT, self._pidfd)
+        self._readable = _poller(self._stdout_fd, select.POLLIN, self._pidfd)
+        self._writable = _poller(self._stdin_fd, select.POLLOUT, self._pidfd)
         try:
             self.hello = self._handshake()
             # Observation.forward_model() is offered only to agents that declare it.
@@ -280,7 +283,7 @@ class SubprocessAgent(Agent):
         return hello
 
     def _send(self, data: bytes, deadline: float) -> None:
-        fd = self.proc.stdin.fileno()
+        fd = self._stdin_fd
         view = memoryview(data)
         while view:
             try:
@@ -291,7 +294,7 @@ class SubprocessAgent(Agent):
                 raise _Died from None
 
     def _read_line(self, deadline: float) -> bytes:
-        fd, buf = self.proc.stdout.fileno(), self._buf
+        fd, buf = self._stdout_fd, self._buf
         start = 0
         while (end := buf.find(b"\n", start)) < 0:
             if len(buf) > MAX_AGENT_MESSAGE:
@@ -311,29 +314,32 @@ class SubprocessAgent(Agent):
 
     def _kill(self) -> None:
         """Kill the child and everything it started, then reap it."""
-        if self.proc is None:
+        proc = self.proc
+        if proc is None:
             return
         if self._agent_sched is not None:
             self._agent_sched.close()
             self._agent_sched = None
-        kill_tree(self.proc.pid, self._token)
+        kill_tree(proc.pid, self._token)
         try:
-            self.proc.kill()
+            proc.kill()
         except ProcessLookupError:
             pass
-        self.proc.wait()
+        proc.wait()
         os.close(self._pidfd)
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (proc.stdin, proc.stdout):
             try:
-                pipe.close()
+                if pipe is not None:
+                    pipe.close()
             except OSError:
                 pass
         self.proc = None
 
     def _exit_reason(self, when: str = "") -> str:
         try:
-            code = self.proc.wait(timeout=1.0)
-            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            code = self.proc.wait(timeout=1.0) if self.proc is not None else None
+            how = "is gone" if code is None else (
+                f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
         except subprocess.TimeoutExpired:
             how = "closed its output"
         tail = _last_line(self.log_path)

@@ -18,7 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 TOKEN_VAR = "ARENA_AGENT_TOKEN"  # inherited by everything an agent spawns, so we can find it
 _PR_SET_PDEATHSIG = 1
@@ -92,7 +92,7 @@ def child_setup(memory_mb: int | None) -> Callable[[], None]:
 def process_table() -> list[tuple[int, int, int, int, str]]:
     """(pid, ppid, pgid, sid, state) of every live process, read from /proc (empty where
     there is no /proc)."""
-    rows = []
+    rows: list[tuple[int, int, int, int, str]] = []
     try:
         entries = list(os.scandir("/proc"))
     except OSError:

@@ -200,6 +200,12 @@ class FiveHeroEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Space:
         return self._act_spaces[agent]
 
+    def action_name(self, action: int) -> str:
+        """The action's name in the hero's own frame (see the module docstring)."""
+        names = ["stay", "up", "right", "down", "left",
+                 *(f"attack enemy {j}" for j in range(self.team_size)), "attack base", "ability"]
+        return names[action] if 0 <= action < len(names) else str(action)
+
     def reset(self, seed: int | None = None, options: dict | None = None):
         if seed is not None:
             self._rng = np.random.default_rng(seed)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import importlib
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,14 @@ class _PettingZooEnv(Env):
     def render(self) -> str:
         if getattr(self.env, "render_mode", None) == "ansi":
             return str(self.env.render())
-        return ""
+        from arena_pettingzoo.views import text_view  # most envs draw only pictures
+
+        return text_view(self.env)
+
+    def action_to_string(self, seat: int, action: int) -> str:
+        from arena_pettingzoo.views import action_name
+
+        return action_name(self.env, self._names[seat], action)
 
     def close(self) -> None:
         self.env.close()
@@ -207,6 +215,12 @@ class ParallelAdapter(_PettingZooEnv):
         for name, r in rewards.items():
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
+
+    def batched(self) -> Any:
+        """The PettingZoo env itself when it offers the BatchedEnv methods (fivehero does)."""
+        inner = self.env
+        names = ("reset", "observe_all", "step_all", "team_state")
+        return inner if all(callable(getattr(inner, name, None)) for name in names) else None
 
     def upstream_test(self) -> None:
         from pettingzoo.test import parallel_api_test, parallel_seed_test

@@ -1,0 +1,142 @@
+"""SVG charts of the web app, sized from their labels so that no name is ever clipped.
+
+Labels are set in a monospace font whose advance is 0.6 em (DejaVu Sans Mono, Liberation
+Mono and Courier all use 0.6), so a label's width is known on the server: margins grow with
+the longest name instead of cutting it. The browser tests measure every label's box against
+its chart's.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Mapping, Sequence
+
+FONT_PX = 12
+CHAR_PX = 0.6 * FONT_PX + 0.4  # a little over the advance, for rounding in the browser
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+
+def text_width(text: str) -> float:
+    return CHAR_PX * len(text)
+
+
+def ticks(lo: float, hi: float, n: int = 6) -> list[float]:
+    """Round tick values covering [lo, hi] (Heckbert's nice numbers, Graphics Gems 1990)."""
+    if not math.isfinite(lo) or not math.isfinite(hi):
+        lo, hi = 0.0, 1.0
+    if hi - lo < 1e-9:
+        lo, hi = lo - 1, hi + 1
+    raw = (hi - lo) / max(n - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    return [start + i * step for i in range(int(math.ceil((hi - start) / step + 1e-9)) + 1)]
+
+
+def _num(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2g}"
+
+
+def _svg(cls: str, width: float, height: float, label: str, body: list[str]) -> str:
+    return (f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+            f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{html.escape(label)}" '
+            f'font-family="DejaVu Sans Mono, Liberation Mono, Courier New, monospace" font-size="{FONT_PX}">'
+            + "".join(body) + "</svg>")
+
+
+def ratings_chart(rows: Sequence[Mapping]) -> str:
+    """One line per agent: rating dot and 95 % interval, names left of the axis."""
+    left = 16 + max(text_width(r["agent"]) for r in rows)
+    plot, right, top, row_h = 420, 56, 30, 24
+    width = left + plot + right
+    lo = [r["ci_low"] if r["ci_low"] is not None else r["rating"] for r in rows]
+    hi = [r["ci_high"] if r["ci_high"] is not None else r["rating"] for r in rows]
+    ts = ticks(min(lo), max(hi))
+    x = lambda v: left + plot * (v - ts[0]) / (ts[-1] - ts[0])  # noqa: E731
+    height = top + row_h * len(rows) + 10
+    body = [f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
+            f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
+            for t in ts]
+    for k, (r, a, b) in enumerate(zip(rows, lo, hi)):
+        y = top + row_h * (k + 0.5)
+        name = html.escape(r["agent"])
+        body.append(f'<text class="name" x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
+        if r["ci_low"] is not None:
+            body.append(f'<line class="ci" x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        body.append(f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
+                    f'<title>{name}: {r["rating"]}</title></circle>')
+    return _svg("ratings", width, height, "Ratings with 95% intervals", body)
+
+
+def heat(score: float) -> str:
+    """Red (0) through light grey (½) to green (1)."""
+    ends = ((214, 39, 40), (240, 240, 240)) if score < 0.5 else ((240, 240, 240), (44, 160, 44))
+    t = score * 2 if score < 0.5 else score * 2 - 1
+    return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(*ends))
+
+
+def crosstable_chart(names: Sequence[str], cross: Mapping[str, Mapping[str, Mapping]]) -> str:
+    """Score of the row agent against the column agent; column names written upwards."""
+    cell = 34
+    longest = max(text_width(n) for n in names)
+    left, top = 16 + longest, 14 + longest
+    size = cell * len(names)
+    body = []
+    for k, n in enumerate(names):
+        name = html.escape(n)
+        body.append(f'<text class="name" x="{left - 8:.1f}" y="{top + cell * (k + 0.5) + 4:.1f}" '
+                    f'text-anchor="end">{name}</text>')
+        cx, cy = left + cell * (k + 0.5) + 4, top - 8
+        body.append(f'<text class="name" x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-90 {cx:.1f} {cy:.1f})">'
+                    f'{name}</text>')
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            c = cross.get(a, {}).get(b)
+            fill = "#e4e7eb" if c is None else heat(c["score"])
+            tip = (f"{html.escape(a)} vs {html.escape(b)}: "
+                   + ("no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']} (W-D-L)"))
+            body.append(f'<rect class="cell" x="{left + cell * j:.1f}" y="{top + cell * i:.1f}" width="{cell}" '
+                        f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>')
+            if c is not None:
+                body.append(f'<text class="score" x="{left + cell * (j + 0.5):.1f}" '
+                            f'y="{top + cell * (i + 0.5) + 4:.1f}" text-anchor="middle">'
+                            f'{round(100 * c["score"])}</text>')
+    return _svg("crosstable", left + size + 10, top + size + 10, "Score of row against column, in %", body)
+
+
+def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]]) -> tuple[str, list]:
+    """Rating over training step, one line per run; returns the SVG and the legend
+    [(run, colour)] (the legend is HTML beside the chart, where long run names wrap)."""
+    runs: dict[str, list] = {}
+    for r in rows:
+        if r["agent"] in checkpoints:
+            run, step = checkpoints[r["agent"]]
+            runs.setdefault(run, []).append((step, r))
+    points = [p for series in runs.values() for p in series]
+    width, height, left, right, top, bottom = 640, 300, 64, 24, 16, 46
+    xt = ticks(min(s for s, _ in points), max(s for s, _ in points))
+    yt = ticks(min(r["ci_low"] if r["ci_low"] is not None else r["rating"] for _, r in points),
+               max(r["ci_high"] if r["ci_high"] is not None else r["rating"] for _, r in points))
+    x = lambda v: left + (width - left - right) * (v - xt[0]) / (xt[-1] - xt[0])  # noqa: E731
+    y = lambda v: height - bottom - (height - top - bottom) * (v - yt[0]) / (yt[-1] - yt[0])  # noqa: E731
+    body = [f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+            f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>' for t in yt]
+    body += [f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
+             for t in xt]
+    body.append(f'<text class="axis" x="{(left + width - right) / 2:.0f}" y="{height - 8}" '
+                f'text-anchor="middle">training step</text>')
+    legend = []
+    for k, (run, series) in enumerate(sorted(runs.items())):
+        color = PALETTE[k % len(PALETTE)]
+        series.sort(key=lambda p: p[0])
+        legend.append((run, color))
+        body.append(f'<polyline class="run" fill="none" stroke="{color}" stroke-width="2" points="'
+                    + " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series) + '"/>')
+        for s, r in series:
+            if r["ci_low"] is not None:
+                body.append(f'<line class="ci" stroke="{color}" x1="{x(s):.1f}" x2="{x(s):.1f}" '
+                            f'y1="{y(r["ci_low"]):.1f}" y2="{y(r["ci_high"]):.1f}"/>')
+            body.append(f'<circle fill="{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" r="4">'
+                        f'<title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>')
+    return _svg("checkpoints", width, height, "Checkpoint rating over training step", body), legend
