@@ -12,9 +12,10 @@ import fnmatch
 import inspect
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -101,9 +102,15 @@ class Observation:
 
 class Agent:
     """Base class of in-process agents. Subclasses implement `act` (one seat) or
-    `act_team` (several seats at once, e.g. a five-hero team with shared weights)."""
+    `act_team` (several seats at once, e.g. a five-hero team with shared weights).
 
-    needs_forward_model: ClassVar[bool] = False
+    Optionally, an agent whose moves come from a policy exposes it as
+    ``action_probabilities(obs) -> dict[action, probability]``: the distribution `act` samples
+    from at this decision, over `obs.legal_actions`, without changing the agent's state (no
+    random draws). `arena exploitability` asks it at every information state of small games
+    (`policy_of` finds it); `random`, `cfr` and `ppo` implement it."""
+
+    needs_forward_model: bool = False  # a class attribute; remote agents learn it per instance
     # True for agents that enforce the move clock themselves (subprocess agents kill an
     # overrunning child); the referee then calls them directly, without a watchdog thread.
     keeps_own_clock: ClassVar[bool] = False
@@ -125,6 +132,15 @@ class Agent:
 
     def close(self) -> None:
         pass
+
+
+def policy_of(agent: Any, name: str = "this agent"):
+    """The agent's `action_probabilities` method, or a one-line error naming who has one."""
+    probabilities = getattr(agent, "action_probabilities", None)
+    if not callable(probabilities):
+        raise ArenaError(f"{name} exposes no policy: exploitability needs an agent with "
+                         "action_probabilities(obs), e.g. random, cfr or ppo:checkpoint=PATH")
+    return probabilities
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,7 @@ def parse_agent_spec(spec: str) -> tuple[str, str]:
 
 def agent_parameters(factory: Any) -> dict[str, inspect.Parameter]:
     """Typed keyword parameters of an agent class or factory function: those after env_info."""
-    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)
+    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)  # type: ignore[misc]
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn)
     params = {}

@@ -80,8 +80,6 @@ def plugins(as_json):
                     *(f"{name} {why}" for name, why in r["unavailable"].items())])]
         for r in rows
     ])
-    for problem in reg.problems:
-        click.echo(f"warning: {problem}", err=True)
 
 
 def _unavailable(reg, plugin: str) -> dict[str, str]:
@@ -194,6 +192,33 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
                + (f" ({record.reason})" if record.reason else ""))
     for name, score in zip(record.players, record.scores):
         click.echo(f"  {score:>4g}  {name}")
+
+
+@cli.command()
+@click.argument("agent_spec")
+@click.argument("env_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def exploitability(agent_spec, env_id, as_json):
+    """How much a best responder wins against an agent's policy (NashConv / 2), exactly:
+    arena exploitability cfr openspiel/leduc_poker. Small two-player zero-sum OpenSpiel games."""
+    from arena.agents import policy_of
+    from arena.api import make_agent, make_env
+
+    env = make_env(env_id)
+    uniform = env.exploitability(_uniform)  # refuses games it cannot enumerate, before any work
+    agent = make_agent(agent_spec, env)
+    value = env.exploitability(policy_of(agent, f"agent {agent_spec}"))
+    agent.close()
+    row = {"agent": agent_spec, "env": env_id, "exploitability": value, "nash_conv": 2 * value,
+           "uniform_random": uniform}
+    if as_json:
+        return echo_json(row)
+    click.echo(f"{agent_spec} in {env_id}: exploitability {value:.6g} "
+               f"(NashConv {2 * value:.6g}; uniform random {uniform:.4g})")
+
+
+def _uniform(obs) -> dict[int, float]:
+    return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
 
 
 class _Naming:

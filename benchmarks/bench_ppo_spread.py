@@ -9,6 +9,7 @@ through the referee (`ppo:checkpoint=...` vs nothing: the whole cooperative team
 --episodes games, and the random agent likewise, side by side."""
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 import arena
-from arena_ppo.train import Args, _override, train
+from arena.training import overrides_for
+from arena_ppo.train import Args, train
 
 ENV = "mpe2/simple_spread_v3"
 # MAPPO's MPE settings (Yu et al. 2021): two 25-step episodes per env per rollout, one
@@ -49,8 +51,8 @@ def main() -> None:
     opts = parser.parse_args()
 
     start = time.time()
-    args = _override(Args(env_id=ENV, steps=opts.steps, out=opts.out, seed=opts.seed, progress=False, **SETTINGS),
-                     tuple(opts.overrides))
+    args = Args(env_id=ENV, steps=opts.steps, out=opts.out, seed=opts.seed, progress=False, **SETTINGS)
+    args = dataclasses.replace(args, **overrides_for(Args, tuple(opts.overrides)))
     train(args)
     seconds = time.time() - start
     rows = [json.loads(line) for line in open(Path(opts.out) / "metrics.jsonl")]

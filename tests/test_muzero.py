@@ -58,7 +58,7 @@ def test_evaluation_games_are_in_the_store(trained):
     from arena.store import Store
 
     store = Store(trained.parent / "arena.db", readonly=True)
-    games = store.games(tournament="ttt")
+    games = store.games(tournament=f"train:{trained}")
     assert games and any("muzero:checkpoint=" in p for p in games[0].record.players)
 
 
@@ -110,7 +110,7 @@ def _cli(args):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--minutes", "0"], "--minutes must be positive"),
+    (["--minutes", "0"], "--minutes must be > 0"),
     ([], "give a budget"),
     (["--steps", "5", "--workers", "0"], "--workers"),
 ])
@@ -128,6 +128,7 @@ def test_unwritable_out_and_wrong_game_kind(tmp_path, capsys):
     assert _cli(["train", "muzero", SIMULTANEOUS, "--steps", "5",
                  "--out", str(tmp_path / "r")]) == 2
     assert "two-player, turn-based" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # refused before anything was written
     assert _cli(["train", "muzero", "pettingzoo/classic/connect_four_v3", "--net", "resnet", "--steps", "5",
                  "--out", str(tmp_path / "r2")]) == 2
     assert "--net resnet needs (C, H, W) board planes" in capsys.readouterr().err

@@ -149,7 +149,7 @@ def test_checkpoint_for_another_env_is_a_one_line_error(tiny_run):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "ppo", "openspiel/tic_tac_toe", "--steps", "10"], "simultaneous"),
+    (["train", "ppo", "openspiel/kuhn_poker:players=3", "--steps", "10"], "two-player zero-sum"),
     (["train", "ppo", SPREAD, "--minutes", "0"], "--minutes must be > 0"),
     (["train", "ppo", SPREAD, "--steps", "10", "--out", "/proc/arena-ppo"], "is not writable"),
     (["train", "ppo", SPREAD, "--set", "nonsense=1"], "expected KEY=VALUE"),

@@ -1,4 +1,4 @@
-"""Baseline agents: random, OpenSpiel's C++ MCTS, exact/alpha-beta minimax, a human."""
+"""Baseline agents: random, OpenSpiel's C++ MCTS, exact/alpha-beta minimax, CFR+, a human."""
 
 from arena import TURN_BASED, Requirements, hookimpl
 
@@ -13,5 +13,9 @@ def register_agents(register):
     register("minimax", "arena_baselines.minimax:MinimaxAgent",
              description="exact cached solver for small games, else depth-limited alpha-beta",
              requires=Requirements(kind=TURN_BASED, forward_model=True, players=2))
+    register("cfr", "arena_baselines.cfr:CFRAgent",
+             description="OpenSpiel's CFR+ average policy, solved at load and cached "
+                         "(iterations, greedy); small two-player zero-sum games",
+             requires=Requirements(kind=TURN_BASED, players=2, envs=("openspiel/*",)))
     register("human", "arena_baselines.simple:HumanAgent",
              description="you, at the terminal", requires=Requirements(kind=TURN_BASED))

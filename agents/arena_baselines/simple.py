@@ -24,6 +24,10 @@ class RandomAgent(Agent):
     def act(self, obs: ObservationProtocol) -> int:
         return self.rng.choice(obs.legal_actions)
 
+    def action_probabilities(self, obs: Observation) -> dict[int, float]:
+        legal = obs.legal_actions
+        return {a: 1.0 / len(legal) for a in legal}
+
 
 class HumanAgent(Agent):
     """Asks at the terminal: shows the position and the legal moves by name, and takes a

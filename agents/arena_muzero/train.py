@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from arena import TURN_BASED, ArenaError, make_env
 from arena.checkpoints import prepare_run_dir
+from arena.training import Options, open_store, overrides_for, tournament_name, trainer_command
 from arena_muzero.agent import FORMAT, Player, load_checkpoint
 from arena_muzero.model import NetConfig, NumpyModel, build
 from arena_muzero.search import SearchConfig
@@ -156,10 +157,11 @@ def trainable(env_id: str):
 class Run:
     def __init__(self, env_id: str, out: Path, seed: int, resume: bool, workers: int,
                  minutes: float | None, steps: int | None, db: str | None,
-                 cpu_minutes: float | None = None, net: str | None = None):
+                 cpu_minutes: float | None = None, net: str | None = None, show_progress: bool = True):
         self.env_id, self.out, self.seed, self.cpu_minutes = env_id, out, seed, cpu_minutes
         self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
         info = self.info = trainable(env_id)
+        self.show_progress = show_progress
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
         self.net = build(self.net_cfg)
@@ -234,7 +236,7 @@ class Run:
         needed = 4 * self.cfg.batch_size
         lines = not sys.stderr.isatty()  # logs get one line per evaluation instead of a bar
         try:
-            with Progress(*columns, transient=False) as bar:
+            with Progress(*columns, transient=False, disable=not self.show_progress) as bar:
                 task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0,
                                     losses=describe_losses(recent, 0, needed), eval="")
                 while not self.done():
@@ -349,16 +351,16 @@ class Run:
         spec = f"muzero:checkpoint={path},sims={self.cfg.simulations}"
         agents = [make_agent(spec, env), make_agent(baseline, env)]
         scores = []
-        store = _open_store(self.db)
+        store = open_store(self.db, self.out)
         for g in range(self.cfg.store_games):
             order = [0, 1] if g % 2 == 0 else [1, 0]
             names = [[spec, baseline][i] for i in order]
             record = play(env, [agents[i] for i in order], seed=step * 1000 + g, names=names)
             scores.append(record.scores[order.index(0)])
             if store is not None:
-                store.record_game(self.out.name, self.env_id, record)
+                store.record_game(tournament_name(self.out), self.env_id, record)
         if store is not None:
-            store.tag_agent(spec, run=self.out.name, step=step)
+            store.tag_agent(spec, run=str(self.out), step=step)
             store.close()
         return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
 
@@ -374,14 +376,6 @@ class Run:
         from arena_muzero.workers import Actors
 
         return Actors(self.workers - 1, self.env_id, self.net, self.net_cfg, self.cfg, self.search_cfg, self.seed)
-
-
-def _open_store(db: str | None):
-    try:
-        from arena.store import Store
-    except ImportError:  # the store has not landed: results stay in metrics.jsonl
-        return None
-    return Store(db)
 
 
 def describe_evaluation(evaluation: dict) -> str:
@@ -423,39 +417,26 @@ def describe_losses(recent: dict, replay_size: int, needed: int) -> str:
             f"reward {recent['reward']:.3f})")
 
 
-@click.command("muzero")
-@click.argument("env_id")
-@click.option("--minutes", type=float, default=None, help="Training time budget for the whole run.")
-@click.option("--steps", type=int, default=None, help="Gradient steps budget for the whole run.")
-@click.option("--cpu-minutes", type=float, default=None,
-              help="CPU-time budget of the learner process (fair on a shared machine).")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run directory (default runs/muzero-GAME).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
-@click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes (1 = self-play and learner in one).")
-@click.option("--db", default=None, help="Game store for evaluation games (default $ARENA_DB or arena.db).")
-@click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation.")
-@click.option("--net", type=click.Choice(["mlp", "resnet"]), default=None,
-              help="Network (default: mlp; resnet needs board planes).")
-def command(env_id, minutes, steps, cpu_minutes, out, seed, resume, workers, db, eval_games, net):
-    """Train MuZero (Gumbel search) on a two-player turn-based game by self-play."""
+@trainer_command(
+    "muzero",
+    click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation."),
+    click.option("--net", type=click.Choice(["mlp", "resnet"]), default=None,
+                 help="Network (default: mlp; resnet needs board planes)."))
+def command(options: Options, eval_games, net):
+    """Train MuZero (Gumbel search) on a two-player turn-based game by self-play. --steps counts
+    gradient steps; --set takes any field of arena_muzero.train.TrainConfig."""
+    env_id, minutes, steps, cpu_minutes = options.env_id, options.minutes, options.steps, options.cpu_minutes
+    out, seed, resume, workers, db = options.out, options.seed, options.resume, options.workers, options.db
     if minutes is None and steps is None and cpu_minutes is None:
         raise ArenaError("give a budget: --minutes M, --cpu-minutes M or --steps N")
-    for name, value in (("--minutes", minutes), ("--cpu-minutes", cpu_minutes)):
-        if value is not None and value <= 0:
-            raise ArenaError(f"{name} must be positive, not {value:g}")
-    if steps is not None and steps <= 0:
-        raise ArenaError(f"--steps must be positive, not {steps}")
-    if workers < 1:
-        raise ArenaError(f"--workers must be 1 or more, not {workers}")
-    torch.set_num_threads(1)
-    trainable(env_id)  # before the run folder is made
-    out = prepare_run_dir(out or Path("runs") / ("muzero-" + env_id.replace("/", "-").replace(":", "-")))
     if eval_games is not None and eval_games < 0:
         raise ArenaError(f"--eval-games must be 0 or more, not {eval_games}")
-    run = Run(env_id, out, seed, resume, workers, minutes, steps, db, cpu_minutes, net)
-    if eval_games is not None:
-        run.cfg = replace(run.cfg, eval_games=eval_games)
+    torch.set_num_threads(1)
+    trainable(env_id)  # before the run folder is made
+    changes = overrides_for(TrainConfig, options.overrides)
+    out = prepare_run_dir(out)
+    run = Run(env_id, out, seed, resume, workers, minutes, steps, db, cpu_minutes, net, options.progress)
+    run.cfg = replace(run.cfg, **changes, **({"eval_games": eval_games} if eval_games is not None else {}))
     result = run.train()
     click.echo(f"checkpoint: {out / 'latest.pt'}")
     if result:

@@ -1,4 +1,5 @@
-"""`ppo:checkpoint=PATH`: a trained team policy playing every seat of its side at once."""
+"""`ppo:checkpoint=PATH`: a trained policy playing every seat of its side at once (a team in
+simultaneous-move games, one seat in turn-based ones)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,13 @@ class PPOAgent(Agent):
 
     def act(self, obs: ObservationProtocol) -> int:
         return self.act_team({obs.seat: obs})[obs.seat]
+
+    def action_probabilities(self, obs: ObservationProtocol) -> dict[int, float]:
+        """The policy's distribution at this decision (what act samples from when not greedy)."""
+        tensor = torch.from_numpy(np.ravel(obs.tensor).astype(np.float32))[None]
+        with torch.inference_mode():
+            logits = self.model.logits(tensor, torch.tensor([obs.seat]), torch.from_numpy(obs.legal_mask)[None])
+            probs = torch.softmax(logits.double(), -1)[0].numpy()
+        if self.greedy:
+            probs = np.eye(len(probs))[int(probs.argmax())]
+        return {a: float(probs[a]) for a in obs.legal_actions}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import signal
 import time
 import typing
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import torch
 from arena.envs.base import parse_env_id
 from arena.checkpoints import prepare_run_dir
 from arena.errors import ArenaError
+from arena.training import Options, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.model import MASKED, TeamPolicy, logp_entropy, sample
 from arena_ppo.pool import LATEST, RANDOM, SCRIPTED, OpponentPool
@@ -49,6 +49,8 @@ class Args:
     """wall-clock training budget; training stops at whichever budget ends first"""
     steps: int | None = None
     """budget in env steps (one step of one env, every seat acting); 1M if no budget is given"""
+    cpu_minutes: float | None = None
+    """CPU-time budget of this process"""
     resume: bool = False
     """continue from OUT/latest.pt (model, optimiser, pool, step count, time spent)"""
     num_envs: int = 16
@@ -237,8 +239,9 @@ def train(args: Args) -> dict[str, Any]:
         raise ArenaError(f"--minutes must be > 0, got {args.minutes:g}")
     if args.steps is not None and args.steps <= 0:
         raise ArenaError(f"--steps must be > 0, got {args.steps}")
-    total_steps = args.steps or (None if args.minutes else 1_000_000)
+    total_steps = args.steps or (None if args.minutes or args.cpu_minutes else 1_000_000)
     total_seconds = args.minutes * 60 if args.minutes else None
+    total_cpu = args.cpu_minutes * 60 if args.cpu_minutes else None
     out = prepare_run_dir(args.out)
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
@@ -273,7 +276,7 @@ def train(args: Args) -> dict[str, Any]:
     def checkpoint(path: Path, full: bool) -> None:
         data = {**ckpt.model_spec(model, info, args.hidden), "model": model.state_dict(),
                 "args": dataclasses.asdict(args), "global_step": global_step, "iteration": iteration,
-                "elapsed": elapsed()}
+                "elapsed": elapsed(), "cpu": cpu_used()}
         if full:
             data.update(optimizer=optimizer.state_dict(), pool=pool.state_dict())
         ckpt.save(path, data)
@@ -297,8 +300,11 @@ def train(args: Args) -> dict[str, Any]:
     done = np.zeros(E, bool)
     start = time.time()
     elapsed = lambda: time_before + time.time() - start  # noqa: E731
+    cpu_start = time.process_time() - (data.get("cpu", 0.0) if args.resume else 0.0)
+    cpu_used = lambda: time.process_time() - cpu_start  # noqa: E731
     progress_of = lambda: max(global_step / total_steps if total_steps else 0.0,  # noqa: E731
-                              elapsed() / total_seconds if total_seconds else 0.0)
+                              elapsed() / total_seconds if total_seconds else 0.0,
+                              cpu_used() / total_cpu if total_cpu else 0.0)
     metrics_file = open(out / "metrics.jsonl", "a")
     bar = Progress(args.progress, f"ppo {args.env_id}", every=args.eval_every)
     last: dict[str, Any] = {}
@@ -459,7 +465,7 @@ def _can_play(spec: str, env_id: str) -> bool:
     from arena.plugins import get_registry
 
     name = parse_agent_spec(spec)[0]
-    return name in get_registry().agents and cannot_play(name, make_env(env_id).info) is None
+    return get_registry().find("agents", name) is not None and cannot_play(name, make_env(env_id).info) is None
 
 
 def open_store(args: Args, out: Path):
@@ -582,38 +588,22 @@ def describe(title: str, m: dict[str, Any]) -> str:
 # -- command line ------------------------------------------------------------------------------
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+@trainer_command("ppo", default_steps=1_000_000)
+def command(options: Options):
+    """PPO: magnetic mirror descent self-play on turn-based two-player zero-sum games
+    (exploitability measured where the game can be enumerated); team PPO (OpenAI Five style) on
+    simultaneous-move envs: self-play for team-vs-team, cooperative otherwise."""
+    from arena.api import make_env
+    from arena.envs.base import TURN_BASED
 
+    env = make_env(options.env_id)
+    if env.info.kind == TURN_BASED:
+        from arena_ppo.turns import run_turn_based
 
-def _override(args: Args, items: tuple[str, ...]) -> Args:
-    """--set key=value for any Args field, typed by the dataclass."""
-    from arena.agents import convert_value
-
-    hints = typing.get_type_hints(Args)
-    changes = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or key not in hints:
-            raise ArenaError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(hints)}")
-        changes[key] = convert_value(value, hints[key], f"--set {key}")
-    return dataclasses.replace(args, **changes)
-
-
-@click.command("ppo")
-@click.argument("env_id")
-@click.option("--minutes", type=float, default=None, help="Wall-clock training budget.")
-@click.option("--steps", type=int, default=None, help="Env-step budget (default 1M if no budget).")
-@click.option("--out", default="runs/ppo", show_default=True, help="Checkpoint and metrics directory.")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
-@click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Any other setting of arena_ppo.train.Args, e.g. --set num_envs=32.")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
-def command(env_id, minutes, steps, out, seed, resume, overrides, no_progress):
-    """Team PPO (OpenAI Five style): self-play in team-vs-team envs, cooperative otherwise."""
-    args = _override(Args(env_id=env_id, minutes=minutes, steps=steps, out=out, seed=seed,
-                          resume=resume, progress=not no_progress), overrides)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` too ends through train()'s final checkpoint
-    result = train(args)
-    click.echo(json.dumps(result))
+        return run_turn_based(options, env)
+    if options.workers != 1:
+        raise ArenaError(f"team ppo runs in one process; --workers must be 1, not {options.workers}")
+    args = Args(env_id=options.env_id, minutes=options.minutes, cpu_minutes=options.cpu_minutes,
+                steps=options.steps, out=str(options.out), seed=options.seed, resume=options.resume,
+                store=options.db, progress=options.progress)
+    return train(dataclasses.replace(args, **overrides_for(Args, options.overrides)))

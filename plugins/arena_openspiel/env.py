@@ -10,7 +10,7 @@ import contextlib
 import os
 import random
 import sys
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pyspiel
@@ -66,7 +66,7 @@ def _players(gt) -> str | int:
     )
 
 
-def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
+def make(name: str, params: Mapping[str, str]) -> OpenSpielEnv:
     short = name[len(PREFIX):]
     names = {gt.short_name: gt for gt in _sequential_games()}
     if short not in names:
@@ -104,12 +104,18 @@ class OpenSpielEnv(Env):
     def __init__(self, env_id: str, game: pyspiel.Game):
         self.game = game
         gt = game.get_type()
+        perfect = gt.information == pyspiel.GameType.Information.PERFECT_INFORMATION
+        # Without perfect information, a seat sees its information-state tensor where the game
+        # has one: it holds the whole history the seat saw (perfect recall), which an agent
+        # without memory needs; Leduc's observation tensor shows only the pot, so two betting
+        # lines with different beliefs about the cards look the same.
+        self._use_obs = gt.provides_observation_tensor and (
+            perfect or not gt.provides_information_state_tensor)
         self._tensor = (
-            game.observation_tensor_shape if gt.provides_observation_tensor
+            game.observation_tensor_shape if self._use_obs
             else game.information_state_tensor_shape if gt.provides_information_state_tensor
             else None
         )
-        self._use_obs = gt.provides_observation_tensor
         self.info = EnvInfo(
             id=env_id,
             kind=TURN_BASED,
@@ -182,6 +188,11 @@ class OpenSpielEnv(Env):
 
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
+
+    def exploitability(self, policy) -> float:
+        from arena_openspiel.exploitability import exploitability
+
+        return exploitability(self, policy)
 
     def serialize_state(self) -> str:
         return self.state.serialize()  # the move history, chance outcomes included

@@ -1,0 +1,368 @@
+"""PPO for turn-based two-player zero-sum games (OpenSpiel, PettingZoo classic): magnetic mirror
+descent, written CleanRL-style: one loop, read top to bottom.
+
+Plain self-play PPO cycles in games of imperfect information (the best response to a fixed
+policy is usually deterministic). Magnetic mirror descent (Sokota et al. 2022, "A Unified
+Approach to Reinforcement Learning, Quantal Response Equilibria, and Two-Player Zero-Sum
+Games", §4 and the deep-RL variant of §5) adds to PPO's proximal step a KL penalty towards a
+*magnet* policy: each update solves approximately
+
+    max_π  E_π[A] − α KL(π ‖ ρ) − (1/η) KL(π ‖ π_old)        (PPO's clip stands in for the last term)
+
+whose fixed point is the quantal response ρ·exp(Q/α) around the magnet. The magnet follows the
+policy slowly (ρ ← Polyak average of the network's parameters, rate `magnet_rate`), so the
+fixed points march towards a Nash equilibrium and the last iterate converges, where plain
+self-play would orbit it. The policy sees each seat's information-state tensor (perfect recall)
+and the seat; illegal actions are masked. Both seats are played by the current policy; a share
+of games (`pool_fraction`) puts a past snapshot in one seat, and only the learner's decisions
+are trained on in those. Games small enough to enumerate report exact exploitability.
+
+    arena train ppo openspiel/kuhn_poker --cpu-minutes 5 --out runs/kuhn
+    arena exploitability ppo:checkpoint=runs/kuhn/latest.pt openspiel/kuhn_poker
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from arena.envs.base import TURN_BASED
+from arena.errors import ArenaError
+from arena_ppo.model import TeamPolicy, logp_entropy, sample
+
+
+@dataclass
+class TurnArgs:
+    env_id: str = "openspiel/kuhn_poker"
+    """arena env id: a turn-based two-player zero-sum game"""
+    num_envs: int = 256
+    """games played side by side, with one batched forward pass per move"""
+    batch: int = 4096
+    """decisions (of finished games) per update"""
+    epochs: int = 4
+    """passes over each batch"""
+    minibatches: int = 4
+    """minibatches per epoch"""
+    lr: float = 1e-3
+    """Adam learning rate, annealed linearly to `lr_final`"""
+    lr_final: float = 1e-4
+    """learning rate at the end of the budget"""
+    gamma: float = 1.0
+    """discount between a seat's own decisions"""
+    gae_lambda: float = 1.0
+    """λ of generalised advantage estimation along a seat's decisions (1: Monte Carlo returns)"""
+    clip: float = 0.2
+    """PPO ratio clip ε: the proximal term of the mirror-descent step"""
+    magnet_coef: float = 0.2
+    """α: weight of KL(π ‖ magnet), in reward units (the temperature of the quantal response)"""
+    magnet_coef_final: float | None = None
+    """α at the end of the budget (linear in between); default: `magnet_coef`"""
+    magnet_rate: float = 0.01
+    """per-update rate at which the magnet's parameters move towards the policy's"""
+    ent_coef: float = 0.0
+    """entropy bonus (KL to a uniform magnet is the same term; the moving magnet replaces it)"""
+    vf_coef: float = 0.5
+    """weight of the value loss"""
+    max_grad_norm: float = 0.5
+    """gradient-norm clip"""
+    hidden: int = 128
+    """width of the two hidden layers of actor and critic"""
+    central_critic: bool = True
+    """the critic also sees every seat's view (the whole history in two-player poker): a
+    baseline that may depend on hidden information but not on the action keeps the gradient
+    unbiased and takes out the variance of the cards the seat cannot see (as in MAPPO)"""
+    pool_fraction: float = 0.0
+    """share of games in which a past snapshot plays one seat (0 for imperfect-information
+    games: training against old selves biases the mirror-descent step; see docs/training.md)"""
+    snapshot_every: int = 20
+    """updates between snapshots added to the opponent pool"""
+    pool_capacity: int = 20
+    """snapshots kept (oldest dropped)"""
+    exploitability_every: float = 15.0
+    """seconds of training between exact exploitability measurements (enumerable games only)"""
+    eval_every: float = 300.0
+    """seconds of training between evaluation rounds (games stored, iter_*.pt kept)"""
+    eval_games: int = 20
+    """games per evaluation opponent, half on each side"""
+    eval_opponents: str = "random,cfr,mcts:sims=100"
+    """agent specs to evaluate against (those that cannot play the game are skipped)"""
+
+
+def chain_gae(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Advantages and returns along one seat's decisions in one finished game (the game ends
+    after the last): δ_i = r_i + γ V_{i+1} − V_i with V_{k} = 0, A_i = δ_i + γλ A_{i+1}
+    (Schulman et al. 2016, eq. 16)."""
+    advantages = np.zeros(len(rewards), dtype=np.float32)
+    last, value_next = 0.0, 0.0
+    for i in reversed(range(len(rewards))):
+        delta = rewards[i] + gamma * value_next - values[i]
+        last = delta + gamma * lam * last
+        advantages[i], value_next = last, values[i]
+    return advantages, advantages + values
+
+
+def check_trainable(info, env) -> None:
+    """One-line refusal unless the env is turn-based, two-player and (where declared) zero-sum."""
+    if info.kind != TURN_BASED:
+        raise ArenaError(f"turn-based ppo needs a turn-based game; {info.id} is {info.kind}")
+    if info.num_seats != 2 or len(info.sides) != 2:
+        raise ArenaError(f"ppo self-play needs a two-player zero-sum game; {info.id} has "
+                         f"{info.num_seats} players")
+    game = getattr(env, "game", None)
+    if game is not None:  # OpenSpiel declares its utility; PettingZoo is checked game by game
+        import pyspiel
+
+        utility = game.get_type().utility
+        if utility not in (pyspiel.GameType.Utility.ZERO_SUM, pyspiel.GameType.Utility.CONSTANT_SUM):
+            raise ArenaError(f"ppo self-play needs a two-player zero-sum game; {info.id} is "
+                             f"{utility.name.lower().replace('_', '-')}")
+
+
+def exploitability_of(env, model: TeamPolicy) -> float | None:
+    """Exact exploitability of the model's policy, or None where the game cannot be enumerated."""
+    from arena_ppo.agent import PPOAgent
+
+    try:
+        return env.exploitability(PPOAgent.from_model(env.info, model).action_probabilities)
+    except ArenaError:
+        return None
+
+
+def measurable(env) -> bool:
+    try:
+        from arena_openspiel.exploitability import check_measurable
+
+        check_measurable(env)
+        return True
+    except (ArenaError, ImportError):
+        return False
+
+
+class Games:
+    """`num_envs` games in progress: each move's decision is kept until its game ends, then
+    its seat's chain of decisions gets its advantages (only the learner's seats are kept)."""
+
+    def __init__(self, env_id: str, n: int, rng: np.random.Generator):
+        from arena.api import make_env
+
+        self.envs = [make_env(env_id) for _ in range(n)]
+        self.info = self.envs[0].info
+        self.rng = rng
+        self.obs_dim = int(np.prod(self.info.observation_shape))
+        self.trace: list[dict[int, list]] = [{} for _ in range(n)]  # env -> seat -> decisions
+        self.before = [np.zeros(2)] * n  # returns before the last move
+        self.opponent = np.full(n, -1)  # pool index playing seat `opp_seat` (-1: none)
+        self.opp_seat = np.zeros(n, dtype=int)
+        for e in range(n):
+            self.reset(e)
+
+    def reset(self, e: int) -> None:
+        self.envs[e].reset(int(self.rng.integers(2**31 - 1)))
+        self.trace[e], self.before[e] = {0: [], 1: []}, np.zeros(2)
+        while self.envs[e].is_over():  # a game decided by chance alone has nothing to learn
+            self.envs[e].reset(int(self.rng.integers(2**31 - 1)))
+
+    def observe(self, central: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Seat to move (E,), its observation (E, D), legal mask (E, A) and, for a central
+        critic, both seats' observations side by side (E, 2D), the mover's first."""
+        seats = np.array([env.to_move()[0] for env in self.envs])
+        views = [[np.ravel(env.observation(s)) for s in (seat, 1 - seat)] if central
+                 else [np.ravel(env.observation(seat))] for env, seat in zip(self.envs, seats)]
+        obs = np.stack([v[0] for v in views]).astype(np.float32)
+        state = np.stack([np.concatenate(v) for v in views]).astype(np.float32) if central else None
+        mask = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
+        return seats, obs, mask, state
+
+    def step(self, seats, obs, state, mask, actions, logps, values) -> list[tuple[list, list]]:
+        """Play one move in every game; returns the finished games' (decisions, returns)."""
+        finished = []
+        for e, env in enumerate(self.envs):
+            seat = int(seats[e])
+            if not (self.opponent[e] >= 0 and seat == self.opp_seat[e]):
+                self.trace[e][seat].append([obs[e], seat, mask[e], int(actions[e]), float(logps[e]),
+                                            float(values[e]), 0.0, None if state is None else state[e]])
+            env.step({seat: int(actions[e])})
+            now = np.asarray(env.returns(), dtype=np.float64)
+            for s in (0, 1):  # a reward belongs to the seat's latest decision
+                if self.trace[e][s] and now[s] != self.before[e][s]:
+                    self.trace[e][s][-1][6] += now[s] - self.before[e][s]
+            self.before[e] = now
+            if env.is_over():
+                if abs(now.sum()) > 1e-6 and not getattr(env, "game", None):
+                    raise ArenaError(f"ppo self-play needs a zero-sum game; a game of {self.info.id} "
+                                     f"ended with returns {now.tolist()}")
+                finished.append((self.trace[e], now.tolist(), e))
+                self.reset(e)
+        return finished
+
+
+def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
+    """The loop; `run` is the trainer kit's run (budget, metrics, checkpoints, evaluation
+    games: arena.training)."""
+    from arena_ppo.pool import OpponentPool
+
+    torch.set_num_threads(1)
+    budget = run.budget
+    rng = np.random.default_rng(run.seed)
+    torch.manual_seed(run.seed)
+    games = Games(args.env_id, args.num_envs, rng)
+    info, D, A = games.info, games.obs_dim, games.info.num_actions
+    measure_env = games.envs[0].__class__.__new__(games.envs[0].__class__)
+    measure_env.__dict__.update(copy.copy(games.envs[0].__dict__))
+    can_measure = measurable(measure_env)
+
+    S = 2 * D if args.central_critic else 0
+    model = TeamPolicy(D, 2, A, S, args.hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-5)
+    pool = OpponentPool(capacity=args.pool_capacity)
+    magnet = copy.deepcopy(model)  # ρ: starts at the (near-uniform) initial policy
+    run.restore(model=model, optimizer=optimizer, pool=pool, magnet=magnet)
+    opponents: dict[int, TeamPolicy] = {}
+    last_measured = -np.inf
+
+    seats, obs, mask, state = games.observe(bool(S))
+    while budget.fraction() < 1.0:
+        frac = budget.fraction()
+        optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
+        alpha_final = args.magnet_coef if args.magnet_coef_final is None else args.magnet_coef_final
+        alpha = args.magnet_coef + (alpha_final - args.magnet_coef) * frac
+
+        # 1. Play moves until `batch` decisions of finished games are in hand.
+        batch, outcomes = [], []
+        while len(batch) < args.batch:
+            with torch.inference_mode():
+                o, s, m = torch.from_numpy(obs), torch.from_numpy(seats), torch.from_numpy(mask)
+                actions, logps = sample(model.logits(o, s, m))
+                values = model.value(o, s, torch.from_numpy(state) if S else None)
+                for index in np.unique(games.opponent[games.opponent >= 0]):
+                    rows = np.flatnonzero((games.opponent == index) & (seats == games.opp_seat))
+                    if len(rows):
+                        net = opponents.setdefault(int(index), _snapshot_net(model, pool, int(index)))
+                        actions[rows] = sample(net.logits(o[rows], s[rows], m[rows]))[0]
+            finished = games.step(seats, obs, state, mask, actions.numpy(), logps.numpy(), values.numpy())
+            budget.add_steps(len(seats))
+            for trace, returns, e in finished:
+                for seat, decisions in trace.items():
+                    if decisions:
+                        rewards = np.array([d[6] for d in decisions], dtype=np.float32)
+                        values_ = np.array([d[5] for d in decisions], dtype=np.float32)
+                        adv, ret = chain_gae(rewards, values_, args.gamma, args.gae_lambda)
+                        batch += [(*d[:5], a, r, d[7]) for d, a, r in zip(decisions, adv, ret)]
+                learner = 1 - games.opp_seat[e] if games.opponent[e] >= 0 else None
+                outcomes.append((returns, learner, int(games.opponent[e])))
+                if games.opponent[e] >= 0 and returns[learner] > returns[1 - learner]:
+                    pool.learner_won(int(games.opponent[e]))
+                games.opponent[e] = (pool.sample(rng, 1.0 - args.pool_fraction) if len(pool) else -1)
+                games.opp_seat[e] = rng.integers(2)
+            seats, obs, mask, state = games.observe(bool(S))
+
+        # 2. The mirror-descent step: PPO's clipped surrogate + α KL(π ‖ magnet) + value loss.
+        b_obs = torch.from_numpy(np.stack([d[0] for d in batch]))
+        b_seat = torch.tensor([d[1] for d in batch])
+        b_mask = torch.from_numpy(np.stack([d[2] for d in batch]))
+        b_action = torch.tensor([d[3] for d in batch])
+        b_logp = torch.tensor([d[4] for d in batch], dtype=torch.float32)
+        b_adv = torch.tensor([d[5] for d in batch], dtype=torch.float32)
+        b_ret = torch.tensor([d[6] for d in batch], dtype=torch.float32)
+        b_state = torch.from_numpy(np.stack([d[7] for d in batch])) if S else None
+        model.value_norm.update(b_ret.unsqueeze(-1))
+        with torch.no_grad():
+            magnet_logp = torch.log_softmax(magnet.logits(b_obs, b_seat, b_mask), -1)
+        stats = []
+        for _ in range(args.epochs):
+            for mb in torch.randperm(len(batch)).chunk(args.minibatches):
+                logits = model.logits(b_obs[mb], b_seat[mb], b_mask[mb])
+                new_logp, entropy = logp_entropy(logits, b_action[mb])
+                ratio = (new_logp - b_logp[mb]).exp()
+                adv = b_adv[mb] - b_adv[mb].mean()  # reward units: α is a temperature in them
+                pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - args.clip, 1 + args.clip)).mean()
+                logp_all = torch.log_softmax(logits, -1)
+                magnet_kl = (logp_all.exp() * (logp_all - magnet_logp[mb])).sum(-1).mean()
+                v_loss = 0.5 * ((model.value_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
+                                 - model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)) ** 2).mean()
+                loss = pg_loss + alpha * magnet_kl - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+                optimizer.step()
+                stats.append([pg_loss.item(), v_loss.item(), entropy.mean().item(), magnet_kl.item(),
+                              ((new_logp - b_logp[mb]).exp() - 1 - (new_logp - b_logp[mb])).mean().item()])
+        model.obs_norm.update(b_obs)
+        if S:
+            model.state_norm.update(b_state)
+        _move_magnet(magnet, model, args.magnet_rate)
+
+        # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
+        iteration = run.iteration + 1
+        if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
+            pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
+            opponents.clear()
+            games.opponent[games.opponent >= 0] = -1  # indices moved; those games go on vs latest
+        pg, vl, ent, kl_magnet, kl_old = np.mean(stats, axis=0)
+        metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
+                   "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
+                   "pool": len(pool),
+                   "score_vs_pool": _score_vs_pool(outcomes)}
+        if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
+                            or budget.fraction() >= 1.0):
+            last_measured = budget.seconds()
+            metrics["exploitability"] = exploitability_of(measure_env, model)
+        run.end_iteration(metrics, model, optimizer=optimizer, pool=pool, magnet=magnet)
+    if can_measure:
+        run.final({"exploitability": exploitability_of(measure_env, model)})
+    return run.last
+
+
+def _snapshot_net(model: TeamPolicy, pool, index: int) -> TeamPolicy:
+    net = copy.deepcopy(model)
+    net.load_state_dict(pool.snapshots[index])
+    return net.eval()
+
+
+@torch.no_grad()
+def _move_magnet(magnet: TeamPolicy, model: TeamPolicy, rate: float) -> None:
+    """ρ ← (1 − rate) ρ + rate θ over parameters and normaliser statistics."""
+    for (_, m), (_, p) in zip(magnet.state_dict().items(), model.state_dict().items()):
+        if m.dtype.is_floating_point:
+            m.lerp_(p, rate)
+
+
+def _score_vs_pool(outcomes) -> float | None:
+    scores = [0.5 + 0.5 * np.sign(r[learner] - r[1 - learner]) for r, learner, opp in outcomes if learner is not None]
+    return float(np.mean(scores)) if scores else None
+
+
+def run_turn_based(options, env) -> dict[str, Any]:
+    """`arena train ppo GAME` for a turn-based game: refusals first, then the run."""
+    from arena.training import Run, overrides_for
+    from arena_ppo import checkpoint as ckpt
+    from arena_ppo.train import _can_play, evaluate
+
+    check_trainable(env.info, env)
+    if options.workers != 1:
+        raise ArenaError(f"turn-based ppo runs in one process; --workers must be 1, not {options.workers}")
+    args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
+    specs = [s.strip() for s in args.eval_opponents.split(",") if s.strip()]
+    specs = [s for s in specs if _can_play(s, options.env_id) and (not s.startswith("cfr") or measurable(env))]
+
+    def evaluate_all(model, name, store, tournament):
+        row = {}
+        for spec in specs:
+            result = evaluate(model, options.env_id, spec, args.eval_games, seed=run.seed * 100_003 + run.iteration,
+                              name=name, store=store, tournament=tournament)
+            row.update({f"eval_{spec}_{k}": v for k, v in result.items()})
+        return row
+
+    run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
+              default_steps=1_000_000, eval_every=args.eval_every,
+              evaluate=evaluate_all if specs and args.eval_games > 0 else None)
+    try:
+        return train_turn_based(args, run)
+    finally:
+        run.close()

@@ -1,0 +1,127 @@
+"""PPO on turn-based two-player zero-sum games (magnetic mirror descent): GAE along a seat's
+own decisions by hand, a tiny real Kuhn run whose exploitability falls and whose checkpoint
+plays through the referee, PettingZoo classic, resume, and one-line refusals."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import arena
+from arena.cli import main as _main
+from arena_ppo.turns import chain_gae
+
+
+def main(argv):
+    """The CLI in-process; a failure raises SystemExit with its code, success returns."""
+    try:
+        _main(argv)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise
+
+
+KUHN = "openspiel/kuhn_poker"
+UNIFORM_KUHN = 0.458333
+
+
+def test_gae_along_one_seats_decisions_matches_a_hand_computed_example():
+    # Three decisions; the game ends after the last, so nothing is bootstrapped past it.
+    adv, ret = chain_gae(np.array([0.0, 1.0, 2.0]), np.array([0.5, 0.4, 0.3]), gamma=0.9, lam=0.8)
+    # t=2: 2 - 0.3 = 1.7; t=1: 1 + 0.9*0.3 - 0.4 + 0.72*1.7 = 2.094; t=0: 0 + 0.36 - 0.5 + 0.72*2.094
+    np.testing.assert_allclose(adv, [1.36768, 2.094, 1.7], atol=1e-5)
+    np.testing.assert_allclose(ret, adv + [0.5, 0.4, 0.3], atol=1e-6)
+
+
+def test_with_lambda_one_the_advantage_is_the_monte_carlo_return_minus_the_value():
+    adv, ret = chain_gae(np.array([0.0, 0.0, -2.0]), np.array([0.1, -0.3, 0.7]), gamma=1.0, lam=1.0)
+    np.testing.assert_allclose(ret, [-2.0, -2.0, -2.0], atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def kuhn_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kuhn")
+    main(["train", "ppo", KUHN, "--steps", "40000", "--out", str(out), "--seed", "3", "--no-progress",
+          "--set", "eval_every=0", "--set", "eval_games=2",
+          "--set", "eval_opponents=random,cfr:iterations=100", "--set", "exploitability_every=1"])
+    return out, [json.loads(line) for line in open(out / "metrics.jsonl")]
+
+
+def test_kuhn_exploitability_falls_well_below_uniform_random(kuhn_run):
+    _, rows = kuhn_run
+    measured = [r["exploitability"] for r in rows if r.get("exploitability") is not None]
+    assert measured[0] > 0.3  # the first update starts from a near-uniform policy
+    assert rows[-1]["final"] and rows[-1]["exploitability"] < 0.25 < UNIFORM_KUHN
+
+
+def test_the_checkpoint_plays_and_measures_as_the_run_reported(kuhn_run, capsys):
+    out, rows = kuhn_run
+    env = arena.make_env(KUHN)
+    agent = arena.make_agent(f"ppo:checkpoint={out}/latest.pt", env)
+    record = arena.play(env, [agent, arena.make_agent("cfr:iterations=100", env)], seed=1)
+    assert record.termination == "normal" and sum(record.scores) == 1
+    main(["exploitability", f"ppo:checkpoint={out}/latest.pt", KUHN, "--json"])
+    assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
+
+
+def test_the_run_folder_follows_the_kit(kuhn_run):
+    out, rows = kuhn_run
+    data = torch.load(out / "latest.pt", weights_only=True)
+    assert data["trainer"] == "ppo" and data["global_step"] >= 40000 and "magnet" in data and "optimizer" in data
+    assert {"iteration", "step", "elapsed", "cpu", "sps", "pg_loss", "magnet_kl"} <= set(rows[0])
+    evaluated = [r for r in rows if "eval_random_score" in r]
+    assert evaluated and "eval_cfr:iterations=100_score" in evaluated[0]
+    from arena.store import Store
+
+    store = Store(out / "arena.db")
+    games = store.games(env=KUHN)
+    assert len(games) == 2 * 2 * len(evaluated)
+    assert all(g.tournament == f"train:{out}" for g in games)
+    assert any(p.startswith(f"ppo:checkpoint={out}/iter_") for g in games for p in g.record.players)
+    store.close()
+
+
+def test_resume_continues_the_step_count(kuhn_run, tmp_path):
+    out, _ = kuhn_run
+    (tmp_path / "latest.pt").write_bytes((out / "latest.pt").read_bytes())
+    main(["train", "ppo", KUHN, "--steps", "45000", "--out", str(tmp_path), "--resume", "--no-progress",
+          "--set", "eval_games=0"])
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert rows[0]["step"] > 40000 and rows[-1]["step"] >= 45000
+
+
+def test_pettingzoo_classic_trains_with_a_pool_of_past_selves(tmp_path):
+    env_id = "pettingzoo/classic/tictactoe_v3"
+    main(["train", "ppo", env_id, "--steps", "3000", "--out", str(tmp_path), "--no-progress",
+          "--set", "num_envs=16", "--set", "batch=256", "--set", "pool_fraction=0.5",
+          "--set", "snapshot_every=2", "--set", "eval_games=0"])
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert rows[-1]["pool"] >= 2 and any(r["score_vs_pool"] is not None for r in rows)
+    assert "exploitability" not in rows[-1]  # too large to enumerate: not measured
+    env = arena.make_env(env_id)
+    agent = arena.make_agent(f"ppo:checkpoint={tmp_path}/latest.pt", env)
+    assert arena.play(env, [agent, arena.make_agent("random", env)], seed=0).termination == "normal"
+
+
+@pytest.mark.parametrize("env_id, message", [
+    ("openspiel/kuhn_poker:players=3", "needs a two-player zero-sum game; openspiel/kuhn_poker:players=3 has 3 players"),
+    ("openspiel/bargaining", "openspiel/bargaining is general-sum"),
+])
+def test_games_it_cannot_train_are_refused_in_one_line_and_nothing_is_written(env_id, message, tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", env_id, "--steps", "10",
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_kuhn_reaches_exploitability_001_within_ten_cpu_minutes(tmp_path):
+    main(["train", "ppo", KUHN, "--cpu-minutes", "10", "--out", str(tmp_path), "--no-progress",
+          "--set", "eval_games=0"])
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert rows[-1]["exploitability"] <= 0.01, rows[-1]
