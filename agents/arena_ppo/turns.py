@@ -24,8 +24,6 @@ are trained on in those. Games small enough to enumerate report exact exploitabi
 from __future__ import annotations
 
 import copy
-import dataclasses
-import time
 from dataclasses import dataclass
 from typing import Any
 
