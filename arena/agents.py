@@ -12,9 +12,10 @@ import fnmatch
 import inspect
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class Agent:
     random draws). `arena exploitability` asks it at every information state of small games
     (`policy_of` finds it); `random`, `cfr` and `ppo` implement it."""
 
-    needs_forward_model: ClassVar[bool] = False
+    needs_forward_model: bool = False  # a class attribute; remote agents learn it per instance
     # True for agents that enforce the move clock themselves (subprocess agents kill an
     # overrunning child); the referee then calls them directly, without a watchdog thread.
     keeps_own_clock: ClassVar[bool] = False
@@ -178,7 +179,7 @@ def parse_agent_spec(spec: str) -> tuple[str, str]:
 
 def agent_parameters(factory: Any) -> dict[str, inspect.Parameter]:
     """Typed keyword parameters of an agent class or factory function: those after env_info."""
-    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)
+    fn, skip = (factory.__init__, 2) if isinstance(factory, type) else (factory, 1)  # type: ignore[misc]
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn)
     params = {}
@@ -245,3 +246,42 @@ def _type_name(annotation: Any) -> str:
 
 
 _convert = convert_value  # the name before it was public
+
+
+def split_display_name(arg: str) -> tuple[str | None, str]:
+    """'mcts100=mcts:sims=100' -> ('mcts100', 'mcts:sims=100'); a plain spec -> (None, spec).
+    A display name comes before the first '=' and holds no ':' (in a spec, '=' follows the ':')."""
+    name, sep, spec = arg.partition("=")
+    if sep and ":" not in name and name.strip() and spec.strip():
+        return name.strip(), spec.strip()
+    return None, arg.strip()
+
+
+def canonical_spec(spec: str, env_id: str | None = None) -> str:
+    """One identity per player: parameters typed, defaults filled in from the constructor's
+    signature, sorted by name (`minimax` and `minimax:exact_up_to=12,depth=0` are one agent).
+    An agent class may also say which parameters are equivalent on an env with a classmethod
+    `canonical_params(params, env_id) -> params` (minimax: depth 0 means depth 4 on long games).
+    Specs of agents that are not installed, or that take their parameter whole, stay as typed."""
+    from arena.plugins import get_registry
+
+    name, rest = parse_agent_spec(spec)
+    entry = get_registry().agents.get(name)
+    if entry is None:
+        return spec.strip()
+    factory = entry.load()
+    if getattr(factory, "raw_param", None):
+        return spec.strip()
+    params = {k: p.default for k, p in agent_parameters(factory).items() if p.default is not inspect.Parameter.empty}
+    params.update(build_params(factory, rest, name))
+    hook = getattr(factory, "canonical_params", None)
+    if hook is not None and env_id is not None:
+        params = hook(dict(params), env_id)
+    text = ",".join(f"{k}={_spec_value(v)}" for k, v in sorted(params.items()))
+    return f"{name}:{text}" if text else name
+
+
+def _spec_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "none" if value is None else str(value)

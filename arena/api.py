@@ -109,6 +109,6 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
         raise
     except ValueError as exc:  # agents reject bad parameter values this way
         raise ArenaError(f"agent {name}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - a plugin's constructor failed: its problem, in one line
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's constructor failed: in one line
         raise ArenaError(f"agent {spec} could not be built: {type(exc).__name__}: {exc}"[:500]) from None
 

@@ -309,7 +309,10 @@ class LocalPool(_Bounded):
             if self.status_dir is None:
                 self.status_dir = tempfile.mkdtemp(prefix="arena-workers-")
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+            context = multiprocessing.get_context(method)
+            if method == "forkserver":
+                context.set_forkserver_preload(["arena._die_with_parent"])
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
                                             initializer=_init_worker, initargs=(os.getpid(), self.status_dir))
         return self.pool
 
@@ -363,7 +366,7 @@ class LocalPool(_Bounded):
     def _recover(self, settings: Settings, lost: list[Job], deaths: dict[str, int]):
         """After a worker died: blame the agent whose code was running in it, and hand back
         every other lost game (record None) to be played again on a fresh pool."""
-        blamed = self._autopsy()
+        blamed, suspects = self._autopsy()
         for job in lost:
             if job.key in blamed:
                 player, how = blamed[job.key]
@@ -374,29 +377,34 @@ class LocalPool(_Bounded):
                 yield job, forfeit_record(settings.env_id, job.seed, job.players, sides, player, CRASH,
                                           f"{job.players[player]}: agent code killed its worker process ({how})")
                 continue
-            deaths[job.key] = deaths.get(job.key, 0) + 1
-            if deaths[job.key] > self.MAX_RETRIES:
+            if suspects is None or job.key in suspects:  # its worker died outside agent code
+                deaths[job.key] = deaths.get(job.key, 0) + 1
+            if deaths.get(job.key, 0) > self.MAX_RETRIES:
                 raise ArenaError(f"a worker process died {deaths[job.key]} times playing game {job.key} "
                                  "outside any agent's code; finished games are stored: rerun to resume")
             yield job, None
 
-    def _autopsy(self) -> dict[str, tuple[int, str]]:
-        """{game key: (player, how the worker died)} for workers that died inside agent code.
+    def _autopsy(self) -> tuple[dict[str, tuple[int, str]], set[str] | None]:
+        """({game key: (player, how the worker died)} for workers that died inside agent code,
+        keys of games whose worker died outside it, or None when no worker died on its own).
         The pool terminates its other workers once one dies (SIGTERM): those are not blamed."""
         pool, self.pool = self.pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)  # reaps the workers it terminated
-        found = {}
+        found, suspects, died = {}, set(), False
         for pid, process in list(self.processes.items()):
             process.join(timeout=1.0)
             code = process.exitcode
             if code is None or code == -signal.SIGTERM:
                 continue
+            died = True
             status = read_status(os.path.join(self.status_dir, str(pid)))
             if status and status[0] >= 0:
                 found[status[1]] = (status[0], _death(code))
+            elif status:
+                suspects.add(status[1])
         self.processes.clear()
-        return found
+        return found, (suspects if died else None)
 
     def _result(self, handle) -> GameRecord:
         try:
@@ -440,8 +448,15 @@ def _init_worker(parent_pid: int, status_dir: str | None = None) -> None:
         while True:
             time.sleep(0.2)
             try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
+                with open(f"/proc/{parent_pid}/stat", "rb") as f:
+                    dead = f.read().rsplit(b")", 1)[1].split()[0] == b"Z"  # killed, not yet reaped
+            except (OSError, IndexError):
+                try:
+                    os.kill(parent_pid, 0)
+                    dead = False
+                except ProcessLookupError:
+                    dead = True
+            if dead:
                 os._exit(0)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()

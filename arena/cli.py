@@ -80,8 +80,6 @@ def plugins(as_json):
                     *(f"{name} {why}" for name, why in r["unavailable"].items())])]
         for r in rows
     ])
-    for problem in reg.problems:
-        click.echo(f"warning: {problem}", err=True)
 
 
 def _unavailable(reg, plugin: str) -> dict[str, str]:

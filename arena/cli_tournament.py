@@ -30,10 +30,10 @@ class LiveStandings:
     """A rich progress bar over the games with the top of the online-Elo table under it
     (on stderr, so stdout keeps only the final leaderboard)."""
 
-    def __init__(self, title: str, k: float = 16.0, top: int = 10, enabled: bool = True):
+    def __init__(self, title: str, k: float = 16.0, top: int = 10, enabled: bool = True, display=None):
         from arena.ratings import OnlineElo
 
-        self.title, self.top, self.enabled = title, top, enabled
+        self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
         self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
         self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
@@ -66,12 +66,20 @@ class LiveStandings:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title="live online Elo (K = %g)" % self.elo.k, title_justify="left")
+        import numpy as np
+
+        from arena.ratings import gauge
+
+        # The final board's zero point (random = 0 when it plays, else mean 0), so the live
+        # numbers and the final ones read on one scale.
+        names = list(self.elo.ratings)
+        values, zero = gauge(np.array([self.elo.ratings[n] for n in names]), names) if names else ([], "")
+        table = Table(title=f"live online Elo (K = {self.elo.k:g}, {zero})", title_justify="left")
         table.add_column("agent")
         table.add_column("Elo", justify="right")
-        ranked = sorted(self.elo.ratings.items(), key=lambda kv: -kv[1])[: self.top]
+        ranked = sorted(zip(names, values), key=lambda kv: -kv[1])[: self.top]
         for name, rating in ranked:
-            table.add_row(Text(name), f"{rating:+.0f}")
+            table.add_row(Text(self.display.get(name, name)), f"{rating:+.0f}")
         return Group(self.progress, table)
 
     def game(self, record) -> None:
@@ -88,7 +96,7 @@ class LiveStandings:
 
 
 def _display(title: str, quiet: bool, every: int | None, standings_every: int | None, sprt=None,
-             default_standings: int | None = None):
+             default_standings: int | None = None, names=None):
     """A live table on a terminal; plain lines when stderr is redirected (logs, CI) or when
     --progress-every / --standings-every ask for them; nothing with --quiet."""
     from arena.progress import LineProgress
@@ -99,7 +107,7 @@ def _display(title: str, quiet: bool, every: int | None, standings_every: int | 
     if quiet:
         return LiveStandings(title, enabled=False)
     if sys.stderr.isatty() and every is None and standings_every is None:
-        return LiveStandings(title)
+        return LiveStandings(title, display=names)
     return LineProgress(title, every=every or 1, sprt=sprt,
                         standings_every=default_standings if standings_every is None else standings_every)
 
@@ -145,29 +153,56 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     from arena.backends import default_concurrency, make_backend
     from arena.tournament import TournamentConfig, run_tournament
 
+    from arena.agents import split_display_name
+
     _positive(concurrency, "--concurrency")
-    config = TournamentConfig(env_id, list(agent_specs), fmt, games, rounds, challenger, seed,
+    named = [split_display_name(a) for a in agent_specs]  # NAME=SPEC: NAME is shown on the boards
+    if challenger:
+        named.append(split_display_name(challenger))
+        challenger = named[-1][1]
+    specs = [spec for _, spec in named[:len(agent_specs)]]
+    config = TournamentConfig(env_id, specs, fmt, games, rounds, challenger, seed,
                               time_per_move, time_bank, opening_plies, isolate)
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every)
+        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every,
+                           names={s: n for n, s in named if n})
         try:
             with resume_notice(store.path, lambda: _saved(display)):
                 result = run_tournament(config, store, runner, name, progress=display)
         finally:
             runner.close()
+        for shown, spec in named:
+            if shown:
+                store.tag_agent(spec, display=shown)
         click.echo(f"tournament {result.name!r}: {len(result.records)} games "
                    f"({result.played} played now) in {store.path}")
-        _leaderboard(result.records, title=result.name, checkpoints=store.checkpoints()).render_table(Console())
+        from arena.leaderboard.stored import board_from_store
+
+        board_from_store(store, env_id, result.name, title=result.name).render_table(Console())
 
 
-def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash=False):
-    from arena.leaderboard import Leaderboard
+class _WarnAtStart:
+    """A progress display that first prints a warning when the run starts (on stderr)."""
 
-    games = [{"players": r.players, "scores": r.scores, "termination": r.termination,
-              "forfeit_player": r.forfeit_player} for r in records]
-    return Leaderboard(games, method=method, anchor=anchor, checkpoints=checkpoints, title=title,
-                       nash=nash)
+    def __init__(self, inner, warning: str):
+        self.inner, self.warning = inner, warning
+
+    def start(self, total, done) -> None:
+        if self.warning:
+            click.echo(self.warning, err=True)
+        self.inner.start(total, done)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash: bool = False,
+                 **options):
+    """The old private entry point, kept for callers: `arena.leaderboard.stored.board_from_records`."""
+    from arena.leaderboard.stored import board_from_records
+
+    return board_from_records(records, title, method, anchor, checkpoints, nash, **options)
 
 
 def _parse_anchor(text: str | None):
@@ -197,22 +232,31 @@ def _bad_anchor(text: str):
 @click.option("--title", default=None, help="Title of the board.")
 @click.option("--nash", is_flag=True,
               help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+@click.option("--los", "show_los", is_flag=True, help="Add the likelihood-of-superiority matrix (table, Markdown).")
+@click.option("--name", "name_args", multiple=True, metavar="NAME=SPEC",
+              help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.")
+@click.option("--prior", type=click.Choice(["field", "none"]), default="field", show_default=True,
+              help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
+                   "maximum likelihood (as Ordo -M), only without perfect scores.")
+@click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
+              show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
+                                      "games re-drawn from the fit (docs/ratings.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash):
+                nash, show_los, name_args, prior, intervals):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
     if sum(map(bool, (as_json, as_csv, markdown))) > 1:
         raise ArenaError("choose one of --json, --csv, --markdown")
+    from arena.leaderboard.stored import board_from_store
+
     with _store(db, readonly=True) as store:
-        if tournament_name and store.tournament(tournament_name) is None:
-            raise ArenaError(f"no tournament {tournament_name!r} in {store.path}; see `arena games`")
-        records = [g.record for g in store.iter_games(env=env_id, tournament=tournament_name)]
-        if not records:
-            where = f" in tournament {tournament_name!r}" if tournament_name else ""
-            raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
-        board = _leaderboard(records, title or f"{env_id} leaderboard", method, _parse_anchor(anchor),
-                             store.checkpoints(), nash)
+        board = board_from_store(store, env_id, tournament_name, title=title, method=method,
+                                 anchor=_parse_anchor(anchor), nash=nash, intervals=intervals,
+                                 name_args=name_args, prior=prior)
+    if as_json or as_csv or html_path:  # the table and Markdown print them themselves
+        for warning in board.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if html_path:
         try:
             Path(html_path).write_text(board.to_html(), encoding="utf-8")
@@ -223,9 +267,9 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
     elif as_csv:
         click.echo(board.to_csv(), nl=False)
     elif markdown:
-        click.echo(board.to_markdown(), nl=False)
+        click.echo(board.to_markdown(los=show_los), nl=False)
     elif not html_path:
-        board.render_table(Console())
+        board.render_table(Console(), los=show_los)
     else:
         click.echo(f"wrote {html_path}")
 
@@ -244,15 +288,29 @@ GAMES_SHOWN = 50
               help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]")
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON: full records with move names, in id order (the newest N with --limit).")
-def games(db, tournament_name, env_id, agent, termination, limit, as_json):
+@click.option("--pgn", "as_pgn", is_flag=True,
+              help="Print two-player games as PGN (White = first seat) for Ordo, BayesElo, cutechess tools.")
+def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pgn):
     """List stored games, newest first: one line each, in any width."""
     if limit is not None and limit < 0:
         raise ArenaError(f"--limit must be 0 (all) or more, got {limit}")
-    shown = (0 if as_json else GAMES_SHOWN) if limit is None else limit
+    if as_json and as_pgn:
+        raise ArenaError("choose one of --json, --pgn")
+    shown = (0 if as_json or as_pgn else GAMES_SHOWN) if limit is None else limit
     filters = {"env": env_id, "tournament": tournament_name, "agent": agent, "termination": termination}
     with _store(db, readonly=True) as store:
         total = store.count_games(**filters)
         rows = store.games(**filters, limit=shown or None, newest_first=True)
+        display = store.display_names()
+    if as_pgn:
+        from arena.leaderboard.names import identities
+        from arena.pgn import games_pgn
+
+        names = {}
+        for env in {g.record.env_id for g in rows}:
+            ids = identities([p for g in rows if g.record.env_id == env for p in g.record.players], env, display)
+            names.update({s: shown for s, (shown, _) in ids.items()})
+        return click.echo(games_pgn(list(reversed(rows)), names), nl=False)  # PGN in id order
     if as_json:
         from arena.notation import move_names
 
@@ -315,14 +373,17 @@ def replay(game_id, db, render):
                + (f" ({record.termination}: {record.reason})" if record.forfeit_player is not None else ""))
 
 
-def _parse_sprt(text: str):
+def _parse_sprt(text: str, trinomial: bool = False):
     from arena.envs.base import parse_params
     from arena.ratings import SPRT
 
-    valid = {"elo0", "elo1", "alpha", "beta"}
+    valid = {"elo0", "elo1", "alpha", "beta", "model"}
     params = parse_params(text, what="--sprt")
     if set(params) - valid:
         raise ArenaError(f"--sprt takes {', '.join(sorted(valid))}; got {', '.join(sorted(set(params) - valid))}")
+    model = params.pop("model", "normalized")
+    if model not in ("normalized", "logistic"):
+        raise ArenaError(f"--sprt model must be normalized or logistic, not {model!r}")
     try:
         values = {k: float(v) for k, v in params.items()}
     except ValueError:
@@ -330,15 +391,55 @@ def _parse_sprt(text: str):
     args = {"elo0": 0.0, "elo1": 10.0, "alpha": 0.05, "beta": 0.05, **values}
     if not (0 < args["alpha"] < 1 and 0 < args["beta"] < 1) or args["elo1"] <= args["elo0"]:
         raise ArenaError("--sprt needs 0 < alpha, beta < 1 and elo1 > elo0")
-    return SPRT(args["elo0"], args["elo1"], args["alpha"], args["beta"], pentanomial=True)
+    return SPRT(args["elo0"], args["elo1"], args["alpha"], args["beta"], pentanomial=not trinomial, model=model)
+
+
+def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
+    """The verdict as fishtest words it, the counts as cutechess prints them, or all as JSON."""
+    from arena.ratings import pairing_stats
+
+    losses, draws, wins = sprt.games
+    lower, upper = result.bounds
+    stats = pairing_stats(sprt.counts) if sum(sprt.counts) else None
+    verdict = {"H1": "passed", "H0": "failed", None: "no verdict"}[result.status]
+    elo = None if stats is None else {"estimate": stats.elo, "ci_low": stats.elo - stats.error,
+                                      "ci_high": stats.elo + stats.error, "los": stats.los}
+    if as_json:
+        names = ("LL", "LD", "DD_WL", "WD", "WW") if sprt.pentanomial else ("L", "D", "W")
+        return json.dumps({
+            "a": agent_a, "b": agent_b, "env": env_id, "name": result.name, "verdict": verdict,
+            "accepted": result.status, "model": sprt.model, "elo0": sprt.elo0, "elo1": sprt.elo1,
+            "alpha": sprt.alpha, "beta": sprt.beta, "llr": round(result.llr, 4),
+            "bounds": {"lower": round(lower, 4), "upper": round(upper, 4)},
+            "games": result.games, "played_now": result.played, "wins": wins, "losses": losses, "draws": draws,
+            ("pentanomial" if sprt.pentanomial else "trinomial"): dict(zip(names, sprt.counts)),
+            "elo": None if elo is None else {k: round(v, 4) for k, v in elo.items()},
+            "expected_games": round(sprt.expected_games()),
+        }, indent=2)
+    unit = "logistic Elo" if sprt.model == "logistic" else "normalized Elo"
+    score = (wins + draws / 2) / max(result.games, 1)
+    lines = [f"{agent_a} vs {agent_b} on {env_id}: {result.games} games ({result.played} played now)",
+             f"Score of {agent_a} vs {agent_b}: {wins} - {losses} - {draws}  [{score:.3f}] {result.games}"]
+    if sprt.pentanomial:
+        lines.append("Ptnml(0-2): " + ", ".join(map(str, sprt.counts)))
+    lines.append(f"LLR: {result.llr:.2f} ({lower:.2f}, {upper:.2f}) <{sprt.elo0:g}, {sprt.elo1:g}> {unit}")
+    if stats is not None:
+        lines.append(f"Elo: {stats.elo:+.1f} ± {stats.error:.1f} (95 %, logistic)  LOS: {stats.los:.1%}")
+    tail = {"passed": f"passed: H1 accepted, {agent_a} is at least {sprt.elo1:g} {unit} stronger",
+            "failed": f"failed: H0 accepted, {agent_a} is not {sprt.elo0:g} {unit} stronger (or more)",
+            "no verdict": f"no verdict after {result.games} games (--max-games); LLR inside the bounds"}[verdict]
+    return "\n".join([*lines, tail])
 
 
 @click.command()
 @click.argument("agent_a")
 @click.argument("agent_b")
 @click.argument("env_id")
-@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05", show_default=True,
-              help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 (H0)?")
+@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized",
+              show_default=True, help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 "
+                                      "(H0)? model: normalized Elo (fishtest's default) or logistic.")
+@click.option("--trinomial", is_flag=True, help="Test on game counts (W, D, L) instead of seat-swapped pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON with named fields.")
 @click.option("--max-games", type=int, default=1000, show_default=True, help="Stop here if undecided (even).")
 @click.option("--concurrency", type=int, default=None, help="Worker processes. [default: the number of cores]")
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
@@ -351,40 +452,37 @@ def _parse_sprt(text: str):
 @click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
 @click.option("--standings-every", type=int, default=None,
               help="Off a terminal: the online-Elo standings every M games. [default: 0, never]")
-def match(agent_a, agent_b, env_id, sprt_text, max_games, concurrency, time_per_move, time_bank,
-          opening_plies, seed, name, db, quiet, progress_every, standings_every):
+def match(agent_a, agent_b, env_id, sprt_text, trinomial, as_json, max_games, concurrency, time_per_move,
+          time_bank, opening_plies, seed, name, db, quiet, progress_every, standings_every):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
-    from arena.ratings import pairing_stats
     from arena.tournament import run_match
 
     _positive(concurrency, "--concurrency")
-    sprt = _parse_sprt(sprt_text)
+    sprt = _parse_sprt(sprt_text, trinomial)
+    if max_games < 2 or max_games % 2:
+        raise ArenaError(f"--max-games must be even (seat-swapped pairs) and at least 2, got {max_games}")
     if time_per_move is not None and time_per_move <= 0:
         raise ArenaError("--time-per-move must be a positive number of seconds")
     if opening_plies < 0 or time_bank < 0:
         raise ArenaError("--opening-plies and --time-bank must be 0 or more")
+    expected = sprt.expected_games()
+    warning = "" if max_games >= expected else (
+        f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects when the "
+        f"truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], alpha {sprt.alpha:g}, "
+        f"beta {sprt.beta:g}); it may end with no verdict")
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
         runner = make_backend("local", concurrency or default_concurrency())
         display = _display(f"match {agent_a} vs {agent_b} on {env_id}", quiet, progress_every,
                            standings_every, sprt, default_standings=0)
+        display = _WarnAtStart(display, warning)  # after the match is checked, before its first game
         try:
             with resume_notice(store.path, lambda: _saved(display)):
                 result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
                                    settings, display)
         finally:
             runner.close()
-    lower, upper = result.bounds
-    verdict = {"H1": f"H1 accepted: {agent_a} is stronger by about elo1 = {sprt.elo1:g} or more",
-               "H0": f"H0 accepted: {agent_a} is not stronger than elo0 = {sprt.elo0:g}",
-               None: f"undecided after {result.games} games (--max-games)"}[result.status]
-    click.echo(f"{agent_a} vs {agent_b} on {env_id}: {result.games} games in {sum(result.pentanomial)} pairs "
-               f"({result.played} played now)")
-    click.echo(f"pentanomial (LL, LD, DD+WL, WD, WW): {result.pentanomial}")
-    if sum(result.pentanomial):
-        stats = pairing_stats(result.pentanomial)
-        click.echo(f"score {stats.score:.3f}  Elo {stats.elo:+.1f} ± {stats.error:.1f}  LOS {stats.los:.1%}")
-    click.echo(f"LLR {result.llr:.3f}  bounds [{lower:.3f}, {upper:.3f}]  {verdict}")
+    click.echo(_match_report(agent_a, agent_b, env_id, sprt, result, as_json))
     sys.stdout.flush()

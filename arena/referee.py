@@ -152,9 +152,13 @@ def _sigint_counted():
 
 
 def _users_interrupt(exc: BaseException, sigints_before: int) -> bool:
-    return isinstance(exc, KeyboardInterrupt) and (
-        _sigints != sigints_before
-        or not getattr(signal.getsignal(signal.SIGINT), "counts_sigints", False))
+    if not isinstance(exc, KeyboardInterrupt):
+        return False
+    handler = signal.getsignal(signal.SIGINT)
+    if getattr(handler, "counts_sigints", False):
+        return _sigints != sigints_before
+    # Not counted (a game outside the main thread): assume the user's, unless SIGINT is ignored.
+    return handler is not signal.SIG_IGN
 
 
 def _group(movers: Sequence[int], owner: dict[int, int]):
@@ -180,7 +184,11 @@ def _ask(env: Env, agent: Agent, seats, clock: _Clock, record: GameRecord, solo:
     observations = {seat: Observation(env, seat, left, fm) for seat in seats}
     actions = clock.call(agent.act_team, observations)
     record.latencies.append(clock.last)
-    if not isinstance(actions, dict) or not all(type(s) is int for s in actions) or set(actions) != set(seats):
+    try:  # keys whose hash or comparison raises are the agent's fault too
+        wellformed = isinstance(actions, dict) and set(actions) == set(seats)
+    except Exception:  # noqa: BLE001
+        wellformed = False
+    if not wellformed:
         raise Forfeit(ILLEGAL, f"act_team must return one action for each of seats {list(seats)}")
     return {seat: _check(observations[seat], action) for seat, action in actions.items()}
 

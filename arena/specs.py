@@ -11,8 +11,9 @@ the plugin is then not loaded at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 from arena.agents import Requirements
 from arena.envs.base import SIMULTANEOUS, TURN_BASED

@@ -266,6 +266,11 @@ class Store:
         rows = self.db.execute("SELECT * FROM agents ORDER BY id").fetchall()
         return [{**dict(r), "meta": json.loads(r["meta"])} for r in rows]
 
+    def display_names(self) -> dict[str, str]:
+        """spec -> display name given on the command line (`arena tournament ... mcts100=mcts:sims=100`)."""
+        rows = self.db.execute("SELECT spec, meta FROM agents WHERE meta LIKE '%\"display\"%'")
+        return {r["spec"]: json.loads(r["meta"])["display"] for r in rows if "display" in json.loads(r["meta"])}
+
     def checkpoints(self) -> dict[str, tuple[str, int]]:
         """spec -> (run, step) of agents tagged as training checkpoints."""
         rows = self.db.execute("SELECT spec, run, step FROM agents WHERE run IS NOT NULL AND step IS NOT NULL")

@@ -9,7 +9,10 @@ speed:    the same trivial agent (uniform random) answering `act` on a real tic-
           measured side by side.
 timeouts: agents that answer after 10 ms under a 50 ms per-move limit, two games at once
           (the core count), through the tournament runner, until 10,000 moves are played;
-          target: at most 0.05 % of moves time out.
+          target: at most 0.05 % of moves time out. --load N runs N CPU-bound processes (at
+          normal priority) alongside, so that the agents compete for the cores:
+
+    nice python benchmarks/bench_remote.py --part timeouts --load 2
 """
 
 from __future__ import annotations
@@ -78,7 +81,24 @@ def speed(moves: int, games: int) -> None:
         agent.close()
 
 
-def timeouts(target_moves: int, concurrency: int, delay: float, limit: float) -> None:
+def burners(n: int) -> list:
+    """n processes that spin on a core each, at the benchmark's own priority."""
+    import subprocess
+
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+
+
+def timeouts(target_moves: int, concurrency: int, delay: float, limit: float, load: int = 0) -> None:
+    hogs = burners(load)
+    try:
+        _timeouts(target_moves, concurrency, delay, limit, load)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def _timeouts(target_moves: int, concurrency: int, delay: float, limit: float, load: int) -> None:
     from arena.backends import LocalPool
     from arena.store import Store
     from arena.tournament import TournamentConfig, run_tournament
@@ -101,7 +121,8 @@ def timeouts(target_moves: int, concurrency: int, delay: float, limit: float) ->
     timed_out = sum(r.termination == "timeout" for r in records)
     worst = max(max(r.latencies, default=0.0) for r in records)
     print(f"agents answering after {delay * 1000:.0f} ms, limit {limit * 1000:.0f} ms per move, "
-          f"concurrency {concurrency}: {len(records)} games, {moves} moves in {elapsed:.0f}s")
+          f"concurrency {concurrency}, {load} CPU-bound processes alongside: {len(records)} games, "
+          f"{moves} moves in {elapsed:.0f}s")
     print(f"  timeouts: {timed_out} = {100 * timed_out / moves:.3f} % of moves (target <= 0.05 %); "
           f"slowest answer {worst * 1000:.1f} ms")
     for r in records:
@@ -116,11 +137,12 @@ def main() -> None:
     p.add_argument("--games", type=int, default=200, help="games per speed run")
     p.add_argument("--timeout-moves", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument("--load", type=int, default=0, help="CPU-bound processes running alongside (timeouts)")
     args = p.parse_args()
     if args.part in ("speed", "all"):
         speed(args.moves, args.games)
     if args.part in ("timeouts", "all"):
-        timeouts(args.timeout_moves, args.concurrency, delay=0.010, limit=0.050)
+        timeouts(args.timeout_moves, args.concurrency, delay=0.010, limit=0.050, load=args.load)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
-"""A round robin of 1,020 games between 4 hostile and 2 well-behaved agents at concurrency 2,
-interrupted by Ctrl-C half way and resumed, through the real `arena tournament` command.
+"""A round robin of 1,080 games between 8 hostile and 2 well-behaved agents at concurrency 2,
+through the real `arena tournament` command, interrupted by Ctrl-C, then killed with
+`kill -9`, then resumed to the end.
 
-    nice python benchmarks/hostile_round_robin.py              # about 5-10 minutes here
+    nice python benchmarks/hostile_round_robin.py              # about 3-5 minutes here
     nice python benchmarks/hostile_round_robin.py --isolate    # random runs in its own process too
 
-Hostile agents (tests/hostile/hostile.py) strike in a random share of their games: one
-sleeps forever, one prints megabytes, one forks children that outlive it and exits, one
-leaks memory under a memory limit. Checks: after the Ctrl-C the command exits 130, the
-store passes SQLite's integrity check and holds only whole games, and no agent process is
-left; the rerun resumes and finishes; every scheduled game is stored exactly once, with a
-classified termination, forfeits blamed only on hostile agents; 0 processes left.
+Hostile agents strike in a random share of their games. Out of process (tests/hostile/hostile.py):
+one sleeps forever, one prints megabytes, one forks children that outlive it and exits, one
+leaks memory under a memory limit, one starts a daemon that double-forks, calls setsid and
+clears its environment (and plays on). In process (tests/hostile/arena_hostile_inprocess.py,
+loaded with ARENA_PLUGIN_MODULES): one segfaults its worker, one raises SystemExit, one passes
+the tournament's check and then cannot start in any worker. Checks: the Ctrl-C exits 130, the
+kill -9 leaves a store that passes SQLite's integrity check, and 1 s after each end (Ctrl-C,
+kill -9, finish) no agent process is alive; the final run stores every scheduled game exactly
+once, each with a classified termination, forfeits blamed only on hostile agents.
 """
 
 from __future__ import annotations
@@ -36,12 +40,15 @@ TERMINATIONS = {"normal", "timeout", "crash", "protocol", "illegal"}
 
 def agents(tag: str) -> tuple[list[str], list[str]]:
     hostile = [f"cmd:{sys.executable} {HOSTILE} {mode} --at 1 --rate {rate} --tag {tag}"
-               for mode, rate in (("sleep", 0.15), ("flood", 0.3), ("fork", 0.3), ("leak", 0.2))]
+               for mode, rate in (("sleep", 0.1), ("flood", 0.3), ("fork", 0.3), ("leak", 0.2), ("escape", 0.3))]
+    hostile += ["inproc-segfault:rate=0.1", "inproc-sysexit:rate=0.3", "inproc-latefail"]
     good = ["random", f"cmd:{sys.executable} {GOOD_SCRIPT}"]
     return good, hostile
 
 
 def leftovers(markers: list[str]) -> list[str]:
+    """Live processes of this run: a marker in the command line, or this run's own
+    ARENA_AGENT_LOGS in the environment (the arena, its forkserver and workers, agents)."""
     found = []
     for pid, _, _, _, state in process_table():
         if pid == os.getpid() or state == "Z":
@@ -49,9 +56,11 @@ def leftovers(markers: list[str]) -> list[str]:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = f.read().decode(errors="replace")
         except OSError:
             continue
-        if any(m in cmdline for m in markers):
+        if any(m in cmdline for m in markers) or any(m in environ for m in markers if m.startswith("ARENA_")):
             found.append(f"{pid}: {cmdline[:120]}")
     return found
 
@@ -63,78 +72,90 @@ def command(db: Path, specs: list[str], games: int, isolate: bool) -> list[str]:
 
 
 def stored_games(db: Path) -> list:
+    if not db.exists():  # interrupted before its first game: a failing run leaves no empty store
+        return []
     with Store(db, readonly=True) as store:
         return list(store.iter_games(tournament="hostile-rr"))
 
 
 def integrity(db: Path) -> str:
+    if not db.exists():
+        return "(no file yet)"
     with sqlite3.connect(db) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
+def settle(markers: list[str], after: float = 1.0) -> list[str]:
+    """What is still alive `after` seconds after an end."""
+    time.sleep(after)
+    return leftovers(markers)
+
+
+def run_for(cmd: list[str], env: dict, seconds: float, sig: int | None):
+    """Start the command; after `seconds` send `sig` to its process group (None: let it
+    finish). Returns (exit code, last stderr line, seconds it ran)."""
+    start = time.perf_counter()
+    run = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        run.wait(timeout=seconds if sig is not None else 3600)
+    except subprocess.TimeoutExpired:
+        if sig == signal.SIGKILL:
+            run.kill()  # the arena process only, as `kill -9 PID` would
+        else:
+            os.killpg(run.pid, sig)  # a terminal's Ctrl-C goes to the whole foreground group
+    try:
+        _, err = run.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        _, err = run.communicate()
+        print("FAIL: the tournament did not stop within 120 s")
+    return run.returncode, (err.strip().splitlines() or [""])[-1][:200], time.perf_counter() - start
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--games", type=int, default=68, help="games per pairing (15 pairings)")
+    p.add_argument("--games", type=int, default=24, help="games per pairing (45 pairings)")
     p.add_argument("--interrupt-after", type=float, default=60.0, help="seconds before the Ctrl-C")
+    p.add_argument("--kill-after", type=float, default=25.0, help="seconds into the second run before kill -9")
     p.add_argument("--isolate", action="store_true")
     args = p.parse_args()
 
     tag = f"rr{os.getpid()}"
     good, hostile = agents(tag)
     specs = good + hostile
-    markers = [tag, str(GOOD_SCRIPT), "serve-agent"]
-    scheduled = 15 * args.games
-    env = {**os.environ, "ARENA_AGENT_MEMORY_MB": "300",
-           "ARENA_AGENT_LOGS": tempfile.mkdtemp(prefix="hostile-rr-logs-")}
+    logs = tempfile.mkdtemp(prefix="hostile-rr-logs-")
+    markers = [tag, str(GOOD_SCRIPT), f"ARENA_AGENT_LOGS={logs}"]
+    scheduled = len(specs) * (len(specs) - 1) // 2 * args.games
+    env = {**os.environ, "ARENA_AGENT_MEMORY_MB": "300", "ARENA_AGENT_LOGS": logs,
+           "ARENA_PLUGIN_MODULES": "arena_hostile_inprocess",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(HOSTILE.parent), os.environ.get("PYTHONPATH")]))}
+    ok = True
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "arena.db"
         cmd = command(db, specs, args.games, args.isolate)
-
-        # -- phase 1: Ctrl-C in the middle (SIGINT to the whole foreground group, as a terminal does)
-        start = time.perf_counter()
-        run = subprocess.Popen(cmd, env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            run.wait(timeout=args.interrupt_after)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGINT)
-        try:
-            _, err = run.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            _, err = run.communicate()
-            print("FAIL: the tournament did not stop within 120 s of Ctrl-C")
-        stopped = time.perf_counter() - start
-        time.sleep(1.0)
-        left1 = leftovers(markers)
-        games1 = stored_games(db)
-        print(f"phase 1: Ctrl-C after {args.interrupt_after:.0f}s; exit code {run.returncode} "
-              f"after {stopped:.1f}s; {len(games1)} of {scheduled} games stored; "
-              f"integrity {integrity(db)}; processes left: {len(left1)}")
-        print("  last stderr line:", (err.strip().splitlines() or [""])[-1][:200])
-        for line in left1:
-            print("  LEFT:", line)
-
-        # -- phase 2: the same command resumes and finishes
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        elapsed = time.perf_counter() - start
-        time.sleep(1.0)
-        left2 = leftovers(markers)
-        games2 = stored_games(db)
-        keys = [g.key for g in games2]
-        print(f"phase 2: rerun exit code {done.returncode} in {elapsed:.0f}s; "
-              f"{len(games2)} of {scheduled} games stored, {len(set(keys))} distinct keys; "
-              f"processes left: {len(left2)}")
-        if done.returncode:
-            print("  stderr:", done.stderr.strip()[-500:])
-        for line in left2:
-            print("  LEFT:", line)
+        ends = []
+        for phase, (seconds, sig, expect) in enumerate(
+                [(args.interrupt_after, signal.SIGINT, {130}), (args.kill_after, signal.SIGKILL, {-9}),
+                 (None, None, {0})], start=1):
+            code, last, took = run_for(cmd, env, seconds, sig)
+            left = settle(markers)
+            stored = stored_games(db)
+            how = {signal.SIGINT: "Ctrl-C", signal.SIGKILL: "kill -9", None: "to the end"}[sig]
+            print(f"phase {phase} ({how}{f' after {seconds:.0f}s' if seconds else ''}): exit code {code} "
+                  f"after {took:.0f}s; {len(stored)} of {scheduled} games stored; integrity {integrity(db)}; "
+                  f"processes alive 1 s later: {len(left)}")
+            print("  last stderr line:", last)
+            for line in left:
+                print("  LEFT:", line)
+            ends.append((code in expect, left))  # a run that ended before its signal fails: rerun with less time
+        games = stored_games(db)
+        keys = [g.key for g in games]
 
         # -- every game classified, forfeits only by hostile agents
         by_agent: dict[str, collections.Counter] = {s: collections.Counter() for s in specs}
         unclassified = blamed_good = 0
-        for g in games2:
+        for g in games:
             r = g.record
             if r.termination not in TERMINATIONS or (r.termination != "normal") != (r.forfeit_player is not None):
                 unclassified += 1
@@ -148,8 +169,8 @@ def main() -> None:
         for spec, counts in by_agent.items():
             short = spec.replace(f"{sys.executable} ", "").replace(str(ROOT) + "/", "")
             print(f"  {short[:70]:70s} {dict(counts)}")
-        ok = (not left1 and not left2 and done.returncode == 0 and len(set(keys)) == scheduled
-              == len(keys) and not unclassified and not blamed_good and integrity(db) == "ok")
+        ok = (all(good_end and not left for good_end, left in ends) and len(set(keys)) == scheduled == len(keys)
+              and not unclassified and not blamed_good and integrity(db) == "ok")
         print("RESULT:", "PASS" if ok else "FAIL")
 
 

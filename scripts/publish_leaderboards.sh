@@ -21,25 +21,27 @@ publish() {  # publish ENV PLIES AGENT... : run the tournament, then write ENV's
     --name "published $env" --concurrency "$workers" --db "$db" --quiet > /dev/null
   local board=(python -m arena leaderboard "$env" --db "$db" --tournament "published $env" --title "$env")
   "${board[@]}" --markdown > "$out.md"
-  "${board[@]}" --json > "$out.json"
+  "${board[@]}" --json > "$out.json"   # rows; warnings go to stderr and are in the .md
   "${board[@]}" --html "$out.html" > /dev/null
   echo "wrote $out.md $out.json $out.html"
 }
 
+# NAME=SPEC gives an agent the short name the boards show; the full spec stays in the JSON.
 # Random opening plies (the same in both games of a seat-swapped pair) vary the games: one in
 # tic-tac-toe (every first move is a draw with best play), two in Connect Four.
 muzero_ttt=muzero:checkpoint=agents/arena_muzero/checkpoints/tic_tac_toe.pt
 muzero_c4=muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt
 ppo_five=ppo:checkpoint=agents/arena_ppo/checkpoints/fivehero_5v5.pt
 tic_tac_toe() {
-  publish openspiel/tic_tac_toe 1 random minimax mcts:sims=100 mcts:sims=1000 "$muzero_ttt,sims=16" "$muzero_ttt,sims=0"
+  publish openspiel/tic_tac_toe 1 random minimax mcts100=mcts:sims=100 mcts1000=mcts:sims=1000 \
+    "muzero16=$muzero_ttt,sims=16" "muzero0=$muzero_ttt,sims=0"
 }
 connect_four() {
-  publish openspiel/connect_four 2 random minimax:depth=2 minimax:depth=4 mcts:sims=100 mcts:sims=300 mcts:sims=1000 \
-    "$muzero_c4,sims=16"
+  publish openspiel/connect_four 2 random minimax2=minimax:depth=2 minimax4=minimax:depth=4 mcts100=mcts:sims=100 \
+    mcts300=mcts:sims=300 mcts1000=mcts:sims=1000 "muzero16=$muzero_c4,sims=16"
 }
 fivehero() {
-  publish fivehero/5v5 0 random fivehero-scripted "$ppo_five"
+  publish fivehero/5v5 0 random scripted=fivehero-scripted "ppo=$ppo_five"
 }
 boards=("$@")
 [ ${#boards[@]} -gt 0 ] || boards=(tic_tac_toe connect_four fivehero)

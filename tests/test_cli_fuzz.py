@@ -162,8 +162,8 @@ def test_two_thousand_generated_commands_end_in_one_line_or_success(files):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["play", "openspiel/breakthrough:rows=5,columns=5", "muzero", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
-    (["play", "mpe2/simple_spread_v3", "ppo", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
+    (["play", "openspiel/nim", "muzero", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
+    (["play", "fivehero/1v1", "ppo", "random"], ["no bundled checkpoint", "checkpoint=PATH"]),
     (["play", "openspiel/tic_tac_toe", "random", "random", "--seed", "-1"], ["--seed", "0<=x"]),
     (["tournament", "openspiel/tic_tac_toe", "random", "minimax", "--seed", "-1"], ["--seed", "0<=x"]),
     (["match", "random", "minimax", "openspiel/tic_tac_toe", "--seed", "-1"], ["--seed", "0<=x"]),
@@ -185,9 +185,21 @@ def test_the_reported_tracebacks_are_one_line_errors(files, args, words):
 
 def test_serve_agent_without_a_checkpoint_is_one_line(arena_cli):
     # A real process: serve-agent moves fd 1 aside for the protocol, not for a test runner.
-    result = arena_cli("serve-agent", "muzero", "--game", "openspiel/breakthrough:rows=5,columns=5", input="")
+    result = arena_cli("serve-agent", "muzero", "--game", "openspiel/nim", input="")
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "no bundled checkpoint" in result.stderr
+
+
+def test_a_required_agent_parameter_left_out_is_named_in_one_line():
+    from arena.agents import build_params
+    from arena.errors import ArenaError
+
+    class NeedsBook:
+        def __init__(self, env_info, *, book: Path, depth: int = 3):
+            pass
+
+    with pytest.raises(ArenaError, match=r"^agent oracle needs book: e.g. oracle:book=PATH$"):
+        build_params(NeedsBook, "depth=2", "oracle")
 
 
 def test_an_unexpected_error_is_one_line_and_arena_debug_shows_the_traceback(files, monkeypatch):

@@ -2,6 +2,7 @@
 stderr as a user sees them), plus one real subprocess."""
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -78,8 +79,8 @@ def test_match_stops_at_an_sprt_bound(tmp_path, capsys):
             "--max-games", "200", "--concurrency", "1", "--quiet", "--db", db]
     code, out, err = arena(capsys, *args)
     assert code == 0, err
-    assert "H1 accepted" in out
-    games = int(out.split(" games in ")[0].rsplit(" ", 1)[1])
+    assert "passed: H1 accepted" in out and "Score of minimax vs random: " in out and "Ptnml(0-2)" in out
+    games = int(out.split(" games (")[0].rsplit(" ", 1)[1])
     assert 2 <= games < 200
     code, again, _ = arena(capsys, *args)  # a rerun resumes from the stored pairs: nothing to play
     assert "(0 played now)" in again and f"{games} games" in again
@@ -136,3 +137,74 @@ def test_the_real_command_line(tmp_path, arena_cli):
     assert "2 games (2 played now)" in result.stdout and (tmp_path / "env.db").exists()
     bad = arena_cli("leaderboard", TTT, "--db", str(tmp_path / "missing.db"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_an_anchor_outside_the_field_is_one_line_and_writes_nothing(played, tmp_path, capsys):
+    page = tmp_path / "board.html"
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", played, "--anchor", "nobody=0", "--html", str(page))
+    assert_one_line_error(code, err, "nobody", "not in the field", "minimax", "random")
+    assert not page.exists() and out == ""
+
+
+def test_a_perfect_score_in_a_real_tournament_has_an_open_interval(played, capsys):
+    # minimax never loses at tic-tac-toe: random cannot score against it, so nothing bounds
+    # minimax's rating above random's and the board says so instead of printing [x, x]
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", played, "--markdown")
+    assert code == 0, err
+    assert "rank: 1 + number of agents clearly stronger" in out
+    assert "2 games per pairing · round-robin · opening plies 0 · seed" in out  # the board states its settings
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "minimax" in line]
+    interval = rows[0].split(" | ")[3]
+    low, high = interval.strip("[]()").split(", ")
+    assert high == "+inf" or float(low) < float(high)
+
+
+def test_equivalent_specs_are_one_row_under_their_display_name(tmp_path, capsys):
+    # minimax and minimax:exact_up_to=12 are the same player on tic-tac-toe (defaults filled
+    # in); mcts gets a display name on the command line, and the JSON keeps its full spec
+    db = str(tmp_path / "games.db")
+    for agents in (["random", "minimax", "mc=mcts:sims=20"], ["random", "minimax:exact_up_to=12"]):
+        code, out, err = arena(capsys, "tournament", TTT, *agents, "--games", "2", "--concurrency", "1",
+                               "--quiet", "--db", db, "--seed", "3")
+        assert code == 0, err
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--json")
+    rows = {r["agent"]: r for r in json.loads(out)}
+    assert code == 0 and set(rows) == {"random", "minimax", "mc"}, rows.keys()
+    assert rows["minimax"]["games"] == 6 and rows["mc"]["spec"].startswith("mcts:") and "sims=20" in rows["mc"]["spec"]
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--markdown", "--name", "perfect=minimax:depth=0")
+    assert code == 0 and "| perfect |" in out and "games of 2 tournaments · arena" in out, err
+    code, out, err = arena(capsys, "leaderboard", TTT, "--db", db, "--name", "x=alphazero")
+    assert_one_line_error(code, err, "alphazero", "not an agent of this board", "minimax")
+
+
+def test_games_export_as_pgn_that_rating_tools_read(played, capsys):
+    code, out, err = arena(capsys, "games", "--db", played, "--pgn")
+    assert code == 0, err
+    blocks = [b for b in out.split("[Event ") if b]
+    assert len(blocks) == 6
+    for block in blocks:
+        tags = dict(re.findall(r'\[(\w+) "([^"]*)"\]', "[Event " + block))
+        assert {"Site", "Date", "Round", "White", "Black", "Result", "GameId", "Seed", "Termination"} <= set(tags)
+        assert tags["Result"] in ("1-0", "0-1", "1/2-1/2")
+        movetext = block.split("\n\n", 1)[1].split()
+        assert movetext[0] == "1." and movetext[-1] == tags["Result"]  # the result closes the movetext
+        assert all("(" not in t and "{" not in t for t in movetext)
+    assert "x(" not in out and re.search(r"\n1\. \S+", out)
+
+
+def test_an_empty_pgn_export_is_one_line(played, capsys):
+    code, out, err = arena(capsys, "games", "--db", played, "--env", "openspiel/connect_four", "--pgn")
+    assert_one_line_error(code, err, "no two-player games")
+    assert out == ""
+
+
+def test_match_json_has_named_fields_and_warns_when_max_games_is_short(tmp_path, capsys):
+    args = ["match", "minimax", "random", TTT, "--sprt", "elo0=0,elo1=5,model=logistic", "--trinomial",
+            "--max-games", "4", "--concurrency", "1", "--quiet", "--db", str(tmp_path / "m.db"), "--json"]
+    code, out, err = arena(capsys, *args)
+    assert code == 0, err
+    assert "warning: --max-games 4 is below the" in err and "games this test expects" in err
+    data = json.loads(out)
+    assert data["verdict"] == "no verdict" and data["model"] == "logistic" and data["games"] == 4
+    assert data["wins"] + data["draws"] + data["losses"] == 4 and set(data["trinomial"]) == {"L", "D", "W"}
+    assert data["bounds"]["upper"] == pytest.approx(2.944, abs=1e-3) and data["expected_games"] > 4

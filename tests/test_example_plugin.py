@@ -30,7 +30,8 @@ def test_installed_plugin_is_found_and_plays(installed_example, arena_cli):
 
 def test_installed_plugin_passes_check_agent(installed_example):
     code = ("from arena.testing import check_agent; "
-            "check_agent('greedy', 'openspiel/tic_tac_toe'); check_agent('greedy:block=false', 'openspiel/connect_four')")
+            "check_agent('greedy', 'openspiel/tic_tac_toe'); "
+            "check_agent('greedy:block=false', 'openspiel/connect_four')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
 

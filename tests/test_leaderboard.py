@@ -43,7 +43,10 @@ def test_rows_have_keys_counts_and_order(board):
     m = rows["mid"]
     assert (m["games"], m["wins"], m["draws"], m["losses"]) == (26, 8, 6, 12)
     assert m["score"] == pytest.approx((8 + 3) / 26, abs=1e-4)
-    assert all(r["ci_low"] <= r["rating"] <= r["ci_high"] for r in board.rows)
+    assert all(r["ci_low"] <= r["rating"] <= (r["ci_high"] if r["ci_high"] is not None else float("inf"))
+               for r in board.rows)
+    # strong won all 30 games: no upper end, and its rating is flagged as set by the prior
+    assert s["ci_high"] is None and s["prior"] and not m["prior"]
     assert rows["strong"]["rating"] > rows["mid"]["rating"] > rows["[bot] <&>"]["rating"]
 
 
@@ -68,7 +71,7 @@ def test_json_csv_markdown(board):
     assert full["draw_model"] == "draw = half a win" and full["anchor"] == "random = 0"
     assert full["crosstable"]["strong"]["mid"]["wins"] == 10 and full["checkpoints"]["mid"] == ["run", 100]
     table = list(csv.DictReader(io.StringIO(board.to_csv())))
-    assert [r["agent"] for r in table] == board.names and float(table[0]["score"]) == 1.0
+    assert [r["agent"] for r in table] == list(board.names) and float(table[0]["score"]) == 1.0
     md = board.to_markdown()
     for text in ("## Ratings", "## Crosstable", "## Terminations", "draw = half a win", "| strong |", "10-0-0"):
         assert text in md
@@ -110,3 +113,61 @@ def test_free_for_all_and_bad_input():
         Leaderboard(ffa, anchor={"zed": 0})
     with pytest.raises(ArenaError):
         Leaderboard([])
+
+
+def test_a_board_of_self_play_only_is_a_one_line_error():
+    with pytest.raises(ArenaError, match="no games between different agents") as err:
+        Leaderboard([GameSummary(["x", "x"], [1.0, 0.0])] * 3)
+    assert "\n" not in str(err.value)
+
+
+def test_groups_that_never_met_are_shown_apart_with_a_warning():
+    games = [GameSummary(["a", "b"], [1.0, 0.0]), GameSummary(["b", "a"], [1.0, 0.0])] * 3 + \
+            [GameSummary(["c", "d"], [0.5, 0.5])] * 4
+    board = Leaderboard(games, n_boot=30)
+    assert [r["group"] for r in board.rows] == [1, 1, 2, 2]
+    assert "2 groups never met" in board.to_markdown() and "group" in board.display_rows()[0]
+    assert json.loads(board.to_json_full())["los"]["a"]["c"] is None
+
+
+def _published(name):
+    """Games of a published board, rebuilt from its Markdown crosstable (W-D-L of row vs column)."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "leaderboards" / f"{name}.md").read_text()
+    table = text.split("## Crosstable")[1].split("##")[0].strip().splitlines()[3:]
+    out = []
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        names = [c.strip() for c in text.split("## Crosstable")[1].splitlines()[2].strip("|").split(" | ")][1:]
+        for opp, cell in zip(names, cells[1:]):
+            if cell and opp > cells[0]:  # each pair once
+                w, d, l = map(int, cell.split("-"))
+                out += [GameSummary([cells[0], opp], s) for s, k in (([1.0, 0.0], w), ([0.5, 0.5], d),
+                                                                      ([0.0, 1.0], l)) for _ in range(k)]
+    return out
+
+
+@pytest.mark.parametrize("name", ["openspiel_tic_tac_toe", "openspiel_connect_four", "fivehero_5v5"])
+def test_rank_column_is_the_same_under_every_anchor_on_the_published_boards(name):
+    games = _published(name)
+    agents = sorted({p for g in games for p in g.players})
+    ranks = {tuple((r["agent"], r["rank"]) for r in sorted(Leaderboard(games, anchor={a: 0}, n_boot=100).rows,
+                                                           key=lambda r: r["agent"])) for a in agents}
+    assert len(agents) >= 3 and len(ranks) == 1
+
+
+def test_results_by_seat_draw_ratio_los_and_unplayed_pairs():
+    # a wins every game it starts and draws every game it answers; c never meets b
+    games = [GameSummary(["a", "b"], [1.0, 0.0])] * 3 + [GameSummary(["b", "a"], [0.5, 0.5])] * 3 + \
+            [GameSummary(["a", "c"], [1.0, 0.0]), GameSummary(["c", "a"], [1.0, 0.0])]
+    board = Leaderboard(games, nash=True)
+    assert board.seats["a"]["first"] == {"wins": 4, "draws": 0, "losses": 0, "score": 1.0}
+    assert board.seats["a"]["second"] == {"wins": 0, "draws": 3, "losses": 1, "score": 0.375}
+    assert board.first_seat["wins"] == 5 and board.first_seat["draws"] == 3 and board.first_seat["losses"] == 0
+    assert board.draw_ratio == pytest.approx(3 / 8) and "draws 37.5 %" in board.describe()
+    assert board.unplayed == (("b", "c"),) or board.unplayed == (("c", "b"),)
+    md = board.to_markdown(los=True)
+    assert "## By seat" in md and "## Likelihood of superiority" in md and "never played" in md
+    full = json.loads(board.to_json_full())
+    assert full["seats"]["a"]["first"]["wins"] == 4 and full["draw_ratio"] == 0.375

@@ -70,3 +70,15 @@ def test_screenshot(tmp_path):
     with open(out, "rb") as f:
         data = f.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000  # a blank page is a few kB
+
+
+def test_long_names_are_never_clipped_in_the_chart_labels():
+    import re
+
+    long = "muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt,sims=16"
+    games = [GameSummary([long, "random"], [1.0, 0.0]), GameSummary(["random", long], [0.5, 0.5])] * 3
+    page = Leaderboard(games).to_html()
+    ratings = re.search(r'<svg class="chart ratings"[^>]*width="(\d+)"', page)
+    label_x = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">' + re.escape(long), page)]
+    assert label_x and min(label_x) >= 7 * len(long)  # right-aligned label starts inside the picture
+    assert int(ratings.group(1)) > min(label_x)

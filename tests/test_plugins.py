@@ -341,3 +341,14 @@ def test_with_no_plugins_the_core_still_offers_cmd(arena_cli):
     listed = arena_cli("agents", "--json", env={"ARENA_LOAD_PLUGINS": ""})
     assert listed.returncode == 0, listed.stderr
     assert [row["name"] for row in json.loads(listed.stdout)] == ["cmd"]
+
+
+def test_a_tournament_records_the_plugin_of_an_agent_named_by_its_qualified_name(tmp_path, arena_cli):
+    import sqlite3
+
+    db = tmp_path / "q.db"
+    done = arena_cli("tournament", "openspiel/tic_tac_toe", "baselines.random", "minimax", "--games", "2",
+                     "--db", str(db), "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = dict(sqlite3.connect(db).execute("SELECT spec, plugin FROM agents").fetchall())
+    assert rows == {"baselines.random": "baselines", "minimax": "baselines"}

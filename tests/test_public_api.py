@@ -97,3 +97,16 @@ def test_every_hook_spec_field_and_interface_member_is_documented_for_plugin_aut
     names |= {"seat", "time_left"}
     missing = sorted(n for n in names if f"`{n}" not in doc)
     assert missing == [], f"not in docs/plugins.md: {missing}"
+
+
+def test_trainers_reach_a_games_fast_path_through_the_env_interface():
+    # The PPO trainer once reached into the adapter's PettingZoo env; now Env.batched() is
+    # the documented way, and only games that offer it say so.
+    from arena import make_env
+    from arena.envs import BatchedEnv
+
+    env = make_env("fivehero/1v1")
+    env.reset(0)  # `winner` exists once a game is under way
+    assert isinstance(env.batched(), BatchedEnv)
+    assert make_env("openspiel/tic_tac_toe").batched() is None
+    assert make_env("pettingzoo/classic/tictactoe_v3").batched() is None

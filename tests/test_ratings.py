@@ -36,18 +36,20 @@ def test_bt_recovers_known_ratings():
 def test_bt_matches_closed_form_for_two_players():
     # 30 wins, 10 draws, 10 losses: score 0.7, so the gap is elo(0.7) = 147.2
     c = PairCounts.from_games([("a", "b", 1)] * 30 + [("a", "b", 0.5)] * 10 + [("a", "b", 0)] * 10)
-    r = mle(c)
+    r = mle(c, virtual_draws=0)
     assert r[0] - r[1] == pytest.approx(elo_from_score(0.7), abs=0.5)
+    # half a virtual draw between the two (one per agent, shared among its opponents)
+    assert mle(c)[0] - mle(c)[1] == pytest.approx(elo_from_score(35.25 / 50.5), abs=0.5)
 
 
 def test_anchor_default_explicit_and_unknown():
     c = PairCounts.from_games([("random", "bot", 0)] * 9 + [("random", "bot", 1)])
     fit = fit_bt(c, n_boot=20)
     assert fit.anchor == "random = 0" and fit.rating[0] == 0 and fit.ci_low[0] == fit.ci_high[0] == 0
-    # within 10 Elo of the unregularised 381.7: the prior shrinks a 10-game gap by ~2 %
-    assert fit.rating[1] == pytest.approx(elo_from_score(0.9), abs=10)
+    # 9 wins in 10 plus half a virtual draw: 9.25 / 10.5
+    assert fit.rating[1] == pytest.approx(elo_from_score(9.25 / 10.5), abs=0.5)
     fit = fit_bt(c, anchor={"bot": 1000}, n_boot=20)
-    assert fit.rating[1] == 1000 and fit.rating[0] == pytest.approx(1000 - elo_from_score(0.9), abs=10)
+    assert fit.rating[1] == 1000 and fit.rating[0] == pytest.approx(1000 - elo_from_score(9.25 / 10.5), abs=0.5)
     with pytest.raises(ValueError):
         fit_bt(c, anchor={"nobody": 0})
 
@@ -57,7 +59,38 @@ def test_undefeated_and_disconnected_agents_stay_finite():
     fit = fit_bt(c, n_boot=50)
     assert np.all(np.isfinite(fit.rating)) and np.all(np.abs(fit.rating) < 2000)
     assert fit.rating[0] > fit.rating[1] + 300
-    assert fit.los[0, 1] > 0.9 and 0.4 < fit.los[0, 2] < 0.9  # no games between the groups
+    assert fit.los[0, 1] > 0.9 and np.isnan(fit.los[0, 2])  # no games between the groups
+    assert list(fit.component) == [0, 0, 1, 1] and "2 groups never met" in fit.warnings[0]
+
+
+def test_a_perfect_score_gets_an_open_interval_never_a_zero_width_one():
+    c = PairCounts.from_games([("random", "bot", 0)] * 10)
+    fit = fit_bt(c, n_boot=100)
+    assert fit.ci_low[1] > 0 and fit.ci_high[1] == np.inf and fit.prior[1]
+    assert any("anchor random scored 0 %" in w for w in fit.warnings)
+    # the parametric bootstrap re-draws 10-0 as 9-1 sometimes: a lower end well below the estimate
+    assert fit.ci_low[1] < fit.rating[1] - 100
+
+
+def test_a_drawn_pair_still_has_a_width():
+    fit = fit_bt(PairCounts.from_games([("a", "b", 0.5)] * 6), n_boot=100)
+    assert np.all(fit.ci_high - fit.ci_low > 50)
+
+
+def test_ranks_come_from_differences_and_ignore_the_anchor():
+    c = round_robin(np.array([0.0, 0, 300, 310, 600]), 30, seed=3)
+    ranks = {tuple(fit_bt(c, anchor={n: 0}, n_boot=100).rank) for n in c.names}
+    assert len(ranks) == 1
+    rank = ranks.pop()
+    assert rank[4] == 1 and rank[0] == rank[1] == 4  # a2 and a3 are not clearly apart: both 2
+
+
+def test_agents_connected_only_through_perfect_scores_have_one_sided_differences():
+    # x beat y 8-0; y and z split evenly: x vs {y, z} is bounded below only
+    c = PairCounts.from_games([("x", "y", 1)] * 8 + [("y", "z", 1), ("y", "z", 0)] * 5)
+    fit = fit_bt(c, n_boot=100)
+    assert fit.diff_high[0, 1] == np.inf and np.isfinite(fit.diff_low[0, 1]) and fit.diff_low[0, 1] > 0
+    assert fit.diff_low[1, 0] == -np.inf and np.isfinite(fit.diff_low[1, 2]) and np.isfinite(fit.diff_high[1, 2])
 
 
 def test_bootstrap_interval_contains_truth_and_is_reproducible():
@@ -135,3 +168,16 @@ def test_sprt_object_rejects_mixed_use():
     s = SPRT(pentanomial=True)
     with pytest.raises(ValueError):
         s.add_game(1)
+
+
+def test_prior_none_is_plain_maximum_likelihood_and_refuses_perfect_scores():
+    c = PairCounts.from_games([("a", "b", 1)] * 30 + [("a", "b", 0.5)] * 10 + [("a", "b", 0)] * 10)
+    fit = fit_bt(c, prior="none")
+    assert fit.rating[0] - fit.rating[1] == pytest.approx(elo_from_score(0.7), abs=0.01)
+    with pytest.raises(ValueError, match="perfect scores"):
+        fit_bt(PairCounts.from_games([("a", "b", 1)] * 5), prior="none")
+
+
+def test_self_play_only_is_a_value_error_not_a_numpy_crash():
+    with pytest.raises(ValueError, match="no games between different agents"):
+        fit_bt(PairCounts.from_games([("x", "x", 1)] * 3))

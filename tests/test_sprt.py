@@ -99,3 +99,37 @@ def test_sprt_counts_and_status():
     for _ in range(3000):
         test.add_game(1)
     assert test.status() == "H1"
+
+
+@pytest.mark.parametrize("counts", [[1000, 1000, 1200], [800, 900, 900], [100, 200, 300, 210, 110], [50, 300, 900, 320, 60]])
+def test_normalized_llr_matches_the_closed_form_approximation(counts):
+    # fishtest's LLR_normalized_alt (van den Bergh, normalized_elo_practical 4.2):
+    # LLR ≈ games/2 · ln((1 + (t − t0)²)/(1 + (t − t1)²)), t = (μ − ½)/σ per game
+    from arena.ratings.sprt import NELO_PER_T
+
+    c = np.array(counts, float)
+    values = np.linspace(0, 1, len(c))
+    p = c / c.sum()
+    mu = p @ values
+    var = p @ (values - mu) ** 2
+    sigma, games = (math.sqrt(2 * var), 2 * c.sum()) if len(c) == 5 else (math.sqrt(var), c.sum())
+    t, t0, t1 = (mu - 0.5) / sigma, 0 / NELO_PER_T, 5 / NELO_PER_T
+    approx = games / 2 * math.log((1 + (t - t0) ** 2) / (1 + (t - t1) ** 2))
+    assert llr(counts, 0, 5, model="normalized") == pytest.approx(approx, rel=0.02)
+
+
+def test_expected_games_for_a_logistic_0_10_test_with_half_draws_is_about_3500():
+    from arena.ratings import expected_games
+
+    assert 2500 < expected_games(0, 10, model="logistic", draw_ratio=0.5) < 4500
+    # normalized Elo does not depend on the draw ratio
+    assert expected_games(0, 5, model="normalized", draw_ratio=0.9) == expected_games(0, 5, model="normalized")
+
+
+def test_normalized_llr_with_wide_bounds_stays_finite_and_sensible():
+    # 400 normalized Elo is ~1.6 per pair in t-value: the plain fixed point leaves the simplex
+    # here, the root finder does not; losing every pair is evidence against H1
+    for counts in ([1, 0, 0, 0, 0], [3, 1, 0, 0, 0], [100, 200, 300, 210, 110]):
+        value = llr(counts, 0, 400, model="normalized")
+        assert math.isfinite(value) and value < 0
+    assert llr([0, 0, 0, 0, 3], 0, 400, model="normalized") > 0

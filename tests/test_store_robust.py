@@ -108,7 +108,7 @@ def test_the_leaderboard_reads_a_store_on_a_read_only_filesystem(tmpfs, capsys):
 
 def test_readers_work_while_a_tournament_writes(tmp_path, capsys):
     db = tmp_path / "arena.db"
-    writer = subprocess.Popen([sys.executable, "-m", "arena", "tournament", TTT, "random", "minimax", "mcts:sims=20",
+    writer = subprocess.Popen([sys.executable, "-m", "arena", "tournament", TTT, "random", "minimax", "mcts:sims=300",
                                "--games", "60", "--concurrency", "1", "--quiet", "--db", str(db)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     reads, seen = 0, set()

@@ -44,7 +44,8 @@ def test_a_wheel_install_plays_muzero_with_its_bundled_checkpoint(wheel_venv, tm
     assert played.returncode == 0, played.stderr[-2000:]
     record = json.loads(played.stdout)
     assert record["termination"] == "normal" and record["players"] == ["muzero", "random"]
-    typed = run_in(wheel_venv, "-c", "import importlib.resources as r; print(r.files('arena').joinpath('py.typed').is_file())",
+    typed = run_in(wheel_venv, "-c",
+                   "import importlib.resources as r; print(r.files('arena').joinpath('py.typed').is_file())",
                    cwd=tmp_path)
     assert typed.stdout.strip() == "True"
 

@@ -26,6 +26,21 @@ class MinimaxAgent(Agent):
         self.cache: dict[str, float] = {}  # exact values, kept across games
         self._start = 0  # move number of the searched position
 
+    @classmethod
+    def canonical_params(cls, params: dict, env_id: str) -> dict:
+        """Equivalent settings on one game are one player: depth 0 means exact search on games
+        of at most exact_up_to plies, else depth 4; with a fixed depth, exact_up_to is unused."""
+        if params["depth"] == 0:
+            try:
+                length = pyspiel.load_game(env_id.partition("/")[2]).max_game_length()
+            except Exception:  # not an OpenSpiel id: leave the spec as typed
+                return params
+            if length <= params["exact_up_to"]:
+                return {"depth": 0}  # exact: any exact_up_to that covers the game is the same
+            params["depth"] = 4
+        params.pop("exact_up_to", None)
+        return params
+
     def reset(self, seats, seed):
         self.rng = random.Random(seed)
 

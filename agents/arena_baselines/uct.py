@@ -21,7 +21,7 @@ class Node:
         self.total = 0.0  # returns, from the view of the seat that chose the move into here
         self.children: dict[int, Node] | None = None
 
-    def select(self, uct_c: float) -> tuple[int, "Node"]:
+    def select(self, uct_c: float) -> tuple[int, Node]:
         """The child maximising UCB1; an unvisited child first, in legal-action order."""
         assert self.children
         log_n = math.log(max(self.visits, 1))

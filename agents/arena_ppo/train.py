@@ -465,7 +465,7 @@ def _can_play(spec: str, env_id: str) -> bool:
     from arena.plugins import get_registry
 
     name = parse_agent_spec(spec)[0]
-    return name in get_registry().agents and cannot_play(name, make_env(env_id).info) is None
+    return get_registry().find("agents", name) is not None and cannot_play(name, make_env(env_id).info) is None
 
 
 def open_store(args: Args, out: Path):

@@ -4,9 +4,9 @@ Seats that are dead (not in `to_move()`) keep their slot: zero observation, a ma
 allows only action 0, and `alive` False, so batches keep their shape (MAPPO death masking).
 A finished game is reset at once with a fresh seed; its final returns are reported.
 
-Any simultaneous arena env works through the `Env` interface. A PettingZoo env under the
-Parallel adapter that offers a batched API (`observe_all`, `step_all`, `team_state`, as
-fivehero does) is driven through it instead: same data, no per-seat calls.
+Any simultaneous arena env works through the `Env` interface. An env whose `batched()`
+offers the BatchedEnv fast path (`observe_all`, `step_all`, `team_state`, as fivehero
+does) is driven through it instead: same data, no per-seat calls.
 """
 
 from __future__ import annotations
@@ -44,11 +44,8 @@ def global_state(env: Env) -> np.ndarray:
 
 
 def batched(env: Env):
-    """The PettingZoo env under an adapter if it has the batched API, else None."""
-    inner = getattr(env, "env", None)
-    if all(callable(getattr(inner, name, None)) for name in ("observe_all", "step_all", "team_state")):
-        return inner
-    return None
+    """The env's batched fast path (Env.batched, e.g. fivehero's), else None."""
+    return env.batched()
 
 
 class VecEnv:

@@ -12,8 +12,9 @@ import abc
 import base64
 import pickle
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -45,16 +46,39 @@ class ForwardModel(Protocol):
         """Play `action` for the seat to move, in place."""
         ...
 
-    def child(self, action: int) -> "ForwardModel":
+    def child(self, action: int) -> ForwardModel:
         """A new state: this one after `action`; this one is unchanged."""
         ...
 
-    def clone(self) -> "ForwardModel": ...
+    def clone(self) -> ForwardModel: ...
 
     def is_terminal(self) -> bool: ...
 
     def returns(self) -> list[float]:
         """Cumulative reward per seat (the result, once terminal)."""
+        ...
+
+
+@runtime_checkable
+class BatchedEnv(Protocol):
+    """An optional fast path for trainers (`Env.batched()`): every seat of a simultaneous
+    game in one call, as arrays in seat order. It is the same game as the `Env` around it:
+    same observations, masks, rewards and results."""
+
+    winner: int | None  # the winning side once decided, -1 for a draw, None while playing
+
+    def reset(self, seed: int) -> Any: ...
+
+    def observe_all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Observations (seats, obs_dim) and legal-action masks (seats, num_actions)."""
+        ...
+
+    def step_all(self, actions: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+        """One action per seat; returns rewards (seats,), terminated, truncated."""
+        ...
+
+    def team_state(self, team: int) -> np.ndarray:
+        """The whole state in `team`'s frame (a centralised critic's input)."""
         ...
 
 
@@ -156,12 +180,16 @@ class Env(abc.ABC):
         """The inverse of `serialize_state`: a ForwardModel."""
         return pickle.loads(base64.b64decode(text))
 
-    def upstream_test(self) -> None:
+    def batched(self) -> BatchedEnv | None:
+        """A `BatchedEnv` view of this game for trainers, or None (the default)."""
+        return None
+
+    def upstream_test(self) -> None:  # noqa: B027 - optional, default: no family test
         """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's
         api_test, ...), run first by `arena.testing.check_env`; raises on a failure. Default:
         none."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional, default: nothing to free
         pass
 
 

@@ -15,8 +15,16 @@ One job per module:
 from arena.remote.commands import CommandAgent, command_agent, isolated, serve_argv
 from arena.remote.host import SubprocessAgent
 from arena.remote.process import TOKEN_VAR, agent_processes, has_token, kill_tree, process_table
-from arena.remote.protocol import (MAX_AGENT_MESSAGE, MAX_HOST_MESSAGE, PROTOCOL_VERSION,
-                                   SUPPORTED_VERSIONS, ProtocolError, decode, encode, env_payload)
+from arena.remote.protocol import (
+    MAX_AGENT_MESSAGE,
+    MAX_HOST_MESSAGE,
+    PROTOCOL_VERSION,
+    SUPPORTED_VERSIONS,
+    ProtocolError,
+    decode,
+    encode,
+    env_payload,
+)
 from arena.remote.server import RemoteObservation, protect_stdout, serve
 
 __all__ = [

@@ -9,8 +9,9 @@ import re
 import shlex
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
@@ -77,8 +78,8 @@ def serve_argv(spec: str, env_id: str) -> list[str]:
 
 def isolated(spec: str, env_id: str, **options: Any) -> SubprocessAgent:
     """Any agent spec, run in its own process through `arena serve-agent` (--isolate)."""
-    from arena.api import cannot_play, make_env
     from arena.agents import parse_agent_spec
+    from arena.api import cannot_play, make_env
     from arena.plugins import get_registry
 
     env_info = options.pop("env_info", None) or make_env(env_id).info
@@ -87,7 +88,9 @@ def isolated(spec: str, env_id: str, **options: Any) -> SubprocessAgent:
     if isinstance(factory, type) and issubclass(factory, SubprocessAgent):
         from arena.api import make_agent
 
-        return make_agent(spec, env_info)  # in its own process already
+        agent = make_agent(spec, env_info)  # in its own process already
+        assert isinstance(agent, SubprocessAgent)
+        return agent
     reason = cannot_play(name, env_info)
     if reason:
         raise ArenaError(f"agent {name} cannot play {env_info.id}: it {reason}")

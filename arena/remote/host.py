@@ -16,11 +16,13 @@ import select
 import shlex
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 import weakref
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +30,8 @@ from arena.agents import Agent
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import (TOKEN_VAR, agent_processes, child_setup, kill_tree, memory_limit_mb,
-                                  pid_namespace_prefix)
+from arena.remote.process import (TOKEN_VAR, SchedStat, agent_pid, agent_processes, child_setup, kill_tree,
+                                  memory_limit_mb, pid_namespace_prefix)
 from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
                                    encode, env_payload)
 
@@ -42,7 +44,7 @@ class _Died(Exception):
     pass
 
 
-_live: "weakref.WeakSet[SubprocessAgent]" = weakref.WeakSet()
+_live: weakref.WeakSet[SubprocessAgent] = weakref.WeakSet()
 
 
 @atexit.register
@@ -68,12 +70,15 @@ class SubprocessAgent(Agent):
         self.memory_mb = memory_mb if memory_mb is not None else memory_limit_mb()  # 0: none
         self.startup_timeout, self.idle_timeout = startup_timeout, idle_timeout
         self.log_path = _log_path(log_dir, self.name)
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.hello: dict[str, Any] = {}
         self.failed_starts = 0
         self._buf = bytearray()
         self._pending: list[bytes] = []  # inform messages, sent with the next request
         self._env = env_payload(env_info)
+        self.charged: float | None = None  # seconds charged for the last answer (the referee's clock)
+        self._agent_sched: SchedStat | None = None
+        self._host_sched: dict[int, SchedStat] = {}
         self._start()
         _live.add(self)
 
@@ -111,6 +116,9 @@ class SubprocessAgent(Agent):
 
     def close(self) -> None:
         _live.discard(self)
+        for reader in self._host_sched.values():
+            reader.close()
+        self._host_sched.clear()
         if self.proc is None:
             return
         try:
@@ -131,13 +139,31 @@ class SubprocessAgent(Agent):
 
     def _request(self, message: dict, expect: str, time_left: float | None) -> dict:
         """Send a request and read its answer within `time_left` seconds; any failure of
-        the child becomes a classified Forfeit."""
+        the child becomes a classified Forfeit. Time the agent, or this host thread, spent
+        waiting for a core (another process had it) is not charged: the deadline moves by
+        it, up to the budget plus a second more."""
         budget = self.idle_timeout if time_left is None else time_left
-        deadline = time.monotonic() + budget
+        start = time.monotonic()
+        deadline = start + budget
+        before = self._sched() if time_left is not None else None
+        excused = 0.0
         try:
             self._send(b"".join(self._pending) + encode(message), deadline)
             self._pending.clear()
-            reply = decode(self._read_line(deadline))
+            while True:
+                try:
+                    line = self._read_line(deadline)
+                    break
+                except _Timeout:
+                    if before is None:
+                        raise
+                    deadline = self._later_deadline(start, budget, before)
+                    if deadline is None:
+                        raise
+            if before is not None:
+                excused = min(self._sched()[1] - before[1], budget + 1.0)
+            self.charged = max(0.0, time.monotonic() - start - excused)
+            reply = decode(line)
         except ProtocolError as exc:
             self._fail(PROTOCOL, str(exc))
         except _Timeout:
@@ -152,6 +178,28 @@ class SubprocessAgent(Agent):
         if reply["type"] != expect:
             self._fail(PROTOCOL, f"expected a {expect!r} message, got {reply['type']!r}")
         return reply
+
+    def _sched(self) -> tuple[float, float]:
+        """(the agent's CPU seconds, run-queue seconds of the agent and of this host thread)."""
+        if self._agent_sched is None:
+            self._agent_sched = SchedStat(agent_pid(self.proc.pid))
+        tid = threading.get_native_id()
+        host = self._host_sched.get(tid)
+        if host is None:
+            host = self._host_sched[tid] = SchedStat("self", tid)
+        on_cpu, waiting = self._agent_sched()
+        return on_cpu, waiting + host()[1]
+
+    def _later_deadline(self, start: float, budget: float, before: tuple[float, float]) -> float | None:
+        """At the deadline: a later one when the agent lost time waiting for a core (the
+        waits so far, or, while it is runnable now and has not yet had `budget` seconds of
+        CPU, another slice), at most the budget plus a second past the first; else None."""
+        now, (on_cpu, waiting) = time.monotonic(), self._sched()
+        limit = start + 2 * budget + 1.0
+        later = start + budget + (waiting - before[1])
+        if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
+            later = now + min(0.02, budget / 2)
+        return min(later, limit) if later > now + 1e-4 and now < limit else None
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:
@@ -194,12 +242,14 @@ class SubprocessAgent(Agent):
                 self.proc = None
                 self.failed_starts += 1
                 raise ArenaError(f"cannot run {self.argv[0]!r}: {exc.strerror or exc}") from None
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            os.set_blocking(pipe.fileno(), False)
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both piped above
+        self._stdin_fd, self._stdout_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        for fd in (self._stdin_fd, self._stdout_fd):
+            os.set_blocking(fd, False)
         # Readable when the child exits, even if its own children still hold the pipes open.
         self._pidfd = os.pidfd_open(self.proc.pid)
-        self._readable = _poller(self.proc.stdout.fileno(), select.POLLIN, self._pidfd)
-        self._writable = _poller(self.proc.stdin.fileno(), select.POLLOUT, self._pidfd)
+        self._readable = _poller(self._stdout_fd, select.POLLIN, self._pidfd)
+        self._writable = _poller(self._stdin_fd, select.POLLOUT, self._pidfd)
         try:
             self.hello = self._handshake()
             # Observation.forward_model() is offered only to agents that declare it.
@@ -233,7 +283,7 @@ class SubprocessAgent(Agent):
         return hello
 
     def _send(self, data: bytes, deadline: float) -> None:
-        fd = self.proc.stdin.fileno()
+        fd = self._stdin_fd
         view = memoryview(data)
         while view:
             try:
@@ -244,7 +294,7 @@ class SubprocessAgent(Agent):
                 raise _Died from None
 
     def _read_line(self, deadline: float) -> bytes:
-        fd, buf = self.proc.stdout.fileno(), self._buf
+        fd, buf = self._stdout_fd, self._buf
         start = 0
         while (end := buf.find(b"\n", start)) < 0:
             if len(buf) > MAX_AGENT_MESSAGE:
@@ -264,26 +314,32 @@ class SubprocessAgent(Agent):
 
     def _kill(self) -> None:
         """Kill the child and everything it started, then reap it."""
-        if self.proc is None:
+        proc = self.proc
+        if proc is None:
             return
-        kill_tree(self.proc.pid, self._token)
+        if self._agent_sched is not None:
+            self._agent_sched.close()
+            self._agent_sched = None
+        kill_tree(proc.pid, self._token)
         try:
-            self.proc.kill()
+            proc.kill()
         except ProcessLookupError:
             pass
-        self.proc.wait()
+        proc.wait()
         os.close(self._pidfd)
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (proc.stdin, proc.stdout):
             try:
-                pipe.close()
+                if pipe is not None:
+                    pipe.close()
             except OSError:
                 pass
         self.proc = None
 
     def _exit_reason(self, when: str = "") -> str:
         try:
-            code = self.proc.wait(timeout=1.0)
-            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            code = self.proc.wait(timeout=1.0) if self.proc is not None else None
+            how = "is gone" if code is None else (
+                f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
         except subprocess.TimeoutExpired:
             how = "closed its output"
         tail = _last_line(self.log_path)

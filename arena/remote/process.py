@@ -18,7 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 TOKEN_VAR = "ARENA_AGENT_TOKEN"  # inherited by everything an agent spawns, so we can find it
 _PR_SET_PDEATHSIG = 1
@@ -92,7 +92,7 @@ def child_setup(memory_mb: int | None) -> Callable[[], None]:
 def process_table() -> list[tuple[int, int, int, int, str]]:
     """(pid, ppid, pgid, sid, state) of every live process, read from /proc (empty where
     there is no /proc)."""
-    rows = []
+    rows: list[tuple[int, int, int, int, str]] = []
     try:
         entries = list(os.scandir("/proc"))
     except OSError:
@@ -150,3 +150,59 @@ def kill_tree(leader: int, token: str | None = None) -> None:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+# -- CPU waits: time a task was ready to run but had no core ---------------------------------
+
+class SchedStat:
+    """A task's scheduler counters from /proc/.../schedstat (kernel Documentation/scheduler/
+    sched-stats.rst): seconds on a CPU, and seconds waiting on a run queue (runnable, not
+    running). On a busy machine the second is the time an agent, or the host reading its
+    answer, lost to other processes; the clock does not charge it. A wait in progress is
+    counted only once the task runs again, so `runnable()` (state R now) tells the rest.
+    Reads zeros where the kernel keeps no schedstats."""
+
+    def __init__(self, pid: int | str, tid: int | None = None):
+        base = f"/proc/{pid}" + (f"/task/{tid}" if tid is not None else "")
+        self.fd, self.stat_fd = _open(f"{base}/schedstat"), _open(f"{base}/stat")
+
+    def __call__(self) -> tuple[float, float]:
+        if self.fd is None:
+            return 0.0, 0.0
+        try:
+            on_cpu, waiting = os.pread(self.fd, 128, 0).split()[:2]
+            return int(on_cpu) / 1e9, int(waiting) / 1e9
+        except (OSError, ValueError):
+            return 0.0, 0.0
+
+    def runnable(self) -> bool:
+        if self.stat_fd is None:
+            return False
+        try:
+            return os.pread(self.stat_fd, 512, 0).rsplit(b")", 1)[1].split()[0] == b"R"
+        except (OSError, IndexError):
+            return False
+
+    def close(self) -> None:
+        for fd in (self.fd, self.stat_fd):
+            if fd is not None:
+                os.close(fd)
+        self.fd = self.stat_fd = None
+
+
+def _open(path: str) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def agent_pid(leader: int) -> int:
+    """The process that runs the agent: the leader itself, or, when the leader is the
+    `unshare` of a PID namespace, its one child."""
+    if not pid_namespace_prefix():
+        return leader
+    for pid, ppid, *_ in process_table():
+        if ppid == leader:
+            return pid
+    return leader

@@ -10,10 +10,8 @@
 
 from arena.tournament.config import FORMATS, TournamentConfig, check_config, validate_agent
 from arena.tournament.replay import replay, replay_matches
-from arena.tournament.runner import (MatchResult, Progress, Result, open_run, play_missing,
-                                     run_match, run_tournament)
-from arena.tournament.schedule import (fixed_groups, game_seed, group_games, pair_jobs, rounds,
-                                       swiss_pairs, total_games)
+from arena.tournament.runner import MatchResult, Progress, Result, open_run, play_missing, run_match, run_tournament
+from arena.tournament.schedule import fixed_groups, game_seed, group_games, pair_jobs, rounds, swiss_pairs, total_games
 
 __all__ = [
     "FORMATS", "MatchResult", "Progress", "Result", "TournamentConfig", "check_config",

@@ -3,7 +3,7 @@ the store and the game still agree (`arena replay`)."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -54,8 +54,10 @@ def replay_matches(stored: GameRecord, replayed: GameRecord) -> str | None:
         if not np.allclose(replayed.returns, stored.returns) or replayed.scores != stored.scores:
             return f"the outcome differs: stored scores {stored.scores}, replayed {replayed.scores}"
     elif replayed.forfeit_player != stored.forfeit_player:
-        return "the game was over before the stored forfeit" if replayed.forfeit_player is None else \
-            f"the stored forfeit was by player {stored.forfeit_player}, the replay stops at player {replayed.forfeit_player}"
+        if replayed.forfeit_player is None:
+            return "the game was over before the stored forfeit"
+        return (f"the stored forfeit was by player {stored.forfeit_player}, "
+                f"the replay stops at player {replayed.forfeit_player}")
     return None
 
 

@@ -4,8 +4,8 @@ it stopped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from arena.backends import Backend, InlineBackend, Job, Settings
 from arena.envs.base import Env
@@ -47,7 +47,7 @@ def open_run(store: Store, name: str, env_id: str, env: Env, agents: list[str], 
     store.open_tournament(name, env_id, agents, stored)
     registry = get_registry()
     for spec in agents:
-        entry = registry.agents.get(spec.partition(":")[0])
+        entry = registry.find("agents", spec.partition(":")[0])
         plugin = entry.plugin if entry else None
         info = registry.plugins.get(plugin) if plugin else None
         store.register_agent(spec, plugin, info.version if info else None)

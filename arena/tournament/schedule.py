@@ -10,8 +10,8 @@ read back from the store, so they resume too.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -41,7 +41,8 @@ def fixed_groups(fmt: str, n_agents: int, sides: int) -> list[tuple[int, ...]]:
     return [(0, *rest) for rest in combinations(range(1, n_agents), sides - 1)]
 
 
-def swiss_pairs(points: Sequence[float], played: set[frozenset], byes: set[int]) -> tuple[list[tuple[int, int]], int | None]:
+def swiss_pairs(points: Sequence[float], played: set[frozenset],
+                byes: set[int]) -> tuple[list[tuple[int, int]], int | None]:
     """Pair agents within score groups (best first), never repeating a pairing if it can be
     avoided; with an odd field the lowest-ranked agent without a bye sits out."""
     order = sorted(range(len(points)), key=lambda i: (-points[i], i))
@@ -82,7 +83,9 @@ def rounds(fmt: str, agents: Sequence[str], sides: int, n_rounds: int, games: in
                for job in group_games(r, g, agents, games, seed)]
         return
     index = {spec: i for i, spec in enumerate(agents)}
-    points, played, byes = [0.0] * len(agents), set(), set()
+    points = [0.0] * len(agents)
+    played: set[frozenset] = set()
+    byes: set[int] = set()
     for r in range(n_rounds):
         pairs, bye = swiss_pairs(points, played, byes)
         jobs = [job for pair in pairs for job in group_games(r, pair, agents, games, seed)]

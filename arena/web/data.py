@@ -95,7 +95,7 @@ class Data:
     def _fit(self, key: tuple) -> Board | None:
         """Fit the board of `key` at the store's current version (one fit per key at a time),
         through the very function `arena leaderboard` uses, so the numbers agree by construction."""
-        from arena.cli_tournament import _leaderboard
+        from arena.leaderboard.stored import board_from_records
         from arena.referee import GameRecord
 
         env, tournament, method = key
@@ -112,7 +112,8 @@ class Data:
             if games:
                 records = [GameRecord(env, 0, g["players"], [], scores=g["scores"], termination=g["termination"],
                                       forfeit_player=g["forfeit_player"]) for g in games]  # no moves: not needed
-                fitted = _leaderboard(records, f"{env} leaderboard", method, None, store.checkpoints())
+                fitted = board_from_records(records, f"{env} leaderboard", method, None, store.checkpoints(),
+                                            display=store.display_names())
                 board = Board(env, fitted, len(games), version, time.perf_counter() - start)
             with self.lock:
                 self.fits[key] = (version, board)

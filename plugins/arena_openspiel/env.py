@@ -10,7 +10,7 @@ import contextlib
 import os
 import random
 import sys
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pyspiel
@@ -66,7 +66,7 @@ def _players(gt) -> str | int:
     )
 
 
-def make(name: str, params: Mapping[str, str]) -> "OpenSpielEnv":
+def make(name: str, params: Mapping[str, str]) -> OpenSpielEnv:
     short = name[len(PREFIX):]
     names = {gt.short_name: gt for gt in _sequential_games()}
     if short not in names:

@@ -20,12 +20,14 @@ LEFT_OUT = {
     "hanabi_v5": "PettingZoo's wrapper passes OpenSpiel parameters this pyspiel refuses (a pybind cast error)",
 }
 PARALLEL = {
-    "pettingzoo/butterfly/cooperative_pong_v6": ("pettingzoo.butterfly.cooperative_pong_v6", 2, True, "cooperative pong"),
+    "pettingzoo/butterfly/cooperative_pong_v6": ("pettingzoo.butterfly.cooperative_pong_v6", 2, True,
+                                                 "cooperative pong"),
     "pettingzoo/sisl/pursuit_v5": ("pettingzoo.sisl.pursuit_v5", 8, True, "pursuers chase evaders"),
     "mpe2/simple_spread_v3": ("mpe2.simple_spread_v3", 3, True, "cooperative navigation (pip install mpe2)"),
     "mpe2/simple_adversary_v3": ("mpe2.simple_adversary_v3", 3, True, "1 adversary vs 2 agents (pip install mpe2)"),
     "mpe2/simple_tag_v3": ("mpe2.simple_tag_v3", 4, True, "predators vs prey (pip install mpe2)"),
-    "magent2/battle_v4": ("magent2.environments.battle_v4", "2 teams", True, "red vs blue armies (pip install magent2)"),
+    "magent2/battle_v4": ("magent2.environments.battle_v4", "2 teams", True,
+                          "red vs blue armies (pip install magent2)"),
 }
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import importlib
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -214,6 +215,12 @@ class ParallelAdapter(_PettingZooEnv):
         for name, r in rewards.items():
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
+
+    def batched(self) -> Any:
+        """The PettingZoo env itself when it offers the BatchedEnv methods (fivehero does)."""
+        inner = self.env
+        names = ("reset", "observe_all", "step_all", "team_state")
+        return inner if all(callable(getattr(inner, name, None)) for name in names) else None
 
     def upstream_test(self) -> None:
         from pettingzoo.test import parallel_api_test, parallel_seed_test

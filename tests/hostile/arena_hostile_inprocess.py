@@ -8,13 +8,14 @@ with probability `rate` (drawn from its seed), strikes at its `at`-th move:
   inproc-exit       os._exit(7): the interpreter ends without unwinding
   inproc-sysexit    raises SystemExit(5)
   inproc-interrupt  raises KeyboardInterrupt (agent code, not the user's Ctrl-C)
-  inproc-latefail   plays well, but starts only in the process that first wrote its `marker`
-                    file (passes the tournament's check, then cannot start in a worker)
+  inproc-latefail   plays well, but cannot start in a tournament's worker process (it passes
+                    the tournament's check in the arena's own process, then fails every start)
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import random
 
@@ -68,14 +69,11 @@ class Interrupt(_Hostile):
 
 
 class LateFail(_Hostile):
-    """Starts in one process (the arena's own, for the tournament's check), nowhere else."""
+    """Starts in the arena's own process (the tournament's check), in no worker."""
 
-    def __init__(self, env_info, *, marker: str = ""):
+    def __init__(self, env_info):
         super().__init__(env_info, rate=0.0)
-        if marker and not os.path.exists(marker):
-            with open(marker, "w") as f:
-                f.write(str(os.getpid()))
-        if marker and open(marker).read() != str(os.getpid()):
+        if multiprocessing.parent_process() is not None:
             raise RuntimeError("cannot open my opening book (it moved)")
 
 

@@ -9,7 +9,7 @@ parameter the id carries is part of the game's identity, so the env's id keeps t
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -20,7 +20,7 @@ PARAMETERS = {"heaps": "counters per heap, joined by '-' (default 3-4-5)",
               "misere": "true: taking the last counter loses (default false)"}
 
 
-def make(name: str, params: Mapping[str, str]) -> "NimEnv":
+def make(name: str, params: Mapping[str, str]) -> NimEnv:
     """The factory the arena calls: `name` without parameters, `params` as strings."""
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
@@ -63,12 +63,12 @@ class NimState:
         self.heaps = self.heaps[:heap] + (self.heaps[heap] - take,) + self.heaps[heap + 1:]
         self.player, self.moves = 1 - self.player, self.moves + 1
 
-    def child(self, action: int) -> "NimState":
+    def child(self, action: int) -> NimState:
         state = self.clone()
         state.apply_action(action)
         return state
 
-    def clone(self) -> "NimState":
+    def clone(self) -> NimState:
         return NimState(self.heaps, self.misere, self.width, self.player, self.moves)
 
     def is_terminal(self) -> bool:
