@@ -29,8 +29,9 @@ import numpy as np
 from arena.agents import Agent
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
+from arena.cpuwait import SchedStat, later_deadline
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import (TOKEN_VAR, SchedStat, agent_pid, agent_processes, child_setup, kill_tree,
+from arena.remote.process import (TOKEN_VAR, agent_pid, agent_processes, child_setup, kill_tree,
                                   memory_limit_mb, pid_namespace_prefix)
 from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
                                    encode, env_payload)
@@ -194,12 +195,9 @@ class SubprocessAgent(Agent):
         """At the deadline: a later one when the agent lost time waiting for a core (the
         waits so far, or, while it is runnable now and has not yet had `budget` seconds of
         CPU, another slice), at most the budget plus a second past the first; else None."""
-        now, (on_cpu, waiting) = time.monotonic(), self._sched()
-        limit = start + 2 * budget + 1.0
-        later = start + budget + (waiting - before[1])
-        if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
-            later = now + min(0.02, budget / 2)
-        return min(later, limit) if later > now + 1e-4 and now < limit else None
+        on_cpu, waiting = self._sched()
+        return later_deadline(start, budget, time.monotonic(), waiting - before[1], on_cpu - before[0],
+                              self._agent_sched.runnable())
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:
