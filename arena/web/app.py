@@ -156,7 +156,8 @@ def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: 
     groups: dict = {}
     for r in rated:
         groups.setdefault(r.get("group", 1), []).append(r)
-    ratings_charts = [(g, charts.ratings_chart(rows, intervals)) for g, rows in groups.items()]
+    names = [r["agent"] for r in rated]
+    ratings_charts = [(g, charts.ratings_chart(rows, intervals, names)) for g, rows in groups.items()]
     checkpoint_chart = legend = None
     if any(r["agent"] in board.checkpoints for r in rated):
         checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints, intervals)

@@ -78,13 +78,14 @@ def _interval_tip(r: Mapping, intervals: bool) -> str:
     return f" [{low}, {high}]" + (" (rating set by the prior)" if r.get("prior") else "")
 
 
-def ratings_chart(rows: Sequence[Mapping], intervals: bool = True) -> str:
+def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequence[str] = ()) -> str:
     """One line per agent: rating dot and 95 % interval, names left of the axis. With
     `intervals` (Bradley-Terry rows), a missing end is an open one: the bar runs to the edge of
     the plot and ends in an arrow, and the bound the games do give ('> 72') is written in the
-    right margin. Without, rows have no interval and only the dots are drawn."""
+    right margin. Without, rows have no interval and only the dots are drawn. `names` widen the
+    label column to fit them too (charts of several groups line up)."""
     labels = {r["agent"]: open_end_label(r["ci_low"], r["ci_high"]) if intervals else None for r in rows}
-    left = 16 + max(text_width(r["agent"]) for r in rows)
+    left = 16 + max(text_width(n) for n in [*names, *(r["agent"] for r in rows)])
     plot, top, row_h = 420, 30, 24
     right = max([56] + [24 + text_width(t) for t in labels.values() if t])
     width = left + plot + right
