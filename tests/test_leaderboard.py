@@ -188,3 +188,16 @@ def test_html_draws_an_open_interval_to_the_chart_edge_with_the_bound_the_games_
     assert checkpoints.count('class="open"') == 1 and f">&gt; {a['ci_low']:.0f}</text>" in checkpoints
     elo = Leaderboard(games, method="elo").to_html()
     assert 'class="open"' not in elo and 'class="ci"' not in elo  # online Elo has no interval at all
+
+
+def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
+    long = "muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt,sims="
+    games = [GameSummary([long + "16", long + "64"], [s, 1 - s]) for s in (1.0, 0.0, 0.5)] + \
+            [GameSummary([long + "16", "random"], [1.0, 0.0]), GameSummary(["random", long + "64"], [0.5, 0.5])]
+    console = Console(record=True, width=80, force_terminal=False)
+    Leaderboard(games).render_table(console)
+    out = console.export_text()
+    assert "…" not in out
+    flat = "".join(line.strip("│┃ ") for line in out.splitlines())  # names fold within their cell
+    assert long.replace(" ", "")[:40] in flat.replace(" ", "")
+    assert all(len(line) <= 80 for line in out.splitlines())

@@ -174,7 +174,7 @@ def _interval(row) -> str:
     """A row's 95 % interval with the JSON's numbers; a null end is an open one (a rating the
     games bound on one side only)."""
     low, high = row["ci_low"], row["ci_high"]
-    return ("(-∞" if low is None else f"[{low}") + ", " + ("+∞)" if high is None else f"{high}]")
+    return ("(-inf" if low is None else f"[{low}") + ", " + ("+inf)" if high is None else f"{high}]")  # as the CLI
 
 
 def _text_arg(name: str, required: bool = False) -> str | None:
