@@ -106,8 +106,10 @@ def pool(files: dict[str, str]):
         command("envs", st.sampled_from([[], ["--json"], ["--all"]]), opt("--family", words)),
         command("agents", opt("--game", envs), st.sampled_from([[], ["--json"]])),
         command("plugins", st.sampled_from([[], ["--json"]])),
+        # always a budget that is refused: a generated command must not start an hour of training
         command("train", st.sampled_from(["muzero", "ppo", "nosuch", ""]), envs,
-                opt("--steps", st.sampled_from(["0", "-1", "x", "1e3"])), opt("--minutes", st.sampled_from(["0", "-1", "nan"])),
+                st.sampled_from(["0", "-1", "x", "1e3"]).map(lambda v: ["--steps", v]),
+                opt("--minutes", st.sampled_from(["0", "-1", "nan"])),
                 opt("--out", paths), opt("--seed", numbers), opt("--workers", numbers)),
         st.lists(words, max_size=3),
     )
@@ -169,7 +171,7 @@ def test_two_thousand_generated_commands_end_in_one_line_or_success(files):
     (["match", "random", "minimax", "openspiel/tic_tac_toe", "--seed", "-1"], ["--seed", "0<=x"]),
     (["play", "openspiel/breakthrough:rows=1", "random", "random"], ["rows", "valid parameters: columns=8"]),
     (["play", "openspiel/tic_tac_toe", "muzero:checkpoint=text.txt", "random"], ["not a torch checkpoint"]),
-    (["train", "muzero", "openspiel/kuhn_poker", "--steps", "1"], ["two-player, turn-based games of perfect information", "imperfect", "chance"]),
+    (["train", "muzero", "openspiel/kuhn_poker", "--steps", "1"], ["two-player turn-based games of perfect information", "imperfect", "chance"]),
     (["train", "muzero", "openspiel/backgammon", "--steps", "1"], ["without chance nodes", "has chance nodes"]),
     (["play", "--nope"], ["No such option", "--help"]),
 ])
