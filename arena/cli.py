@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from arena.errors import ArenaError
+from arena.errors import ArenaError, NoMoreInput
 from arena.plugins import get_registry, load_target
 
 # Commands that live in their own modules, imported only when used.
@@ -273,6 +273,9 @@ def guarded(run) -> int:
     except ArenaError as exc:
         _debug_trace(debug)
         _say(f"Error: {exc}")
+        return 2
+    except NoMoreInput:  # a human agent's input ended outside `arena play` (which handles it)
+        _say("Error: a human agent's input ended (end of file); the game was abandoned, not stored")
         return 2
     except (click.exceptions.Abort, KeyboardInterrupt):
         _say("Interrupted.")
