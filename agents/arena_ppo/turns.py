@@ -136,11 +136,9 @@ def exploitability_of(env, model: TeamPolicy) -> float | None:
 
 def measurable(env) -> bool:
     try:
-        from arena_openspiel.exploitability import check_measurable
-
-        check_measurable(env)
+        env.check_exploitability()
         return True
-    except (ArenaError, ImportError):
+    except ArenaError:
         return False
 
 
