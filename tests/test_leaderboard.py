@@ -171,3 +171,16 @@ def test_results_by_seat_draw_ratio_los_and_unplayed_pairs():
     assert "## By seat" in md and "## Likelihood of superiority" in md and "never played" in md
     full = json.loads(board.to_json_full())
     assert full["seats"]["a"]["first"]["wins"] == 4 and full["draw_ratio"] == 0.375
+
+
+def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
+    long = "muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt,sims="
+    games = [GameSummary([long + "16", long + "64"], [s, 1 - s]) for s in (1.0, 0.0, 0.5)] + \
+            [GameSummary([long + "16", "random"], [1.0, 0.0]), GameSummary(["random", long + "64"], [0.5, 0.5])]
+    console = Console(record=True, width=80, force_terminal=False)
+    Leaderboard(games).render_table(console)
+    out = console.export_text()
+    assert "…" not in out
+    flat = "".join(line.strip("│┃ ") for line in out.splitlines())  # names fold within their cell
+    assert long.replace(" ", "")[:40] in flat.replace(" ", "")
+    assert all(len(line) <= 80 for line in out.splitlines())

@@ -12,9 +12,8 @@ import abc
 import base64
 import pickle
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np

@@ -89,7 +89,7 @@ def _svg_ratings(rows: list[dict]) -> str:
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
         body.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
-        if r["ci_low"] is not None:
+        if r["ci_low"] is not None or r["ci_high"] is not None:  # an open end stops at the rating
             body.append(f'<line class="ci" x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
                         + "".join(f'<line class="ci" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y - 5:.1f}" '
                                   f'y2="{y + 5:.1f}"/>' for v in (a, b)))
@@ -148,7 +148,7 @@ def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]
         line = " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series)
         body.append(f'<polyline class="run" stroke="{color}" points="{line}"/>')
         for s, r in series:
-            if r["ci_low"] is not None:
+            if r["ci_low"] is not None or r["ci_high"] is not None:
                 body.append(f'<line class="ci" stroke="{color}" style="stroke:{color}" x1="{x(s):.1f}" '
                             f'x2="{x(s):.1f}" y1="{y(r["ci_low"]):.1f}" y2="{y(r["ci_high"]):.1f}"/>')
             body.append(f'<circle class="rating" style="fill:{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" '
@@ -199,3 +199,7 @@ def to_html(lb: Board) -> str:
             + "".join(f'<p class="warning">warning: {html.escape(w)}</p>' for w in lb.warnings)
             + f'<p class="note">{html.escape(lb.legend)}</p>{body}</main></body></html>\n')
 
+
+def _end(row: dict, key: str) -> float:
+    """An interval end for a chart; an open (null) end is drawn up to the rating."""
+    return row["rating"] if row[key] is None else row[key]

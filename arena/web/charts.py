@@ -62,7 +62,7 @@ def ratings_chart(rows: Sequence[Mapping]) -> str:
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
         body.append(f'<text class="name" x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
-        if r["ci_low"] is not None:
+        if r["ci_low"] is not None or r["ci_high"] is not None:  # an open end stops at the rating
             body.append(f'<line class="ci" x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{y:.1f}" y2="{y:.1f}"/>')
         body.append(f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
                     f'<title>{name}: {r["rating"]}</title></circle>')
@@ -134,9 +134,14 @@ def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[s
         body.append(f'<polyline class="run" fill="none" stroke="{color}" stroke-width="2" points="'
                     + " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series) + '"/>')
         for s, r in series:
-            if r["ci_low"] is not None:
+            if r["ci_low"] is not None or r["ci_high"] is not None:
                 body.append(f'<line class="ci" stroke="{color}" x1="{x(s):.1f}" x2="{x(s):.1f}" '
-                            f'y1="{y(r["ci_low"]):.1f}" y2="{y(r["ci_high"]):.1f}"/>')
+                            f'y1="{y(_end(r, "ci_low")):.1f}" y2="{y(_end(r, "ci_high")):.1f}"/>')
             body.append(f'<circle fill="{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" r="4">'
                         f'<title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>')
     return _svg("checkpoints", width, height, "Checkpoint rating over training step", body), legend
+
+
+def _end(row: dict, key: str) -> float:
+    """An interval end for a chart; an open (null) end is drawn up to the rating."""
+    return row["rating"] if row[key] is None else row[key]
