@@ -62,11 +62,10 @@ class LiveStandings:
             self.elo.update(a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5)
 
     def _view(self):
+        import numpy as np
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
-
-        import numpy as np
 
         from arena.ratings import gauge
 
@@ -150,10 +149,9 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
 
+    from arena.agents import split_display_name
     from arena.backends import default_concurrency, make_backend
     from arena.tournament import TournamentConfig, run_tournament
-
-    from arena.agents import split_display_name
 
     _positive(concurrency, "--concurrency")
     named = [split_display_name(a) for a in agent_specs]  # NAME=SPEC: NAME is shown on the boards
@@ -350,7 +348,8 @@ def game_lines(rows) -> list[str]:
 @click.option("--render", is_flag=True, help="Print the board after every move.")
 def replay(game_id, db, render):
     """Replay a stored game on a fresh env with its seed and check the outcome matches."""
-    from arena.tournament import replay as replay_game, replay_matches
+    from arena.tournament import replay as replay_game
+    from arena.tournament import replay_matches
 
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)

@@ -19,9 +19,9 @@ import signal
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import combinations
-from typing import Callable, Iterator, Sequence
 
 from arena.referee import GameRecord
 

@@ -24,9 +24,10 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from arena.errors import ArenaError
 from arena.referee import GameRecord

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import math
 from collections import defaultdict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .render import display_rows
 from .stats import Board
-
 
 _CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --accent: #3e63dd; }
@@ -63,7 +63,7 @@ def _heat(score: float) -> str:
     (s0, c0), (s1, c1) = ((0, (229, 72, 77)), (0.5, (246, 247, 249))) if score <= 0.5 else \
         ((0.5, (246, 247, 249)), (1, (48, 164, 108)))
     t = (score - s0) / (s1 - s0)
-    return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
 
 
 def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:

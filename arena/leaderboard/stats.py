@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from scipy.special import erf
 
 from arena.errors import ArenaError
-from arena.ratings import (BTFit, OnlineElo, PairCounts, SkillRating, fit_bt, gauge, nash_average,
-                           openskill_ratings, rank_by_intervals)
+from arena.ratings import (
+    BTFit,
+    OnlineElo,
+    PairCounts,
+    SkillRating,
+    fit_bt,
+    gauge,
+    nash_average,
+    openskill_ratings,
+    rank_by_intervals,
+)
 
 METHODS = ("bt", "elo", "openskill")
 DRAW_MODEL = "draw = half a win"

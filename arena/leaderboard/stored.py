@@ -11,7 +11,7 @@ Players are grouped by canonical spec and shown under their display names (`name
 from __future__ import annotations
 
 import datetime
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import arena
 from arena.agents import canonical_spec

@@ -7,8 +7,8 @@ trinomial (losses, draws, wins); pentanomial over seat-swapped game pairs with p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 def expected_score(r_a: float, r_b: float) -> float:

@@ -15,16 +15,28 @@ rank_i = 1 + #{j : the interval of r_j − r_i lies above 0}.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from scipy.linalg import cho_factor
 from scipy.special import expit
 from scipy.stats import norm
 
-from .bradley_terry import (ALPHA, DENSE_LIMIT, VIRTUAL_DRAWS, PairCounts, _data, _hessian, _newton,
-                            covariance, gauge, los_matrix, mle, spread)
+from .bradley_terry import (
+    ALPHA,
+    DENSE_LIMIT,
+    VIRTUAL_DRAWS,
+    PairCounts,
+    _data,
+    _hessian,
+    _newton,
+    covariance,
+    gauge,
+    los_matrix,
+    mle,
+    spread,
+)
 from .groups import Groups, comparison_groups
 
 DIFF_MATRIX_LIMIT = 200  # agents: the full matrix of difference intervals costs B·k² memory

@@ -5,8 +5,8 @@ defaults μ = 25, σ = 25/3, β = 25/6, model Plackett–Luce.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from openskill import models
 

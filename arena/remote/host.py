@@ -30,10 +30,17 @@ from arena.agents import Agent
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import (TOKEN_VAR, SchedStat, agent_pid, agent_processes, child_setup, kill_tree,
-                                  memory_limit_mb, pid_namespace_prefix)
-from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
-                                   encode, env_payload)
+from arena.remote.process import (
+    TOKEN_VAR,
+    SchedStat,
+    agent_pid,
+    agent_processes,
+    child_setup,
+    kill_tree,
+    memory_limit_mb,
+    pid_namespace_prefix,
+)
+from arena.remote.protocol import MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode, encode, env_payload
 
 
 class _Timeout(Exception):

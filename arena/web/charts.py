@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 FONT_PX = 12
 CHAR_PX = 0.6 * FONT_PX + 0.4  # a little over the advance, for rounding in the browser
@@ -73,7 +73,7 @@ def heat(score: float) -> str:
     """Red (0) through light grey (½) to green (1)."""
     ends = ((214, 39, 40), (240, 240, 240)) if score < 0.5 else ((240, 240, 240), (44, 160, 44))
     t = score * 2 if score < 0.5 else score * 2 - 1
-    return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(*ends))
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(*ends))
 
 
 def crosstable_chart(names: Sequence[str], cross: Mapping[str, Mapping[str, Mapping]]) -> str:
