@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,10 @@ class LiveStandings:
         from arena.ratings import OnlineElo
 
         self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
-        self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.elo = OnlineElo(k=k)
+        self.live: Any = None  # rich's Live and Progress, made in start() when enabled
+        self.progress: Any = None
+        self.task: Any = None
         self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:

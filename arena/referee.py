@@ -286,6 +286,7 @@ class _Clock:
 
     def _charge(self, result: Any) -> Any:
         """Draw time over the per-move limit from the bank; over both is a timeout."""
+        assert self.per_move is not None  # only moves under a limit are charged
         limit = self.per_move + self.bank
         if self.last > limit:
             raise Forfeit(TIMEOUT, f"answered in {self.last:.3g}s, over the {limit:.3g}s left")

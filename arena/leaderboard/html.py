@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .render import display_rows
@@ -72,7 +72,7 @@ def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
-def _svg_ratings(rows: list[dict]) -> str:
+def _svg_ratings(rows: Sequence[dict]) -> str:
     # The label column grows with the longest name (~7 px a character at 12 px): names are
     # never clipped, the plot keeps 560 px.
     left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
@@ -99,7 +99,7 @@ def _svg_ratings(rows: list[dict]) -> str:
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
 
 
-def _svg_heatmap(names: list[str], cross: dict) -> str:
+def _svg_heatmap(names: Sequence[str], cross: dict) -> str:
     cell = max(18, min(46, 640 // max(len(names), 1)))
     left = 12 + 7 * max(len(n) for n in names)  # full names: no clipping of row or column labels
     top = 12 + 5 * max(len(n) for n in names)
@@ -125,7 +125,7 @@ def _svg_heatmap(names: list[str], cross: dict) -> str:
     return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
 
 
-def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]]) -> str:
+def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, int]]) -> str:
     runs: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in rows:
         if r["agent"] in checkpoints:

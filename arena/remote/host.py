@@ -164,9 +164,10 @@ class SubprocessAgent(Agent):
                 except _Timeout:
                     if before is None:
                         raise
-                    deadline = self._later_deadline(start, budget, before)
-                    if deadline is None:
+                    later = self._later_deadline(start, budget, before)
+                    if later is None:
                         raise
+                    deadline = later
             if before is not None:
                 excused = min(self._sched()[1] - before[1], budget + 1.0)
             self.charged = max(0.0, time.monotonic() - start - excused)
@@ -189,6 +190,7 @@ class SubprocessAgent(Agent):
     def _sched(self) -> tuple[float, float]:
         """(the agent's CPU seconds, run-queue seconds of the agent and of this host thread)."""
         if self._agent_sched is None:
+            assert self.proc is not None  # asked only while the child runs
             self._agent_sched = SchedStat(agent_pid(self.proc.pid))
         tid = threading.get_native_id()
         host = self._host_sched.get(tid)
@@ -202,6 +204,7 @@ class SubprocessAgent(Agent):
         waits so far, or, while it is runnable now and has not yet had `budget` seconds of
         CPU, another slice), at most the budget plus a second past the first; else None."""
         now, (on_cpu, waiting) = time.monotonic(), self._sched()
+        assert self._agent_sched is not None  # made by _sched()
         limit = start + 2 * budget + 1.0
         later = start + budget + (waiting - before[1])
         if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
