@@ -5,9 +5,18 @@ loop, rollout and update, on one core), next to the env alone with random legal 
 
 One env step = one step of one 5v5 game, all ten heroes acting. Rates are given per wall
 second and per CPU second of this process (torch uses one thread): on a shared machine the
-CPU-second rate is what one dedicated core would do."""
+CPU-second rate is what one dedicated core would do.
+
+    python benchmarks/bench_ppo_throughput.py --steps 16384 --against /path/to/other/checkout
+
+runs the same measurement alternately on this checkout and another one (say, main before a
+change), in fresh processes, and prints the CPU-rate ratio side by side."""
 
 import argparse
+import os
+import re
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -46,7 +55,11 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--against", default=None, help="another checkout to compare with, side by side")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds for --against")
     opts = parser.parse_args()
+    if opts.against:
+        return compare(opts)
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as out:
         # The settings of the fivehero training run (see bench_ppo_fivehero.py); a snapshot
@@ -66,6 +79,27 @@ def main() -> None:
     print(f"  {steps / (c - cpu):8.0f} env-steps/s per CPU second (one core)   target >= 2000")
     print(f"env alone, random legal actions: {env_wall:.0f}/s wall, {env_cpu:.0f}/s per CPU second")
     print(f"training loop / env alone (CPU): {steps / (c - cpu) / env_cpu:.2f}")
+
+
+def compare(opts) -> None:
+    """This checkout vs `opts.against`, alternating, each run in a fresh process whose imports
+    come from that checkout; the ratio of the training loop's env-steps per CPU second."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rates: dict[str, list[float]] = {"this": [], "other": []}
+    for _ in range(opts.rounds):
+        for name, root in (("this", here), ("other", os.path.abspath(opts.against))):
+            path = os.pathsep.join(os.path.join(root, d) for d in ("", "agents", "plugins"))
+            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--steps", str(opts.steps),
+                                   "--num-envs", str(opts.num_envs), "--epochs", str(opts.epochs),
+                                   "--hidden", str(opts.hidden)], capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONPATH": path}, cwd=root)
+            found = re.search(r"(\d+) env-steps/s per CPU second", done.stdout)
+            if not found:
+                raise SystemExit(f"{name} failed: {done.stderr[-500:]}")
+            rates[name].append(float(found[1]))
+            print(f"{name:5s} {root}: {found[1]} env-steps per CPU second", flush=True)
+    this, other = np.mean(rates["this"]), np.mean(rates["other"])
+    print(f"this / other: {this / other:.3f}  ({this:.0f} vs {other:.0f} env-steps per CPU second)")
 
 
 if __name__ == "__main__":

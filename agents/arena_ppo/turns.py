@@ -24,8 +24,6 @@ are trained on in those. Games small enough to enumerate report exact exploitabi
 from __future__ import annotations
 
 import copy
-import dataclasses
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +49,9 @@ class TurnArgs:
     """minibatches per epoch"""
     lr: float = 1e-3
     """Adam learning rate, annealed linearly to `lr_final`"""
-    lr_final: float = 1e-4
-    """learning rate at the end of the budget"""
+    lr_final: float = 0.0
+    """learning rate at the end of the budget: Adam's step does not shrink as the gradient
+    vanishes near an equilibrium, so the policy jitters at an amplitude set by the rate"""
     gamma: float = 1.0
     """discount between a seat's own decisions"""
     gae_lambda: float = 1.0
