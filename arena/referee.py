@@ -83,8 +83,12 @@ def play(
     listeners = [i for i, a in enumerate(agents) if type(a).inform is not Agent.inform]
     solo = [len(side) == 1 for side in sides]
     env.reset(int(env_seed))
-    with _sigint_counted():
-        _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step)
+    try:
+        with _sigint_counted():
+            _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step)
+    finally:
+        for clock in clocks:
+            clock.close()
     record.returns = [float(r) for r in env.returns()]
     if record.forfeit_player is None:
         record.scores = scores_from_returns(record.returns, sides)
@@ -240,6 +244,11 @@ class _Clock:
     def left(self) -> float | None:
         return None if self.per_move is None else self.per_move + self.bank
 
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
     def call(self, fn: Callable, *args: Any) -> Any:
         if self.on_call is None:
             return self._call(fn, args)
@@ -273,9 +282,11 @@ class _Clock:
             self._worker = _Worker()
         limit = self.per_move + self.bank
         ok, result = self._worker.run(fn, args, limit)
-        self.last = time.perf_counter() - start
+        # Time the agent's thread (or this one) waited for a core is not charged (cpuwait).
+        self.last = max(0.0, time.perf_counter() - start - self._worker.excused)
         if ok is None:
             _abandoned.append(self._worker)  # still stuck in the agent's code
+            self._worker.abandon()
             self._worker = None
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
@@ -300,12 +311,23 @@ class _Worker:
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
-        self.busy = False
-        threading.Thread(target=self._loop, daemon=True).start()
+        self.busy = self.abandoned = False
+        self.excused = 0.0  # run-queue seconds of the last call, left uncharged
+        self.sched = self.caller = None
+        started = threading.Event()
+        threading.Thread(target=self._loop, args=(started,), daemon=True).start()
+        started.wait()
 
-    def _loop(self) -> None:
+    def _loop(self, started: threading.Event) -> None:
+        from arena.cpuwait import SchedStat
+
+        self.sched = SchedStat("self", threading.get_native_id())
+        started.set()
         while True:
             fn, args = self.jobs.get()
+            if fn is None:  # stop(): the game is over
+                self.sched.close()
+                return
             self.busy = True
             try:
                 self.results.put((True, fn(*args)))
@@ -313,13 +335,46 @@ class _Worker:
                 self.results.put((False, exc))
             finally:
                 self.busy = False
+            if self.abandoned:  # its caller gave up on it: nothing more will come
+                self.sched.close()
+                return
+
+    def stop(self) -> None:
+        self.jobs.put((None, None))
+        if self.caller is not None:
+            self.caller.close()
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        if self.caller is not None:
+            self.caller.close()
 
     def run(self, fn: Callable, args: tuple, timeout: float) -> tuple[bool | None, Any]:
+        """The call's (ok, result), or (None, None) when it is late; waits for a core (of the
+        agent's thread and of this one) move the deadline as for subprocess agents."""
+        from arena.cpuwait import SchedStat, later_deadline
+
+        if self.caller is None:
+            self.caller = SchedStat("self", threading.get_native_id())
+        start, before = time.monotonic(), self._waits()
+        deadline = start + timeout
         self.jobs.put((fn, args))
-        try:
-            return self.results.get(timeout=timeout)
-        except queue.Empty:
-            return None, None
+        while True:
+            try:
+                result = self.results.get(timeout=max(0.0, deadline - time.monotonic()))
+                self.excused = min(self._waits()[1] - before[1], timeout + 1.0)
+                return result
+            except queue.Empty:
+                on_cpu, waited = self._waits()
+                deadline = later_deadline(start, timeout, time.monotonic(), waited - before[1],
+                                          on_cpu - before[0], self.sched.runnable())
+                if deadline is None:
+                    self.excused = 0.0
+                    return None, None
+
+    def _waits(self) -> tuple[float, float]:
+        on_cpu, waited = self.sched()
+        return on_cpu, waited + self.caller()[1]
 
 
 _abandoned: list[_Worker] = []  # workers left behind on a timeout

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 
 from arena.agents import Agent
+from arena.cpuwait import SchedStat, later_deadline
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
 from arena.remote.process import (
     TOKEN_VAR,
-    SchedStat,
     agent_pid,
     agent_processes,
     child_setup,
@@ -203,13 +203,10 @@ class SubprocessAgent(Agent):
         """At the deadline: a later one when the agent lost time waiting for a core (the
         waits so far, or, while it is runnable now and has not yet had `budget` seconds of
         CPU, another slice), at most the budget plus a second past the first; else None."""
-        now, (on_cpu, waiting) = time.monotonic(), self._sched()
+        on_cpu, waiting = self._sched()
         assert self._agent_sched is not None  # made by _sched()
-        limit = start + 2 * budget + 1.0
-        later = start + budget + (waiting - before[1])
-        if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
-            later = now + min(0.02, budget / 2)
-        return min(later, limit) if later > now + 1e-4 and now < limit else None
+        return later_deadline(start, budget, time.monotonic(), waiting - before[1], on_cpu - before[0],
+                              self._agent_sched.runnable())
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:
