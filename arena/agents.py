@@ -266,7 +266,7 @@ def canonical_spec(spec: str, env_id: str | None = None) -> str:
     from arena.plugins import get_registry
 
     name, rest = parse_agent_spec(spec)
-    entry = get_registry().agents.get(name)
+    entry = get_registry().find("agents", name)
     if entry is None:
         return spec.strip()
     factory = entry.load()

@@ -128,9 +128,16 @@ class LineProgress:
         return line
 
     def standings(self, n: int) -> list[str]:
-        ranked = sorted(self.elo.ratings.items(), key=lambda kv: -kv[1])
+        import numpy as np
+
+        from arena.ratings import gauge
+
+        # the final board's zero point (random = 0 when it plays, else mean 0)
+        names = list(self.elo.ratings)
+        shifted, zero = gauge(np.array([self.elo.ratings[a] for a in names]), names)
+        ranked = sorted(zip(names, shifted.tolist()), key=lambda kv: -kv[1])
         width = max(len(name) for name, _ in ranked)
-        lines = [f"Standings after {n}/{self.total} games (online Elo, K = {self.elo.k:g}; "
+        lines = [f"Standings after {n}/{self.total} games (online Elo, K = {self.elo.k:g}, {zero}; "
                  "the final table uses the full fit):"]
         for rank, (name, rating) in enumerate(ranked, 1):
             games, points = self.points[name]

@@ -139,9 +139,8 @@ class Store:
             if not self.readonly:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives kill -9
-                if not tables:
-                    db.executescript(_SCHEMA)
-                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                if not tables:  # one transaction: a reader never sees half a schema
+                    db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
                 db.execute("BEGIN IMMEDIATE")  # fail now, not after the first game, if we cannot write
                 db.execute("ROLLBACK")
         except sqlite3.DatabaseError as exc:

@@ -74,3 +74,13 @@ def test_bad_specs(spec, message):
     env = arena.make_env("openspiel/connect_four")
     with pytest.raises(ArenaError, match=message):
         arena.make_agent(spec, env)
+
+
+def test_minimax_names_one_player_per_setting_on_openspiel_games():
+    # depth 0 is exact on tic-tac-toe (9 plies) and depth 4 on Connect Four (42 plies).
+    from arena.agents import canonical_spec
+
+    assert canonical_spec("minimax", "openspiel/tic_tac_toe") == "minimax:depth=0"
+    assert canonical_spec("minimax:exact_up_to=20", "openspiel/tic_tac_toe") == "minimax:depth=0"
+    assert canonical_spec("minimax", "openspiel/connect_four") == "minimax:depth=4"
+    assert canonical_spec("minimax:depth=4", "openspiel/connect_four") == "minimax:depth=4"

@@ -188,6 +188,16 @@ def test_an_isolated_tournament_stores_and_classifies_every_game(tmp_path):
 
 # -- nothing escapes, even a `kill -9` of the arena ------------------------------------------------
 
+def _games(db) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM games").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def _sleepers(tag: str) -> list[int]:
     return [pid for pid in leftovers(tag) if b"time.sleep(100000)" in _cmdline(pid)]
 
@@ -210,12 +220,14 @@ def test_nothing_an_agent_started_outlives_a_kill_9_of_the_arena(tmp_path, extra
          f"cmd:{sys.executable} {HOSTILE} escape --at 0 --tag {tag}",
          f"cmd:{sys.executable} {HOSTILE} none --delay 0.05 --tag {tag}",
          "--games", "40", "--quiet", "--db", str(tmp_path / "arena.db"), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "stderr", "wb"))
     try:
         deadline = time.monotonic() + 60
-        while not _sleepers(tag) and time.monotonic() < deadline and run.poll() is None:
+        # past the agents' check (its daemon dies with the checked agent), into the games
+        while not (_games(tmp_path / "arena.db") and _sleepers(tag)) and time.monotonic() < deadline \
+                and run.poll() is None:
             time.sleep(0.1)
-        assert _sleepers(tag), "the escaping agent never started its daemon"
+        assert _sleepers(tag), f"no daemon started (exit {run.poll()}): {(tmp_path / 'stderr').read_text()[-300:]}"
     finally:
         run.kill()
         run.wait()

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -171,3 +172,32 @@ def test_results_by_seat_draw_ratio_los_and_unplayed_pairs():
     assert "## By seat" in md and "## Likelihood of superiority" in md and "never played" in md
     full = json.loads(board.to_json_full())
     assert full["seats"]["a"]["first"]["wins"] == 4 and full["draw_ratio"] == 0.375
+
+
+def test_html_draws_an_open_interval_to_the_chart_edge_with_the_bound_the_games_give():
+    games = [GameSummary(["a", "random"], [1.0, 0.0]), GameSummary(["random", "a"], [0.0, 1.0])] * 3 + \
+            [GameSummary(["b", "random"], [0.5, 0.5]), GameSummary(["a", "b"], [1.0, 0.0])] * 2
+    board = Leaderboard(games, checkpoints={"a": ("run", 2), "b": ("run", 1)})
+    a = next(r for r in board.rows if r["agent"] == "a")
+    assert a["ci_high"] is None and a["ci_low"] is not None  # a never lost: no upper bound
+    page = board.to_html()
+    ratings = re.search(r'<svg class="chart ratings".*?</svg>', page, re.S).group(0)
+    checkpoints = re.search(r'<svg class="chart checkpoints".*?</svg>', page, re.S).group(0)
+    assert ratings.count('class="open"') == 1 and 'class="bound" x=' in ratings
+    assert f">&gt; {a['ci_low']:.0f}</text>" in ratings and f"[{a['ci_low']:.0f}, +inf)" in ratings
+    assert checkpoints.count('class="open"') == 1 and f">&gt; {a['ci_low']:.0f}</text>" in checkpoints
+    elo = Leaderboard(games, method="elo").to_html()
+    assert 'class="open"' not in elo and 'class="ci"' not in elo  # online Elo has no interval at all
+
+
+def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
+    long = "muzero:checkpoint=agents/arena_muzero/checkpoints/connect_four.pt,sims="
+    games = [GameSummary([long + "16", long + "64"], [s, 1 - s]) for s in (1.0, 0.0, 0.5)] + \
+            [GameSummary([long + "16", "random"], [1.0, 0.0]), GameSummary(["random", long + "64"], [0.5, 0.5])]
+    console = Console(record=True, width=80, force_terminal=False)
+    Leaderboard(games).render_table(console)
+    out = console.export_text()
+    assert "…" not in out
+    flat = "".join(line.strip("│┃ ") for line in out.splitlines())  # names fold within their cell
+    assert long.replace(" ", "")[:40] in flat.replace(" ", "")
+    assert all(len(line) <= 80 for line in out.splitlines())

@@ -102,3 +102,16 @@ def test_ctrl_c_says_at_once_what_is_saved_and_how_to_resume(tmp_path):
     saved = int(line.split("stopping: ")[1].split()[0])
     rerun = subprocess.run(_tournament(db), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0 and f"12 games, {saved} stored already, {12 - saved} to play" in rerun.stderr
+
+
+def test_line_standings_use_the_final_boards_zero_point():
+    from arena.progress import LineProgress
+    from arena.referee import GameRecord
+
+    lines = []
+    progress = LineProgress("t", write=lines.append, standings_every=0)
+    records = [GameRecord("openspiel/tic_tac_toe", 0, ["bot", "random"], [[0], [1]], scores=[1.0, 0.0])] * 3
+    progress.start(3, records)
+    text = progress.standings(3)
+    assert "random = 0" in text[0]
+    assert any(line.split()[1] == "random" and line.split()[2] == "+0" for line in text[1:])

@@ -30,11 +30,14 @@ def test_leaderboard_page_shows_the_numbers_of_the_cli_json(client, web_store, a
     page = client.get("/leaderboard", query_string={"env": "openspiel/tic_tac_toe"})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    rows = re.findall(r'<tr data-agent="([^"]+)">.*?class="num rating">([^<]*)<.*?class="num interval">([^<]*)<'
+    rows = re.findall(r'<tr data-agent="([^"]+)">.*?class="num rating"[^>]*>([^<]*)<.*?class="num interval">([^<]*)<'
                       r'.*?class="num games">(\d+)<', text, re.S)
     assert [(r[0], float(r[1]), int(r[3])) for r in rows] == [
         (c["agent"].replace("&", "&amp;"), c["rating"], c["games"]) for c in cli]
-    assert [r[2] for r in rows] == [f"[{c['ci_low']}, {c['ci_high']}]" for c in cli]
+    assert any(c["ci_high"] is None for c in cli)  # minimax never lost: its interval is open above
+    # a null end in the JSON is an end the games leave open (a perfect score): shown as ±inf
+    assert [r[2] for r in rows] == [("(-inf" if c["ci_low"] is None else f"[{c['ci_low']}") + ", "
+                                    + ("+inf)" if c["ci_high"] is None else f"{c['ci_high']}]") for c in cli]
 
 
 def test_long_names_are_written_whole_in_tables_and_charts(client):
@@ -46,6 +49,60 @@ def test_long_names_are_written_whole_in_tables_and_charts(client):
 def test_checkpoint_runs_get_a_chart(client):
     text = client.get("/leaderboard?env=openspiel/tic_tac_toe").get_data(as_text=True)
     assert 'class="chart checkpoints"' in text and "<li>" in text and "sims</li>" in text
+
+
+def test_open_ended_intervals_are_drawn_to_the_chart_edge_with_the_bound_given(client, web_store):
+    from arena.leaderboard.stored import board_from_store
+
+    with Store(web_store, readonly=True) as store:
+        rows = board_from_store(store, "openspiel/tic_tac_toe").rows
+    open_rows = [r for r in rows if r["ci_high"] is None]
+    assert open_rows  # minimax and mcts:sims=100 never lost to a weaker agent in this store
+    text = client.get("/leaderboard?env=openspiel/tic_tac_toe").get_data(as_text=True)
+    ratings = re.search(r'<svg class="chart ratings".*?</svg>', text, re.S)[0]
+    checkpoints = re.search(r'<svg class="chart checkpoints".*?</svg>', text, re.S)[0]
+    assert ratings.count('class="ci open"') == sum((r["ci_low"] is None) + (r["ci_high"] is None) for r in rows)
+    for r in open_rows:
+        assert 'class="bound"' in ratings and f">&gt; {r['ci_low']:.0f}</text>" in ratings
+    assert checkpoints.count('class="ci open"') == 1 and ">&gt; " in checkpoints  # mcts:sims=100's bar
+    assert "warning: some agents meet the rest only through perfect scores" in text
+
+
+def test_elo_rows_have_no_interval_and_draw_no_open_ends(client):
+    text = client.get("/leaderboard?env=openspiel/tic_tac_toe&method=elo").get_data(as_text=True)
+    assert re.findall(r'class="num interval">([^<]*)<', text) == [""] * 4
+    assert 'class="ci' not in text and "+inf)" not in text and "(-inf" not in text
+
+
+@pytest.fixture(scope="module")
+def groups_client(tmp_path_factory):
+    """Two pairs of agents that never met (two comparison groups), and an env of self-play only."""
+    from arena.tournament import TournamentConfig, run_tournament
+
+    path = tmp_path_factory.mktemp("groups") / "arena.db"
+    c4 = make_env("openspiel/connect_four")
+    with Store(path) as store:
+        run_tournament(TournamentConfig("openspiel/tic_tac_toe", ["random", "minimax"], games=2), store, name="a")
+        run_tournament(TournamentConfig("openspiel/tic_tac_toe", ["mcts:sims=5", "mcts:sims=40"], games=2), store,
+                       name="b")
+        store.record_game("self", c4.info.id, play(c4, [make_agent("random", c4)] * 2, 0))
+    return create_app(path).test_client()
+
+
+def test_groups_that_never_met_get_a_chart_each_and_a_group_column(groups_client):
+    text = groups_client.get("/leaderboard?env=openspiel/tic_tac_toe").get_data(as_text=True)
+    assert text.count('<svg class="chart ratings"') == 2 and "<h3>group 1</h3>" in text and "<h3>group 2</h3>" in text
+    assert re.findall(r'class="num group">(\d+)<', text) == ["1", "1", "2", "2"]
+    charts = re.findall(r'<svg class="chart ratings".*?</svg>', text, re.S)
+    shown = [set(re.findall(r'class="name"[^>]*>([^<]+)<', c)) for c in charts]
+    assert sorted(map(sorted, shown)) == [["mcts:sims=40", "mcts:sims=5"], ["minimax", "random"]]
+    assert "2 groups never met" in text
+
+
+def test_an_env_of_self_play_only_is_a_404_that_says_why(groups_client):
+    page = groups_client.get("/leaderboard?env=openspiel/connect_four")
+    assert page.status_code == 404 and "self-play" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True)
 
 
 def test_agent_page_splits_results_by_opponent_and_seat(client):

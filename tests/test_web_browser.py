@@ -95,8 +95,6 @@ def test_every_name_label_lies_inside_its_chart(served, page):
     assert _labels_outside_their_chart(page) == []
 
 
-@pytest.mark.xfail(reason="arena leaderboard --html cuts long names (issue 17); the ratings branch redraws "
-                          "its charts, and this test checks them once that lands", strict=False)
 def test_static_html_page_keeps_labels_inside_its_charts(served, page, arena_cli, tmp_path):
     _, path = served
     html = tmp_path / "board.html"

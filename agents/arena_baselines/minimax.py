@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from arena import Agent, EnvInfo, ForwardModel, ObservationProtocol
+from arena.envs import parse_env_id
 
 WIN = 1e6  # terminal values are scaled so that quicker wins and slower losses score higher
 
@@ -31,9 +32,15 @@ class MinimaxAgent(Agent):
         """Equivalent settings on one game are one player: depth 0 means exact search on games
         of at most exact_up_to plies, else depth 4; with a fixed depth, exact_up_to is unused."""
         if params["depth"] == 0:
+            name, id_params = parse_env_id(env_id)
+            family, _, game = name.partition("/")
+            if family != "openspiel" or id_params:  # length unknown before a game: leave it as typed
+                return params
+            import pyspiel
+
             try:
-                length = pyspiel.load_game(env_id.partition("/")[2]).max_game_length()
-            except Exception:  # not an OpenSpiel id: leave the spec as typed
+                length = pyspiel.load_game(game).max_game_length()
+            except pyspiel.SpielError:
                 return params
             if length <= params["exact_up_to"]:
                 return {"depth": 0}  # exact: any exact_up_to that covers the game is the same

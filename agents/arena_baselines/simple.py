@@ -24,7 +24,7 @@ class RandomAgent(Agent):
     def act(self, obs: ObservationProtocol) -> int:
         return self.rng.choice(obs.legal_actions)
 
-    def action_probabilities(self, obs: Observation) -> dict[int, float]:
+    def action_probabilities(self, obs: ObservationProtocol) -> dict[int, float]:
         legal = obs.legal_actions
         return {a: 1.0 / len(legal) for a in legal}
 

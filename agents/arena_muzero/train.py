@@ -139,7 +139,7 @@ def trainable(env_id: str):
     info = make_env(env_id).info
     problems = []
     if len(info.sides) != 2:
-        problems.append(f"{len(info.sides)} sides")
+        problems.append(f"{len(info.sides)} side{'s' if len(info.sides) != 1 else ''}")
     if info.kind != TURN_BASED:
         problems.append(f"{info.kind} moves")
     if info.extra.get("imperfect_information"):
@@ -147,7 +147,7 @@ def trainable(env_id: str):
     if info.extra.get("chance"):
         problems.append("chance nodes")
     if problems:
-        raise ArenaError(f"muzero trains two-player, turn-based games of perfect information without "
+        raise ArenaError(f"muzero trains two-player turn-based games of perfect information without "
                          f"chance nodes (e.g. openspiel/connect_four); {env_id} has {', '.join(problems)}")
     return info
 

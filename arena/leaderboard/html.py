@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from typing import Any, Mapping
 
-from .render import display_rows
+from .render import _interval, display_rows, open_end_label
 from .stats import Board
 
 
@@ -36,6 +36,8 @@ svg .ci { stroke: var(--accent); stroke-width: 2; }
 svg .rating { fill: var(--accent); stroke: #fff; stroke-width: 1.5; }
 svg .cell { stroke: #fff; stroke-width: 1; }
 svg .run { fill: none; stroke-width: 2.5; }
+svg .open { fill: var(--accent); }
+svg .bound { fill: var(--accent); }
 """
 _PALETTE = ("#3e63dd", "#e5484d", "#30a46c", "#f76b15", "#8e4ec6", "#12a594", "#d6409f", "#978365")
 
@@ -72,28 +74,58 @@ def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
             + "".join(body) + "</svg>")
 
 
-def _svg_ratings(rows: list[dict]) -> str:
+def _span(values: list[float], open_low: bool, open_high: bool) -> tuple[float, float]:
+    """The finite values' range, widened on a side where an interval is open so that the
+    arrow drawn to that edge shows."""
+    lo, hi = min(values), max(values)
+    pad = 0.1 * (hi - lo or 100)
+    return lo - pad * open_low, hi + pad * open_high
+
+
+def _arrow(tip_x: float, tip_y: float, dx: int, dy: int, color: str = "") -> str:
+    """An arrowhead with its tip at (tip_x, tip_y) pointing along (dx, dy): an open interval end."""
+    bx, by = tip_x - 7 * dx, tip_y - 7 * dy
+    fill = f' style="fill:{color}"' if color else ""
+    return (f'<polygon class="open"{fill} points="{tip_x:.1f},{tip_y:.1f} {bx + 4.5 * dy:.1f},{by - 4.5 * dx:.1f} '
+            f'{bx - 4.5 * dy:.1f},{by + 4.5 * dx:.1f}"/>')
+
+
+def _ends(r: dict, intervals: bool) -> list[float]:
+    return [v for v in (r["rating"], *((r["ci_low"], r["ci_high"]) if intervals else ())) if v is not None]
+
+
+def _svg_ratings(rows: list[dict], intervals: bool = True) -> str:
     # The label column grows with the longest name (~7 px a character at 12 px): names are
-    # never clipped, the plot keeps 560 px.
+    # never clipped, the plot keeps 560 px. An open interval end (null: the games bound the
+    # rating on one side only) runs to the plot's edge, ends in an arrow, and the bound the
+    # games do give ('> 72') is written in the right margin.
+    labels = [open_end_label(r["ci_low"], r["ci_high"]) if intervals else None for r in rows]
     left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
-    width, right, top, row_h = left + 580, 30, 28, 26
-    lo = [r["ci_low"] if r["ci_low"] is not None else r["rating"] for r in rows]
-    hi = [r["ci_high"] if r["ci_high"] is not None else r["rating"] for r in rows]
-    ticks = _ticks(min(lo), max(hi))
+    right = max([30] + [24 + 7 * len(t) for t in labels if t])
+    width, top, row_h = left + 550 + right, 28, 26
+    ticks = _ticks(*_span([v for r in rows for v in _ends(r, intervals)],
+                          intervals and any(r["ci_low"] is None for r in rows),
+                          intervals and any(r["ci_high"] is None for r in rows)))
     x = _scale(ticks, left, width - right)
     height = top + row_h * len(rows) + 8
     body = [f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
             f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
             for t in ticks]
-    for k, (r, a, b) in enumerate(zip(rows, lo, hi)):
+    for k, (r, label) in enumerate(zip(rows, labels)):
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
         body.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
-        if r["ci_low"] is not None:
-            body.append(f'<line class="ci" x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        if intervals:
+            a = x(r["ci_low"]) if r["ci_low"] is not None else left
+            b = x(r["ci_high"]) if r["ci_high"] is not None else width - right
+            body.append(f'<line class="ci" x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
                         + "".join(f'<line class="ci" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y - 5:.1f}" '
-                                  f'y2="{y + 5:.1f}"/>' for v in (a, b)))
-        interval = "" if r["ci_low"] is None else f" [{r['ci_low']}, {r['ci_high']}]"
+                                  f'y2="{y + 5:.1f}"/>' for v in (r["ci_low"], r["ci_high"]) if v is not None)
+                        + (_arrow(left, y, -1, 0) if r["ci_low"] is None else "")
+                        + (_arrow(width - right, y, 1, 0) if r["ci_high"] is None else ""))
+            if label:
+                body.append(f'<text class="bound" x="{width - right + 10}" y="{y + 4:.1f}">{html.escape(label)}</text>')
+        interval = "" if not intervals else " " + _interval(r["ci_low"], r["ci_high"])
         body.append(f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
                     f'<title>{name}: {r["rating"]}{interval}</title></circle>')
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
@@ -125,7 +157,7 @@ def _svg_heatmap(names: list[str], cross: dict) -> str:
     return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
 
 
-def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]]) -> str:
+def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True) -> str:
     runs: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in rows:
         if r["agent"] in checkpoints:
@@ -134,8 +166,9 @@ def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]
     points = [p for series in runs.values() for p in series]
     width, height, left, right, top, bottom = 760, 340, 64, 24, 36, 46
     xt = _ticks(min(s for s, _ in points), max(s for s, _ in points))
-    yt = _ticks(min(r["ci_low"] if r["ci_low"] is not None else r["rating"] for _, r in points),
-                max(r["ci_high"] if r["ci_high"] is not None else r["rating"] for _, r in points))
+    yt = _ticks(*_span([v for _, r in points for v in _ends(r, intervals)],
+                       intervals and any(r["ci_low"] is None for _, r in points),
+                       intervals and any(r["ci_high"] is None for _, r in points)))
     x, y = _scale(xt, left, width - right), _scale(yt, height - bottom, top)
     body = [f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
             f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>' for t in yt]
@@ -148,9 +181,21 @@ def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]
         line = " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series)
         body.append(f'<polyline class="run" stroke="{color}" points="{line}"/>')
         for s, r in series:
-            if r["ci_low"] is not None:
+            if intervals:  # an open end runs to the plot's edge, with an arrow and the bound given
+                low = y(r["ci_low"]) if r["ci_low"] is not None else height - bottom
+                high = y(r["ci_high"]) if r["ci_high"] is not None else top
                 body.append(f'<line class="ci" stroke="{color}" style="stroke:{color}" x1="{x(s):.1f}" '
-                            f'x2="{x(s):.1f}" y1="{y(r["ci_low"]):.1f}" y2="{y(r["ci_high"]):.1f}"/>')
+                            f'x2="{x(s):.1f}" y1="{low:.1f}" y2="{high:.1f}"/>')
+                if r["ci_high"] is None:
+                    body.append(_arrow(x(s), top, 0, -1, color))
+                if r["ci_low"] is None:
+                    body.append(_arrow(x(s), height - bottom, 0, 1, color))
+                label = open_end_label(r["ci_low"], r["ci_high"])
+                if label:
+                    side = 1 if x(s) < (left + width - right) / 2 else -1
+                    ty = top + 10 if r["ci_high"] is None else height - bottom - 4
+                    body.append(f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
+                                f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>')
             body.append(f'<circle class="rating" style="fill:{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" '
                         f'r="4.5"><title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>')
         body.append(f'<rect x="{left + 10 + 150 * k}" y="10" width="14" height="4" fill="{color}"/>'
@@ -172,12 +217,12 @@ def to_html(lb: Board) -> str:
     names, kinds = lb.names, lb.termination_kinds()
     sections = [
         ("Ratings", _html_table(*display_rows(lb), "ratings")),
-        ("Ratings with 95 % intervals", _svg_ratings(lb.rows)),
+        ("Ratings with 95 % intervals", _svg_ratings(lb.rows, lb.method == "bt")),
         ("Head to head", '<p class="note">Score (%) of the row agent against the column agent; '
                          'hover a cell for W-D-L.</p>' + _svg_heatmap(names, lb.crosstable)),
     ]
     if any(n in lb.checkpoints for n in names):
-        sections.append(("Checkpoints over training", _svg_checkpoints(lb.rows, lb.checkpoints)))
+        sections.append(("Checkpoints over training", _svg_checkpoints(lb.rows, lb.checkpoints, lb.method == "bt")))
     if lb.seats:
         from .render import first_seat_line, seat_rows
         sections.append(("By seat", f'<p class="note">{html.escape(first_seat_line(lb))}</p>'

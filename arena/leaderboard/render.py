@@ -183,6 +183,17 @@ def render_table(board: Board, console, los: bool = False) -> None:
         console.print(view)
 
 
+def open_end_label(low: float | None, high: float | None) -> str | None:
+    """What a chart writes beside a 95 % interval the games bound on one side only (a perfect
+    score, or none): '> 72' for [72, +inf), '< -30' for (-inf, -30], 'unbounded' for neither;
+    None for a closed interval. Only 'bt' rows have intervals: callers skip other methods."""
+    if low is not None and high is not None:
+        return None
+    if low is None and high is None:
+        return "unbounded"
+    return f"> {low:.0f}" if high is None else f"< {high:.0f}"
+
+
 def _interval(low: float | None, high: float | None) -> str:
     """[a, b], with an open end where the games bound the rating on one side only."""
     return (("(-inf" if low is None else f"[{low:.0f}") + ", "

@@ -20,7 +20,7 @@ from arena.errors import ArenaError
 from arena.web import charts
 from arena.web.data import Data
 
-METHODS = {"bt": "Bradley-Terry (maximum likelihood, 95 % bootstrap intervals)",
+METHODS = {"bt": "Bradley-Terry with 95 % intervals",
            "elo": "online Elo (K = 16, in game order)", "openskill": "OpenSkill ordinal (mu - 3 sigma)"}
 PER_PAGE = 50
 MAX_PAGE_SIZE = 500
@@ -46,6 +46,7 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
     app.jinja_env.filters["score"] = lambda v: f"{v:g}"
+    app.jinja_env.filters["interval"] = _interval
 
     @app.route("/")
     def index():
@@ -64,6 +65,8 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
         if fitted is None:
             abort(404, f"no games of {env}" + (f" in tournament {tournament}" if tournament else "")
                   + " in this store")
+        if fitted.problem:
+            abort(404, fitted.problem)
         return data.pages.get((request.full_path, fitted.version, current),
                               lambda: _leaderboard_page(fitted, current, env, method, tournament))
 
@@ -144,18 +147,34 @@ CROSSTABLE_MAX = 40  # a heatmap of more agents is unreadable; the JSON has them
 
 
 def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: str | None) -> str:
-    board = fitted.board
+    """The page of a fitted board; every number comes from the board (`arena.leaderboard`),
+    the page only lays it out."""
+    board = fitted.board.board
+    intervals = board.method == "bt"  # elo and openskill rows have no interval (null ends)
     rated = [r for r in board.rows if r["rating"] is not None]
+    # Ratings of different comparison groups are not comparable: one chart (one axis) per group.
+    groups: dict = {}
+    for r in rated:
+        groups.setdefault(r.get("group", 1), []).append(r)
+    names = [r["agent"] for r in rated]
+    ratings_charts = [(g, charts.ratings_chart(rows, intervals, names)) for g, rows in groups.items()]
     checkpoint_chart = legend = None
-    if any(n in board.checkpoints for n in board.names):
-        checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints)
+    if any(r["agent"] in board.checkpoints for r in rated):
+        checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints, intervals)
     shown = board.names[:CROSSTABLE_MAX]
     return render_template(
         "leaderboard.html", env=env, method=method, methods=METHODS, tournament=tournament, board=board,
-        games=fitted.games, current=current, fit_seconds=fitted.seconds,
-        ratings_chart=charts.ratings_chart(rated) if rated else "",
+        games=fitted.games, current=current, fit_seconds=fitted.seconds, intervals=intervals,
+        several_groups=len({r.get("group", 1) for r in board.rows}) > 1, ratings_charts=ratings_charts,
         crosstable_chart=charts.crosstable_chart(shown, board.crosstable), crosstable_cut=len(board.names) - len(shown),
         checkpoint_chart=checkpoint_chart, legend=legend, kinds=board.termination_kinds(), version=fitted.version)
+
+
+def _interval(row) -> str:
+    """A row's 95 % interval with the JSON's numbers; a null end is an open one (a rating the
+    games bound on one side only)."""
+    low, high = row["ci_low"], row["ci_high"]
+    return ("(-inf" if low is None else f"[{low}") + ", " + ("+inf)" if high is None else f"{high}]")  # as the CLI
 
 
 def _text_arg(name: str, required: bool = False) -> str | None:

@@ -12,6 +12,8 @@ import html
 import math
 from typing import Mapping, Sequence
 
+from arena.leaderboard.render import open_end_label
+
 FONT_PX = 12
 CHAR_PX = 0.6 * FONT_PX + 0.4  # a little over the advance, for rounding in the browser
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
@@ -45,27 +47,75 @@ def _svg(cls: str, width: float, height: float, label: str, body: list[str]) -> 
             + "".join(body) + "</svg>")
 
 
-def ratings_chart(rows: Sequence[Mapping]) -> str:
-    """One line per agent: rating dot and 95 % interval, names left of the axis."""
-    left = 16 + max(text_width(r["agent"]) for r in rows)
-    plot, right, top, row_h = 420, 56, 30, 24
+def _span(values: Sequence[float], open_low: bool, open_high: bool) -> tuple[float, float]:
+    """The finite values' range, widened on a side where some interval is open, so that the
+    arrow drawn to that edge has room to be seen."""
+    lo, hi = min(values), max(values)
+    pad = 0.1 * (hi - lo or 100)
+    return lo - pad * open_low, hi + pad * open_high
+
+
+def _finite(row: Mapping, intervals: bool) -> list[float]:
+    """The numbers of a row a chart's axis must show: the rating and its interval's closed ends."""
+    ends = (row["ci_low"], row["ci_high"]) if intervals else ()
+    return [v for v in (row["rating"], *ends) if v is not None]
+
+
+def _arrow(cls: str, tip_x: float, tip_y: float, dx: float, dy: float, color: str = "") -> str:
+    """A filled arrowhead whose tip is at (tip_x, tip_y), pointing along (dx, dy) (a unit step)."""
+    back_x, back_y, side = tip_x - 7 * dx, tip_y - 7 * dy, 4.5
+    points = (f"{tip_x:.1f},{tip_y:.1f} {back_x + side * dy:.1f},{back_y - side * dx:.1f} "
+              f"{back_x - side * dy:.1f},{back_y + side * dx:.1f}")
+    fill = f' fill="{color}"' if color else ""
+    return f'<polygon class="{cls}"{fill} points="{points}"/>'
+
+
+def _interval_tip(r: Mapping, intervals: bool) -> str:
+    if not intervals:
+        return ""
+    low = "-inf" if r["ci_low"] is None else r["ci_low"]
+    high = "+inf" if r["ci_high"] is None else r["ci_high"]
+    return f" [{low}, {high}]" + (" (rating set by the prior)" if r.get("prior") else "")
+
+
+def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequence[str] = ()) -> str:
+    """One line per agent: rating dot and 95 % interval, names left of the axis. With
+    `intervals` (Bradley-Terry rows), a missing end is an open one: the bar runs to the edge of
+    the plot and ends in an arrow, and the bound the games do give ('> 72') is written in the
+    right margin. Without, rows have no interval and only the dots are drawn. `names` widen the
+    label column to fit them too (charts of several groups line up)."""
+    labels = {r["agent"]: open_end_label(r["ci_low"], r["ci_high"]) if intervals else None for r in rows}
+    left = 16 + max(text_width(n) for n in [*names, *(r["agent"] for r in rows)])
+    plot, top, row_h = 420, 30, 24
+    right = max([56] + [24 + text_width(t) for t in labels.values() if t])
     width = left + plot + right
-    lo = [r["ci_low"] if r["ci_low"] is not None else r["rating"] for r in rows]
-    hi = [r["ci_high"] if r["ci_high"] is not None else r["rating"] for r in rows]
-    ts = ticks(min(lo), max(hi))
+    finite = [v for r in rows for v in _finite(r, intervals)]
+    open_low = intervals and any(r["ci_low"] is None for r in rows)
+    open_high = intervals and any(r["ci_high"] is None for r in rows)
+    ts = ticks(*_span(finite, open_low, open_high))
     x = lambda v: left + plot * (v - ts[0]) / (ts[-1] - ts[0])  # noqa: E731
     height = top + row_h * len(rows) + 10
     body = [f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
             f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
             for t in ts]
-    for k, (r, a, b) in enumerate(zip(rows, lo, hi)):
+    for k, r in enumerate(rows):
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
         body.append(f'<text class="name" x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
-        if r["ci_low"] is not None:
-            body.append(f'<line class="ci" x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        body.append(f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
-                    f'<title>{name}: {r["rating"]}</title></circle>')
+        if intervals:
+            a = x(r["ci_low"]) if r["ci_low"] is not None else left
+            b = x(r["ci_high"]) if r["ci_high"] is not None else left + plot
+            body.append(f'<line class="ci" x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>')
+            if r["ci_low"] is None:
+                body.append(_arrow("ci open", left, y, -1, 0))
+            if r["ci_high"] is None:
+                body.append(_arrow("ci open", left + plot, y, 1, 0))
+            if labels[r["agent"]]:
+                body.append(f'<text class="bound" x="{left + plot + 10:.1f}" y="{y + 4:.1f}">'
+                            f'{html.escape(labels[r["agent"]])}</text>')
+        prior = " prior" if r.get("prior") else ""
+        body.append(f'<circle class="rating{prior}" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
+                    f'<title>{name}: {r["rating"]}{_interval_tip(r, intervals)}</title></circle>')
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
 
 
@@ -105,9 +155,12 @@ def crosstable_chart(names: Sequence[str], cross: Mapping[str, Mapping[str, Mapp
     return _svg("crosstable", left + size + 10, top + size + 10, "Score of row against column, in %", body)
 
 
-def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]]) -> tuple[str, list]:
+def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]],
+                      intervals: bool = True) -> tuple[str, list]:
     """Rating over training step, one line per run; returns the SVG and the legend
-    [(run, colour)] (the legend is HTML beside the chart, where long run names wrap)."""
+    [(run, colour)] (the legend is HTML beside the chart, where long run names wrap).
+    An open end of an interval (see `ratings_chart`) runs to the top or bottom of the plot,
+    ends in an arrow and is labelled with the bound the games give."""
     runs: dict[str, list] = {}
     for r in rows:
         if r["agent"] in checkpoints:
@@ -116,8 +169,9 @@ def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[s
     points = [p for series in runs.values() for p in series]
     width, height, left, right, top, bottom = 640, 300, 64, 24, 16, 46
     xt = ticks(min(s for s, _ in points), max(s for s, _ in points))
-    yt = ticks(min(r["ci_low"] if r["ci_low"] is not None else r["rating"] for _, r in points),
-               max(r["ci_high"] if r["ci_high"] is not None else r["rating"] for _, r in points))
+    finite = [v for _, r in points for v in _finite(r, intervals)]
+    yt = ticks(*_span(finite, intervals and any(r["ci_low"] is None for _, r in points),
+                      intervals and any(r["ci_high"] is None for _, r in points)))
     x = lambda v: left + (width - left - right) * (v - xt[0]) / (xt[-1] - xt[0])  # noqa: E731
     y = lambda v: height - bottom - (height - top - bottom) * (v - yt[0]) / (yt[-1] - yt[0])  # noqa: E731
     body = [f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
@@ -134,9 +188,22 @@ def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[s
         body.append(f'<polyline class="run" fill="none" stroke="{color}" stroke-width="2" points="'
                     + " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series) + '"/>')
         for s, r in series:
-            if r["ci_low"] is not None:
+            if intervals:
+                low = y(r["ci_low"]) if r["ci_low"] is not None else height - bottom
+                high = y(r["ci_high"]) if r["ci_high"] is not None else top
                 body.append(f'<line class="ci" stroke="{color}" x1="{x(s):.1f}" x2="{x(s):.1f}" '
-                            f'y1="{y(r["ci_low"]):.1f}" y2="{y(r["ci_high"]):.1f}"/>')
+                            f'y1="{low:.1f}" y2="{high:.1f}"/>')
+                label = open_end_label(r["ci_low"], r["ci_high"])
+                if r["ci_high"] is None:
+                    body.append(_arrow("ci open", x(s), top, 0, -1, color))
+                if r["ci_low"] is None:
+                    body.append(_arrow("ci open", x(s), height - bottom, 0, 1, color))
+                if label:  # beside the arrow, on the side of the plot's middle
+                    side = 1 if x(s) < (left + width - right) / 2 else -1
+                    ty = top + 10 if r["ci_high"] is None else height - bottom - 4
+                    body.append(f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
+                                f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>')
             body.append(f'<circle fill="{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" r="4">'
-                        f'<title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>')
+                        f'<title>{html.escape(r["agent"])} (step {s}): {r["rating"]}'
+                        f'{_interval_tip(r, intervals)}</title></circle>')
     return _svg("checkpoints", width, height, "Checkpoint rating over training step", body), legend

@@ -47,10 +47,11 @@ class Board:
     """A fitted leaderboard, the store version it was fitted at, and what the page draws."""
 
     env: str
-    board: Any  # arena.leaderboard.Leaderboard
+    board: Any  # arena.leaderboard.Leaderboard, None when the games rate nothing (see problem)
     games: int
     version: tuple[int, int]
     seconds: float  # how long the fit took
+    problem: str | None = None  # why these games make no board (then board is None)
 
 
 class Data:
@@ -95,7 +96,7 @@ class Data:
     def _fit(self, key: tuple) -> Board | None:
         """Fit the board of `key` at the store's current version (one fit per key at a time),
         through the very function `arena leaderboard` uses, so the numbers agree by construction."""
-        from arena.leaderboard.stored import board_from_records
+        from arena.leaderboard.stored import board_from_records, settings_line
         from arena.referee import GameRecord
 
         env, tournament, method = key
@@ -112,9 +113,14 @@ class Data:
             if games:
                 records = [GameRecord(env, 0, g["players"], [], scores=g["scores"], termination=g["termination"],
                                       forfeit_player=g["forfeit_player"]) for g in games]  # no moves: not needed
-                fitted = board_from_records(records, f"{env} leaderboard", method, None, store.checkpoints(),
-                                            display=store.display_names())
-                board = Board(env, fitted, len(games), version, time.perf_counter() - start)
+                names = {tournament} if tournament else {t.name for t in store.tournaments() if t.env == env}
+                try:
+                    fitted, problem = board_from_records(
+                        records, f"{env} leaderboard", method, None, store.checkpoints(),
+                        display=store.display_names(), settings=settings_line(store, names)), None
+                except ArenaError as exc:  # e.g. only self-play games: nothing to rate, said on the page
+                    fitted, problem = None, str(exc)
+                board = Board(env, fitted, len(games), version, time.perf_counter() - start, problem)
             with self.lock:
                 self.fits[key] = (version, board)
             return board
