@@ -243,8 +243,10 @@ def _bad_anchor(text: str):
 @click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
               show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
                                       "games re-drawn from the fit (docs/ratings.md).")
+@click.option("--no-exploitability", is_flag=True,
+              help="Skip the exploitability column of small imperfect-information games (docs/training.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, show_los, name_args, prior, intervals):
+                nash, show_los, name_args, prior, intervals, no_exploitability):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -256,6 +258,10 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
         board = board_from_store(store, env_id, tournament_name, title=title, method=method,
                                  anchor=_parse_anchor(anchor), nash=nash, intervals=intervals,
                                  name_args=name_args, prior=prior)
+    if not no_exploitability:
+        from arena.leaderboard.exploitability import add_exploitability
+
+        add_exploitability(board, env_id)
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)

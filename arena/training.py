@@ -66,7 +66,8 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(name: str, *extra_options, default_steps: int | None = None):
+def trainer_command(name: str, *extra_options, default_steps: int | None = None,
+                    steps_help: str = "Budget in env steps (decisions)"):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -76,7 +77,7 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
         @click.option("--minutes", type=float, default=None, help="Wall-clock budget.")
         @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (this process).")
         @click.option("--steps", type=int, default=None,
-                      help="Budget in env steps (decisions)" + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
+                      help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
         @click.option("--out", type=click.Path(path_type=Path), default=None,
                       help=f"Run folder (default runs/{name}-GAME).")
         @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)

@@ -134,6 +134,7 @@ def exploitability_of(env, model: TeamPolicy) -> float | None:
 
 
 def measurable(env) -> bool:
+    """Whether the env computes exploitability exactly (it refuses games it cannot enumerate)."""
     try:
         env.check_exploitability()
         return True

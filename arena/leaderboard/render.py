@@ -61,7 +61,7 @@ def display_rows(board: Board) -> tuple[list[str], list[list[str]]]:
         rating = f"{r['rating']:.0f}" + ("*" if r.get("prior") else "")
         body.append([str(r["rank"]), *[str(r.get("group"))] * groups, r["agent"], rating, interval,
                      str(r["games"]), str(r["wins"]), str(r["draws"]), str(r["losses"]),
-                     f"{100 * r['score']:.1f}%", *(_fmt(r[c]) for c in extra)])
+                     f"{100 * r['score']:.1f}%", *(_fmt(r[c], c) for c in extra)])
     return header, body
 
 
@@ -203,5 +203,7 @@ def _interval(low: float | None, high: float | None) -> str:
             + ("+inf)" if high is None else f"{high:.0f}]"))
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, column: str = "") -> str:
+    if column == "exploitability" and isinstance(value, float):
+        return f"{value:.4f}"  # 0.0012 vs 0.0213 is the difference that column is there for
     return "" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
