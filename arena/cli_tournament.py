@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,10 @@ class LiveStandings:
         from arena.ratings import OnlineElo
 
         self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
-        self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.elo = OnlineElo(k=k)
+        self.live: Any = None  # rich's Live and Progress, made in start() when enabled
+        self.progress: Any = None
+        self.task: Any = None
         self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:
@@ -62,11 +66,10 @@ class LiveStandings:
             self.elo.update(a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5)
 
     def _view(self):
+        import numpy as np
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
-
-        import numpy as np
 
         from arena.ratings import gauge
 
@@ -150,10 +153,9 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
 
+    from arena.agents import split_display_name
     from arena.backends import default_concurrency, make_backend
     from arena.tournament import TournamentConfig, run_tournament
-
-    from arena.agents import split_display_name
 
     _positive(concurrency, "--concurrency")
     named = [split_display_name(a) for a in agent_specs]  # NAME=SPEC: NAME is shown on the boards
@@ -241,8 +243,10 @@ def _bad_anchor(text: str):
 @click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
               show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
                                       "games re-drawn from the fit (docs/ratings.md).")
+@click.option("--no-exploitability", is_flag=True,
+              help="Skip the exploitability column of small imperfect-information games (docs/training.md).")
 def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, show_los, name_args, prior, intervals):
+                nash, show_los, name_args, prior, intervals, no_exploitability):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -254,6 +258,10 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
         board = board_from_store(store, env_id, tournament_name, title=title, method=method,
                                  anchor=_parse_anchor(anchor), nash=nash, intervals=intervals,
                                  name_args=name_args, prior=prior)
+    if not no_exploitability:
+        from arena.leaderboard.exploitability import add_exploitability
+
+        add_exploitability(board, env_id)
     if as_json or as_csv or html_path:  # the table and Markdown print them themselves
         for warning in board.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -350,7 +358,8 @@ def game_lines(rows) -> list[str]:
 @click.option("--render", is_flag=True, help="Print the board after every move.")
 def replay(game_id, db, render):
     """Replay a stored game on a fresh env with its seed and check the outcome matches."""
-    from arena.tournament import replay as replay_game, replay_matches
+    from arena.tournament import replay as replay_game
+    from arena.tournament import replay_matches
 
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)

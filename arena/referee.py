@@ -12,14 +12,18 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.envs.base import Env
 from arena.errors import ArenaError, NoMoreInput
+
+if TYPE_CHECKING:
+    from arena.cpuwait import SchedStat
 
 NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
@@ -296,6 +300,7 @@ class _Clock:
 
     def _charge(self, result: Any) -> Any:
         """Draw time over the per-move limit from the bank; over both is a timeout."""
+        assert self.per_move is not None  # only moves under a limit are charged
         limit = self.per_move + self.bank
         if self.last > limit:
             raise Forfeit(TIMEOUT, f"answered in {self.last:.3g}s, over the {limit:.3g}s left")
@@ -311,7 +316,8 @@ class _Worker:
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.busy = self.abandoned = False
         self.excused = 0.0  # run-queue seconds of the last call, left uncharged
-        self.sched = self.caller = None
+        self.sched: SchedStat | None = None  # this worker thread's CPU and run-queue times
+        self.caller: SchedStat | None = None  # the calling thread's
         started = threading.Event()
         threading.Thread(target=self._loop, args=(started,), daemon=True).start()
         started.wait()
@@ -319,12 +325,12 @@ class _Worker:
     def _loop(self, started: threading.Event) -> None:
         from arena.cpuwait import SchedStat
 
-        self.sched = SchedStat("self", threading.get_native_id())
+        self.sched = sched = SchedStat("self", threading.get_native_id())
         started.set()
         while True:
             fn, args = self.jobs.get()
             if fn is None:  # stop(): the game is over
-                self.sched.close()
+                sched.close()
                 return
             self.busy = True
             try:
@@ -334,7 +340,7 @@ class _Worker:
             finally:
                 self.busy = False
             if self.abandoned:  # its caller gave up on it: nothing more will come
-                self.sched.close()
+                sched.close()
                 return
 
     def stop(self) -> None:
@@ -364,13 +370,16 @@ class _Worker:
                 return result
             except queue.Empty:
                 on_cpu, waited = self._waits()
-                deadline = later_deadline(start, timeout, time.monotonic(), waited - before[1],
-                                          on_cpu - before[0], self.sched.runnable())
-                if deadline is None:
+                assert self.sched is not None  # set before the worker thread started
+                later = later_deadline(start, timeout, time.monotonic(), waited - before[1],
+                                       on_cpu - before[0], self.sched.runnable())
+                if later is None:
                     self.excused = 0.0
                     return None, None
+                deadline = later
 
     def _waits(self) -> tuple[float, float]:
+        assert self.sched is not None and self.caller is not None
         on_cpu, waited = self.sched()
         return on_cpu, waited + self.caller()[1]
 

@@ -29,8 +29,9 @@ import os
 import signal
 import time
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -65,7 +66,8 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(name: str, *extra_options, default_steps: int | None = None):
+def trainer_command(name: str, *extra_options, default_steps: int | None = None,
+                    steps_help: str = "Budget in env steps (decisions)"):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -75,7 +77,7 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
         @click.option("--minutes", type=float, default=None, help="Wall-clock budget.")
         @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (this process).")
         @click.option("--steps", type=int, default=None,
-                      help="Budget in env steps (decisions)" + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
+                      help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
         @click.option("--out", type=click.Path(path_type=Path), default=None,
                       help=f"Run folder (default runs/{name}-GAME).")
         @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
@@ -189,7 +191,8 @@ class Run:
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
         self.checkpoint_every, self.eval_every, self.evaluate = checkpoint_every, eval_every, evaluate
-        self.iteration, self.last = 0, {}
+        self.iteration = 0
+        self.last: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
         self._state: dict[str, Any] = {}
         if options.resume:
@@ -248,6 +251,7 @@ class Run:
         store = self.open_store()
         name = f"{self.trainer}:checkpoint={path}"
         store.tag_agent(name, run=str(self.out), step=self.budget.steps)
+        assert self.evaluate is not None, "run_evaluation needs the evaluate callable"
         try:
             return self.evaluate(model, name, store, self.tournament)
         finally:

@@ -60,10 +60,9 @@ def solve(env_id: str, iterations: int) -> dict[bytes, np.ndarray]:
     """{observation tensor bytes: action probabilities} of CFR+ after `iterations`, from the
     disk cache when it has them."""
     from arena.api import make_env
-    from arena_openspiel.exploitability import check_measurable
 
     env = make_env(env_id)
-    check_measurable(env)
+    env.check_exploitability()
     digest = hashlib.sha256(f"{env.game}|{iterations}|{env.info.observation_shape}".encode()).hexdigest()[:16]
     path = cache_dir() / f"{digest}.npz"
     if path.is_file():

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -421,7 +421,8 @@ def describe_losses(recent: dict, replay_size: int, needed: int) -> str:
     "muzero",
     click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation."),
     click.option("--net", type=click.Choice(["mlp", "resnet"]), default=None,
-                 help="Network (default: mlp; resnet needs board planes)."))
+                 help="Network (default: mlp; resnet needs board planes)."),
+    steps_help="Gradient-step budget for the whole run")
 def command(options: Options, eval_games, net):
     """Train MuZero (Gumbel search) on a two-player turn-based game by self-play. --steps counts
     gradient steps; --set takes any field of arena_muzero.train.TrainConfig."""

@@ -61,7 +61,7 @@ def display_rows(board: Board) -> tuple[list[str], list[list[str]]]:
         rating = f"{r['rating']:.0f}" + ("*" if r.get("prior") else "")
         body.append([str(r["rank"]), *[str(r.get("group"))] * groups, r["agent"], rating, interval,
                      str(r["games"]), str(r["wins"]), str(r["draws"]), str(r["losses"]),
-                     f"{100 * r['score']:.1f}%", *(_fmt(r[c]) for c in extra)])
+                     f"{100 * r['score']:.1f}%", *(_fmt(r[c], c) for c in extra)])
     return header, body
 
 
@@ -69,12 +69,14 @@ def seat_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """Per agent, W-D-L and score as first and as second mover (two-seat games)."""
     def cell(c):
         return [f"{c['wins']}-{c['draws']}-{c['losses']}", "" if c["score"] is None else f"{100 * c['score']:.1f}%"]
+    assert board.seats is not None  # callers check that the board has seats
     return (["agent", "first W-D-L", "first score", "second W-D-L", "second score"],
             [[a, *cell(v["first"]), *cell(v["second"])] for a, v in board.seats.items()])
 
 
 def first_seat_line(board: Board) -> str:
     f = board.first_seat
+    assert f is not None  # callers check that the board has seats
     return (f"first mover over all games: {f['wins']}-{f['draws']}-{f['losses']} (W-D-L), "
             f"score {100 * f['score']:.1f}%")
 
@@ -82,6 +84,7 @@ def first_seat_line(board: Board) -> str:
 def los_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """LOS of the row agent over the column agent # (%), blank across groups."""
     names = board.names
+    assert board.los is not None  # callers check that the board has a LOS matrix
     body = [[str(i + 1), a, *("" if i == j or p != p else f"{100 * p:.0f}" for j, p in enumerate(row))]
             for i, (a, row) in enumerate(zip(names, board.los))]
     return ["#", "agent", *map(str, range(1, len(names) + 1))], body
@@ -151,8 +154,8 @@ def render_table(board: Board, console, los: bool = False) -> None:
     if kinds != ["normal"]:
         term = Table(title="Terminations")
         term.add_column("agent")
-        for k in kinds:
-            term.add_column(k, justify="right")
+        for kind in kinds:
+            term.add_column(kind, justify="right")
         for a in names:
             term.add_row(Text(a), *(str(board.terminations[a][k]) for k in kinds))
         console.print(term)
@@ -200,5 +203,7 @@ def _interval(low: float | None, high: float | None) -> str:
             + ("+inf)" if high is None else f"{high:.0f}]"))
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, column: str = "") -> str:
+    if column == "exploitability" and isinstance(value, float):
+        return f"{value:.4f}"  # 0.0012 vs 0.0213 is the difference that column is there for
     return "" if value is None else f"{value:.1f}" if isinstance(value, float) else str(value)
