@@ -147,8 +147,9 @@ def trainable(env_id: str):
     if info.extra.get("chance"):
         problems.append("chance nodes")
     if problems:
-        raise ArenaError(f"muzero trains two-player turn-based games of perfect information without "
-                         f"chance nodes (e.g. openspiel/connect_four); {env_id} has {', '.join(problems)}")
+        raise ArenaError(f"muzero trains two-player, turn-based games of perfect information without "
+                         f"chance nodes (e.g. openspiel/connect_four); {env_id} is not a two-player "
+                         f"turn-based game of that kind: it has {', '.join(problems)}")
     return info
 
 
