@@ -9,6 +9,7 @@ does not change results), with one torch thread each.
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import os
 import shutil
@@ -18,14 +19,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from arena.agents import Agent, Observation
+from arena.agents import Agent, ObservationProtocol
+from arena.envs.base import Env
 from arena.errors import ArenaError
 from arena.referee import CRASH, TIMEOUT, GameRecord, forfeit_record, play
 
@@ -71,11 +74,11 @@ class OpeningAgent(Agent):
         self.ply = 0
         self.inner.reset(seats, seed)
 
-    def _random(self, obs: Observation) -> int:
+    def _random(self, obs: ObservationProtocol) -> int:
         legal = obs.legal_actions
-        return int(legal[np.random.default_rng([self.game_seed, self.ply, obs.seat]).integers(len(legal))])
+        return int(legal[int(np.random.default_rng([self.game_seed, self.ply, obs.seat]).integers(len(legal)))])
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         if self.ply >= self.plies:
             action = self.inner.act(obs)
         else:
@@ -84,7 +87,7 @@ class OpeningAgent(Agent):
         self.ply += 1
         return action
 
-    def act_team(self, observations: Mapping[int, Observation]) -> dict[int, int]:
+    def act_team(self, observations: Mapping[int, ObservationProtocol]) -> dict[int, int]:
         if self.ply >= self.plies:
             actions = self.inner.act_team(observations)
         else:
@@ -109,7 +112,7 @@ class _Cache:
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
-        self.env = None
+        self.env: Env | None = None
         self.agents: dict[str, Agent] = {}
         self.failed: dict[str, tuple[int, str]] = {}  # spec -> (failed starts in a row, last reason)
         atexit.register(self.clear)
@@ -122,10 +125,10 @@ class _Cache:
                 pass
         self.agents.clear()
 
-    def prepare(self, settings: Settings):
+    def prepare(self, settings: Settings) -> Env:
         from arena.api import make_env
 
-        if settings != self.settings:
+        if settings != self.settings or self.env is None:
             self.clear()
             self.settings, self.env = settings, make_env(settings.env_id)
         return self.env
@@ -149,14 +152,17 @@ class _Cache:
     def _build(self, spec: str) -> Agent:
         from arena.api import make_agent
 
-        if self.settings.isolate:
+        settings, env = self.settings, self.env
+        assert settings is not None and env is not None, "prepare() comes first"
+        agent: Agent
+        if settings.isolate:
             from arena.remote import isolated
 
-            agent = isolated(spec, self.settings.env_id, env_info=self.env.info)
+            agent = isolated(spec, settings.env_id, env_info=env.info)
         else:
-            agent = make_agent(spec, self.env)
-        if self.settings.opening_plies:
-            agent = OpeningAgent(agent, self.settings.opening_plies)
+            agent = make_agent(spec, env)
+        if settings.opening_plies:
+            agent = OpeningAgent(agent, settings.opening_plies)
         return agent
 
 
@@ -169,7 +175,7 @@ class _Status:
     call; nothing at all outside a LocalPool worker."""
 
     def __init__(self) -> None:
-        self.buf = None
+        self.buf: Any = None  # an mmap once open() ran
 
     def open(self, path: str) -> None:
         import mmap
@@ -223,7 +229,7 @@ def play_job(settings: Settings, job: Job) -> GameRecord:
             agent.game_seed = job.seed
     record = play(env, agents, job.seed, names=list(job.players), time_per_move=settings.time_per_move,
                   time_bank=settings.time_bank, on_call=_status.calling)
-    if record.termination == TIMEOUT:  # its thread may still be stuck inside: build a fresh one
+    if record.termination == TIMEOUT and record.forfeit_player is not None:  # its thread may still be stuck inside: build a fresh one
         stuck = agents[record.forfeit_player]
         if not getattr(stuck, "keeps_own_clock", False):  # a subprocess agent restarted itself
             _cache.agents.pop(job.players[record.forfeit_player], None)
@@ -270,8 +276,21 @@ class _Bounded:
 
     workers = 1
 
+    # What each parallel backend provides: submit a game, wait for some, read one, cancel.
+    def _submit(self, settings: Settings, job: Job) -> Any:
+        raise NotImplementedError
+
+    def _finished(self, handles: list[Any]) -> Iterable[Any]:
+        raise NotImplementedError
+
+    def _result(self, handle: Any) -> GameRecord:
+        raise NotImplementedError
+
+    def _cancel(self, handles: list[Any]) -> None:
+        raise NotImplementedError
+
     def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]:
-        todo, pending = iter(jobs), {}
+        todo, pending = iter(jobs), dict[Any, Job]()
         try:
             while True:
                 while len(pending) < 2 * self.workers:
@@ -322,7 +341,7 @@ class LocalPool(_Bounded):
         return handle
 
     def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]:
-        todo, pending, again = iter(jobs), {}, []
+        todo, pending, again = iter(jobs), dict[Any, Job](), list[Job]()
         deaths: dict[str, int] = {}
         try:
             while True:
@@ -398,7 +417,7 @@ class LocalPool(_Bounded):
             if code is None or code == -signal.SIGTERM:
                 continue
             died = True
-            status = read_status(os.path.join(self.status_dir, str(pid)))
+            status = read_status(os.path.join(self.status_dir or "", str(pid)))
             if status and status[0] >= 0:
                 found[status[1]] = (status[0], _death(code))
             elif status:
@@ -480,9 +499,9 @@ class RayBackend(_Bounded):
         if not ray.is_initialized():
             try:
                 if address:
-                    ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+                    ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
                 else:
-                    ray.init(num_cpus=workers, include_dashboard=False, logging_level="ERROR",
+                    ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR,
                              log_to_driver=False)
             except Exception as exc:  # noqa: BLE001 - ray raises many kinds; one line for the user
                 raise ArenaError(f"cannot start or reach Ray{' at ' + address if address else ''}: {exc}") from None

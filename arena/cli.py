@@ -181,7 +181,7 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
         record = play_game(shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
                            on_step=show if render else None)
     except NoMoreInput:
-        click.echo(f"\nno more input: game abandoned, not stored and not scored", err=True)
+        click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
         return
     get_registry().notify("on_game_end", record=record)
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,7 +35,10 @@ class LiveStandings:
         from arena.ratings import OnlineElo
 
         self.title, self.top, self.enabled, self.display = title, top, enabled, dict(display or {})
-        self.elo, self.live, self.progress, self.task = OnlineElo(k=k), None, None, None
+        self.elo = OnlineElo(k=k)
+        self.live: Any = None  # rich's Live and Progress, made in start() when enabled
+        self.progress: Any = None
+        self.task: Any = None
         self.saved = 0  # finished games in the store (for the Ctrl-C notice)
 
     def start(self, total: int, done) -> None:
@@ -62,11 +66,10 @@ class LiveStandings:
             self.elo.update(a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5)
 
     def _view(self):
+        import numpy as np
         from rich.console import Group
         from rich.table import Table
         from rich.text import Text
-
-        import numpy as np
 
         from arena.ratings import gauge
 
@@ -150,10 +153,9 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
 
+    from arena.agents import split_display_name
     from arena.backends import default_concurrency, make_backend
     from arena.tournament import TournamentConfig, run_tournament
-
-    from arena.agents import split_display_name
 
     _positive(concurrency, "--concurrency")
     named = [split_display_name(a) for a in agent_specs]  # NAME=SPEC: NAME is shown on the boards
@@ -356,7 +358,8 @@ def game_lines(rows) -> list[str]:
 @click.option("--render", is_flag=True, help="Print the board after every move.")
 def replay(game_id, db, render):
     """Replay a stored game on a fresh env with its seed and check the outcome matches."""
-    from arena.tournament import replay as replay_game, replay_matches
+    from arena.tournament import replay as replay_game
+    from arena.tournament import replay_matches
 
     with _store(db, readonly=True) as store:
         stored = store.game(game_id)

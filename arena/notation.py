@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from arena.agents import Agent, Observation
+from arena.agents import Agent, Observation, ObservationProtocol
 from arena.referee import GameRecord, play
 
 
@@ -30,11 +30,12 @@ class _Narrator(Agent):
         super().__init__(env_info)
         self.script, self.shared = script, shared
 
-    def act(self, obs: Observation) -> int:
+    def act(self, obs: ObservationProtocol) -> int:
         step = self.shared["step"]
         if step == 0 and not self.shared["start"]:
             # The referee shows agents no whole-board view; the start position is read
             # from the env behind the observation, before anyone has moved.
+            assert isinstance(obs, Observation)  # a narrator plays in the referee's process
             self.shared["start"].append(obs._env.render())
         if step >= len(self.script) or obs.seat not in self.script[step]:
             raise RuntimeError("the stored game has no further move for this seat")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from arena.errors import ArenaError
 

@@ -19,9 +19,9 @@ import signal
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import combinations
-from typing import Callable, Iterator, Sequence
 
 from arena.referee import GameRecord
 
@@ -29,7 +29,8 @@ from arena.referee import GameRecord
 def result_text(scores: Sequence[float]) -> str:
     """'1-0', '0-1', '½-½' for two players; the scores otherwise ('1 0.5 0')."""
     if len(scores) == 2 and sorted(scores) in ([0.0, 1.0], [0.5, 0.5]):
-        return {(1.0, 0.0): "1-0", (0.0, 1.0): "0-1"}.get(tuple(scores), "½-½")
+        decisive: dict[tuple[float, ...], str] = {(1.0, 0.0): "1-0", (0.0, 1.0): "0-1"}
+        return decisive.get(tuple(scores), "½-½")
     return " ".join(f"{s:g}" for s in scores)
 
 

@@ -12,14 +12,18 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from arena.agents import Agent, Observation
 from arena.envs.base import Env
 from arena.errors import ArenaError, NoMoreInput
+
+if TYPE_CHECKING:
+    from arena.cpuwait import SchedStat
 
 NORMAL, ILLEGAL, TIMEOUT, CRASH, PROTOCOL = "normal", "illegal", "timeout", "crash", "protocol"
 
@@ -82,8 +86,12 @@ def play(
     listeners = [i for i, a in enumerate(agents) if type(a).inform is not Agent.inform]
     solo = [len(side) == 1 for side in sides]
     env.reset(int(env_seed))
-    with _sigint_counted():
-        _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step)
+    try:
+        with _sigint_counted():
+            _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, record, on_step)
+    finally:
+        for clock in clocks:
+            clock.close()
     record.returns = [float(r) for r in env.returns()]
     if record.forfeit_player is None:
         record.scores = scores_from_returns(record.returns, sides)
@@ -239,6 +247,11 @@ class _Clock:
     def left(self) -> float | None:
         return None if self.per_move is None else self.per_move + self.bank
 
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
     def call(self, fn: Callable, *args: Any) -> Any:
         if self.on_call is None:
             return self._call(fn, args)
@@ -272,9 +285,11 @@ class _Clock:
             self._worker = _Worker()
         limit = self.per_move + self.bank
         ok, result = self._worker.run(fn, args, limit)
-        self.last = time.perf_counter() - start
+        # Time the agent's thread (or this one) waited for a core is not charged (cpuwait).
+        self.last = max(0.0, time.perf_counter() - start - self._worker.excused)
         if ok is None:
             _abandoned.append(self._worker)  # still stuck in the agent's code
+            self._worker.abandon()
             self._worker = None
             raise Forfeit(TIMEOUT, f"no answer within {limit:.3g}s")
         if not ok:
@@ -285,6 +300,7 @@ class _Clock:
 
     def _charge(self, result: Any) -> Any:
         """Draw time over the per-move limit from the bank; over both is a timeout."""
+        assert self.per_move is not None  # only moves under a limit are charged
         limit = self.per_move + self.bank
         if self.last > limit:
             raise Forfeit(TIMEOUT, f"answered in {self.last:.3g}s, over the {limit:.3g}s left")
@@ -298,12 +314,24 @@ class _Worker:
     def __init__(self) -> None:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.results: queue.SimpleQueue = queue.SimpleQueue()
-        self.busy = False
-        threading.Thread(target=self._loop, daemon=True).start()
+        self.busy = self.abandoned = False
+        self.excused = 0.0  # run-queue seconds of the last call, left uncharged
+        self.sched: SchedStat | None = None  # this worker thread's CPU and run-queue times
+        self.caller: SchedStat | None = None  # the calling thread's
+        started = threading.Event()
+        threading.Thread(target=self._loop, args=(started,), daemon=True).start()
+        started.wait()
 
-    def _loop(self) -> None:
+    def _loop(self, started: threading.Event) -> None:
+        from arena.cpuwait import SchedStat
+
+        self.sched = sched = SchedStat("self", threading.get_native_id())
+        started.set()
         while True:
             fn, args = self.jobs.get()
+            if fn is None:  # stop(): the game is over
+                sched.close()
+                return
             self.busy = True
             try:
                 self.results.put((True, fn(*args)))
@@ -311,13 +339,49 @@ class _Worker:
                 self.results.put((False, exc))
             finally:
                 self.busy = False
+            if self.abandoned:  # its caller gave up on it: nothing more will come
+                sched.close()
+                return
+
+    def stop(self) -> None:
+        self.jobs.put((None, None))
+        if self.caller is not None:
+            self.caller.close()
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        if self.caller is not None:
+            self.caller.close()
 
     def run(self, fn: Callable, args: tuple, timeout: float) -> tuple[bool | None, Any]:
+        """The call's (ok, result), or (None, None) when it is late; waits for a core (of the
+        agent's thread and of this one) move the deadline as for subprocess agents."""
+        from arena.cpuwait import SchedStat, later_deadline
+
+        if self.caller is None:
+            self.caller = SchedStat("self", threading.get_native_id())
+        start, before = time.monotonic(), self._waits()
+        deadline = start + timeout
         self.jobs.put((fn, args))
-        try:
-            return self.results.get(timeout=timeout)
-        except queue.Empty:
-            return None, None
+        while True:
+            try:
+                result = self.results.get(timeout=max(0.0, deadline - time.monotonic()))
+                self.excused = min(self._waits()[1] - before[1], timeout + 1.0)
+                return result
+            except queue.Empty:
+                on_cpu, waited = self._waits()
+                assert self.sched is not None  # set before the worker thread started
+                later = later_deadline(start, timeout, time.monotonic(), waited - before[1],
+                                       on_cpu - before[0], self.sched.runnable())
+                if later is None:
+                    self.excused = 0.0
+                    return None, None
+                deadline = later
+
+    def _waits(self) -> tuple[float, float]:
+        assert self.sched is not None and self.caller is not None
+        on_cpu, waited = self.sched()
+        return on_cpu, waited + self.caller()[1]
 
 
 _abandoned: list[_Worker] = []  # workers left behind on a timeout

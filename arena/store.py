@@ -24,9 +24,10 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from arena.errors import ArenaError
 from arena.referee import GameRecord
@@ -164,18 +165,20 @@ class Store:
         import shutil
         import tempfile
 
-        self._aside = tempfile.mkdtemp(prefix="arena-ro-")
-        copy = Path(self._aside) / self.path.name
+        aside = tempfile.mkdtemp(prefix="arena-ro-")
+        self._aside: str | None = aside
+        copy = Path(aside) / self.path.name
         shutil.copyfile(self.path, copy)
         shutil.copyfile(wal, f"{copy}-wal")
         return copy
 
     def close(self) -> None:
         self.db.close()
-        if getattr(self, "_aside", None):
+        aside = getattr(self, "_aside", None)
+        if aside:
             import shutil
 
-            shutil.rmtree(self._aside, ignore_errors=True)
+            shutil.rmtree(aside, ignore_errors=True)
             self._aside = None
 
     def __enter__(self) -> Store:
@@ -210,7 +213,7 @@ class Store:
 
     def tournaments(self) -> list[Tournament]:
         rows = self.db.execute("SELECT name FROM tournaments ORDER BY id").fetchall()
-        return [self.tournament(r[0]) for r in rows]
+        return [t for r in rows if (t := self.tournament(r[0])) is not None]
 
     def open_tournament(self, name: str, env_id: str, agents: Sequence[str], config: dict[str, Any]) -> Tournament:
         """Create the tournament, or check that a stored one of this name has these settings."""
@@ -388,7 +391,7 @@ def _where(env: str | None, tournament: str | None, agent: str | None, terminati
 
 
 def _disk_full(exc: sqlite3.Error) -> bool:
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
+    return getattr(exc, "sqlite_errorcode", None) == getattr(sqlite3, "SQLITE_FULL", 13) or "disk is full" in str(exc)
 
 
 def _full_message(path: Path, tournament: str) -> str:

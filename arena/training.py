@@ -29,8 +29,9 @@ import os
 import signal
 import time
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -190,7 +191,8 @@ class Run:
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
         self.checkpoint_every, self.eval_every, self.evaluate = checkpoint_every, eval_every, evaluate
-        self.iteration, self.last = 0, {}
+        self.iteration = 0
+        self.last: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
         self._state: dict[str, Any] = {}
         if options.resume:
@@ -249,6 +251,7 @@ class Run:
         store = self.open_store()
         name = f"{self.trainer}:checkpoint={path}"
         store.tag_agent(name, run=str(self.out), step=self.budget.steps)
+        assert self.evaluate is not None, "run_evaluation needs the evaluate callable"
         try:
             return self.evaluate(model, name, store, self.tournament)
         finally:

@@ -29,7 +29,7 @@ class TensorRandom(Agent):
         self.rng = random.Random(seed)
 
     def act(self, obs):
-        obs.tensor
+        _ = obs.tensor  # read it: this agent pays for the observation
         return self.rng.choice(obs.legal_actions)
 
 
@@ -52,7 +52,7 @@ def bare_pettingzoo(games: int) -> float:
     start = time.perf_counter()
     for g in range(games):
         env.reset(seed=g)
-        for agent in env.agent_iter():
+        for _agent in env.agent_iter():
             obs, reward, term, trunc, info = env.last()
             if term or trunc:
                 env.step(None)

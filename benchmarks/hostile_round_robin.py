@@ -1,6 +1,6 @@
 """A round robin of 1,080 games between 8 hostile and 2 well-behaved agents at concurrency 2,
 through the real `arena tournament` command, interrupted by Ctrl-C, then killed with
-`kill -9`, then resumed to the end.
+`kill -9`, then resumed to the end (signals sent at 30 % and 70 % of the games stored).
 
     nice python benchmarks/hostile_round_robin.py              # about 3-5 minutes here
     nice python benchmarks/hostile_round_robin.py --isolate    # random runs in its own process too
@@ -91,21 +91,30 @@ def settle(markers: list[str], after: float = 1.0) -> list[str]:
     return leftovers(markers)
 
 
-def run_for(cmd: list[str], env: dict, seconds: float, sig: int | None):
-    """Start the command; after `seconds` send `sig` to its process group (None: let it
-    finish). Returns (exit code, last stderr line, seconds it ran)."""
+def count_games(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM games").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def run_until(cmd: list[str], env: dict, db: Path, games: int | None, sig: int | None):
+    """Start the command; once `games` games are stored send `sig` (None: let it finish).
+    Returns (exit code, last stderr line, seconds it ran)."""
     start = time.perf_counter()
     run = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
+    while sig is not None and run.poll() is None:
+        if count_games(db) >= games:
+            if sig == signal.SIGKILL:
+                run.kill()  # the arena process only, as `kill -9 PID` would
+            else:
+                os.killpg(run.pid, sig)  # a terminal's Ctrl-C goes to the whole foreground group
+            break
+        time.sleep(0.2)
     try:
-        run.wait(timeout=seconds if sig is not None else 3600)
-    except subprocess.TimeoutExpired:
-        if sig == signal.SIGKILL:
-            run.kill()  # the arena process only, as `kill -9 PID` would
-        else:
-            os.killpg(run.pid, sig)  # a terminal's Ctrl-C goes to the whole foreground group
-    try:
-        _, err = run.communicate(timeout=120)
+        _, err = run.communicate(timeout=3600 if sig is None else 120)
     except subprocess.TimeoutExpired:
         os.killpg(run.pid, signal.SIGKILL)
         _, err = run.communicate()
@@ -116,8 +125,8 @@ def run_for(cmd: list[str], env: dict, seconds: float, sig: int | None):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--games", type=int, default=24, help="games per pairing (45 pairings)")
-    p.add_argument("--interrupt-after", type=float, default=60.0, help="seconds before the Ctrl-C")
-    p.add_argument("--kill-after", type=float, default=25.0, help="seconds into the second run before kill -9")
+    p.add_argument("--interrupt-at", type=float, default=0.3, help="share of the games stored at the Ctrl-C")
+    p.add_argument("--kill-at", type=float, default=0.7, help="share of the games stored at the kill -9")
     p.add_argument("--isolate", action="store_true")
     args = p.parse_args()
 
@@ -135,14 +144,15 @@ def main() -> None:
         db = Path(tmp) / "arena.db"
         cmd = command(db, specs, args.games, args.isolate)
         ends = []
-        for phase, (seconds, sig, expect) in enumerate(
-                [(args.interrupt_after, signal.SIGINT, {130}), (args.kill_after, signal.SIGKILL, {-9}),
+        for phase, (share, sig, expect) in enumerate(
+                [(args.interrupt_at, signal.SIGINT, {130}), (args.kill_at, signal.SIGKILL, {-9}),
                  (None, None, {0})], start=1):
-            code, last, took = run_for(cmd, env, seconds, sig)
+            target = round(share * scheduled) if share else None
+            code, last, took = run_until(cmd, env, db, target, sig)
             left = settle(markers)
             stored = stored_games(db)
             how = {signal.SIGINT: "Ctrl-C", signal.SIGKILL: "kill -9", None: "to the end"}[sig]
-            print(f"phase {phase} ({how}{f' after {seconds:.0f}s' if seconds else ''}): exit code {code} "
+            print(f"phase {phase} ({how}{f' at {target} games stored' if target else ''}): exit code {code} "
                   f"after {took:.0f}s; {len(stored)} of {scheduled} games stored; integrity {integrity(db)}; "
                   f"processes alive 1 s later: {len(left)}")
             print("  last stderr line:", last)

@@ -169,7 +169,7 @@ def test_two_thousand_generated_commands_end_in_one_line_or_success(files):
     (["match", "random", "minimax", "openspiel/tic_tac_toe", "--seed", "-1"], ["--seed", "0<=x"]),
     (["play", "openspiel/breakthrough:rows=1", "random", "random"], ["rows", "valid parameters: columns=8"]),
     (["play", "openspiel/tic_tac_toe", "muzero:checkpoint=text.txt", "random"], ["not a torch checkpoint"]),
-    (["train", "muzero", "openspiel/kuhn_poker", "--steps", "1"], ["two-player turn-based games of perfect information", "imperfect", "chance"]),
+    (["train", "muzero", "openspiel/kuhn_poker", "--steps", "1"], ["two-player, turn-based games of perfect information", "imperfect", "chance"]),
     (["train", "muzero", "openspiel/backgammon", "--steps", "1"], ["without chance nodes", "has chance nodes"]),
     (["play", "--nope"], ["No such option", "--help"]),
 ])

@@ -206,7 +206,6 @@ def _sleepers(tag: str) -> list[int]:
 def test_nothing_an_agent_started_outlives_a_kill_9_of_the_arena(tmp_path, extra):
     """The escaping agent double-forks, calls setsid and execs a sleeper with an empty
     environment (no token); its PID namespace still takes it down with the arena."""
-    import signal
     import subprocess
     import time
 

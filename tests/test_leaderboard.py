@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from arena.errors import ArenaError
-from arena.leaderboard import GameSummary, Leaderboard, ROW_KEYS
+from arena.leaderboard import ROW_KEYS, GameSummary, Leaderboard
 
 
 def games():

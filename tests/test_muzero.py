@@ -127,7 +127,7 @@ def test_unwritable_out_and_wrong_game_kind(tmp_path, capsys):
     assert "not writable" in capsys.readouterr().err
     assert _cli(["train", "muzero", SIMULTANEOUS, "--steps", "5",
                  "--out", str(tmp_path / "r")]) == 2
-    assert "two-player turn-based" in capsys.readouterr().err
+    assert "two-player, turn-based" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()  # refused before anything was written
     assert _cli(["train", "muzero", "pettingzoo/classic/connect_four_v3", "--net", "resnet", "--steps", "5",
                  "--out", str(tmp_path / "r2")]) == 2

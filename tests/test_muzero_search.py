@@ -6,7 +6,7 @@ import numpy as np
 import pyspiel
 import pytest
 
-from arena_muzero.search import NEG, SearchConfig, considered_visits, completed_q, search
+from arena_muzero.search import NEG, SearchConfig, completed_q, considered_visits, search
 
 GAME = pyspiel.load_game("tic_tac_toe")
 

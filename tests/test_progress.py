@@ -8,8 +8,8 @@ import sys
 import time
 
 from arena.progress import LineProgress, result_text
-from arena.referee import GameRecord
 from arena.ratings import SPRT
+from arena.referee import GameRecord
 
 
 def _game(players, scores, termination="normal", reason=""):
@@ -34,7 +34,7 @@ def test_every_nth_game_and_the_last_and_standings_every_m():
     lines = []
     progress = LineProgress("t", lines.append, every=2, standings_every=3)
     progress.start(5, [])
-    for k in range(5):
+    for _ in range(5):
         progress.game(_game(["a", "b"], [1, 0]))
     games = [line.split()[2] for line in lines if "] game " in line]
     assert games == ["2/5", "4/5", "5/5"]
@@ -96,7 +96,7 @@ def test_ctrl_c_says_at_once_what_is_saved_and_how_to_resume(tmp_path):
     while "stopping:" not in line:
         line = proc.stderr.readline()
     assert time.time() - sent < 1.0
-    assert "finished games are saved in" in line and f"arena tournament openspiel/connect_four" in line
+    assert "finished games are saved in" in line and "arena tournament openspiel/connect_four" in line
     proc.communicate(timeout=60)
     assert proc.returncode == 130
     saved = int(line.split("stopping: ")[1].split()[0])

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arena.agents import build_params, parse_agent_spec
 from arena.envs.base import parse_env_id

@@ -3,8 +3,20 @@ import math
 import numpy as np
 import pytest
 
-from arena.ratings import (SPRT, OnlineElo, PairCounts, elo_from_score, expected_score, fit_bt, mle,
-                           nash_average, openskill_ratings, pairing_stats, pentanomial, rank_by_intervals)
+from arena.ratings import (
+    SPRT,
+    OnlineElo,
+    PairCounts,
+    elo_from_score,
+    expected_score,
+    fit_bt,
+    mle,
+    nash_average,
+    openskill_ratings,
+    pairing_stats,
+    pentanomial,
+    rank_by_intervals,
+)
 
 
 def round_robin(true, games_per_pair, seed=0, draw=0.3):

@@ -15,7 +15,14 @@ import pytest
 
 from arena import Agent, ArenaError, make_agent, make_env, play
 from arena.remote import (
-    MAX_AGENT_MESSAGE, ProtocolError, SubprocessAgent, command_agent, decode, encode, isolated, serve,
+    MAX_AGENT_MESSAGE,
+    ProtocolError,
+    SubprocessAgent,
+    command_agent,
+    decode,
+    encode,
+    isolated,
+    serve,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

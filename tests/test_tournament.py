@@ -12,8 +12,7 @@ import pytest
 from arena import Agent, ArenaError, hookimpl
 from arena.backends import LocalPool, make_backend
 from arena.store import Store
-from arena.tournament import (TournamentConfig, group_games, replay, replay_matches, run_tournament,
-                              swiss_pairs)
+from arena.tournament import TournamentConfig, group_games, replay, replay_matches, run_tournament, swiss_pairs
 
 TTT = "openspiel/tic_tac_toe"
 C4 = "openspiel/connect_four"

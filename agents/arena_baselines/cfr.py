@@ -62,7 +62,7 @@ def solve(env_id: str, iterations: int) -> dict[bytes, np.ndarray]:
     from arena.api import make_env
 
     env = make_env(env_id)
-    env.exploitability(_uniform)  # refuses, in one line, games too large or not zero-sum
+    env.check_exploitability()
     digest = hashlib.sha256(f"{env.game}|{iterations}|{env.info.observation_shape}".encode()).hexdigest()[:16]
     path = cache_dir() / f"{digest}.npz"
     if path.is_file():
@@ -75,10 +75,6 @@ def solve(env_id: str, iterations: int) -> dict[bytes, np.ndarray]:
         np.savez(tmp, keys=keys, probs=probs)
         os.replace(tmp, path)  # concurrent solvers race harmlessly: each writes a whole file
     return {k.tobytes(): p for k, p in zip(keys, probs)}
-
-
-def _uniform(obs) -> dict[int, float]:
-    return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
 
 
 def _solve(env, iterations: int) -> tuple[np.ndarray, np.ndarray]:

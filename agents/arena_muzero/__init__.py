@@ -9,7 +9,6 @@ Modules: model (networks), search (Gumbel MuZero / PUCT over numpy trees), selfp
 
 from arena import TURN_BASED, Requirements, hookimpl
 
-
 # torch comes with the `train` extra; without it these are listed with that command.
 TRAIN = {"needs": ("torch",), "install": "pip install 'arena-league[train]'"}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -56,7 +56,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return z / z.sum(-1, keepdims=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def considered_visits(max_considered: int, num_simulations: int) -> tuple[int, ...]:
     """Sequential Halving as a schedule: the visit count a considered move must have to be
     chosen at each simulation (mctx's get_sequence_of_considered_visits)."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -147,7 +147,7 @@ def trainable(env_id: str):
     if info.extra.get("chance"):
         problems.append("chance nodes")
     if problems:
-        raise ArenaError(f"muzero trains two-player turn-based games of perfect information without "
+        raise ArenaError(f"muzero trains two-player, turn-based games of perfect information without "
                          f"chance nodes (e.g. openspiel/connect_four); {env_id} has {', '.join(problems)}")
     return info
 

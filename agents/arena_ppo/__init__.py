@@ -5,7 +5,6 @@ two-player zero-sum games train by magnetic mirror descent (turns.py)."""
 
 from arena import hookimpl
 
-
 # torch comes with the `train` extra; without it these are listed with that command.
 TRAIN = {"needs": ("torch",), "install": "pip install 'arena-league[train]'"}
 

@@ -3,9 +3,9 @@ simultaneous-move games, one seat in turn-based ones)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import torch
@@ -14,7 +14,6 @@ from arena import Agent, ArenaError, EnvInfo, ObservationProtocol
 from arena.envs import parse_env_id
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.model import TeamPolicy, sample
-
 
 # Checkpoints shipped as package data (so a wheel install has them), by the game they play.
 BUNDLED = {"fivehero/5v5": "fivehero_5v5.pt"}

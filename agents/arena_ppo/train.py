@@ -18,17 +18,15 @@ import dataclasses
 import json
 import math
 import time
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import torch
 
-from arena.envs.base import parse_env_id
 from arena.checkpoints import prepare_run_dir
+from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
 from arena.training import Options, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
@@ -544,7 +542,8 @@ class Progress:
     def __init__(self, enabled: bool, title: str, every: int = 50):
         import sys
 
-        from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
 
         self.title, self.every = title, every
         self.lines = enabled and not sys.stderr.isatty()

@@ -136,7 +136,7 @@ def exploitability_of(env, model: TeamPolicy) -> float | None:
 def measurable(env) -> bool:
     """Whether the env computes exploitability exactly (it refuses games it cannot enumerate)."""
     try:
-        env.exploitability(lambda obs: {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions})
+        env.check_exploitability()
         return True
     except ArenaError:
         return False
@@ -210,7 +210,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)
     games = Games(args.env_id, args.num_envs, rng)
-    info, D, A = games.info, games.obs_dim, games.info.num_actions
+    D, A = games.obs_dim, games.info.num_actions
     measure_env = games.envs[0].__class__.__new__(games.envs[0].__class__)
     measure_env.__dict__.update(copy.copy(games.envs[0].__dict__))
     can_measure = measurable(measure_env)
@@ -246,7 +246,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
             finished = games.step(seats, obs, state, mask, actions.numpy(), logps.numpy(), values.numpy())
             budget.add_steps(len(seats))
             for trace, returns, e in finished:
-                for seat, decisions in trace.items():
+                for decisions in trace.values():
                     if decisions:
                         rewards = np.array([d[6] for d in decisions], dtype=np.float32)
                         values_ = np.array([d[5] for d in decisions], dtype=np.float32)

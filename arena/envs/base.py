@@ -166,6 +166,12 @@ class Env(abc.ABC):
         """How much a best responder wins against `policy` (NashConv / 2), computed exactly over
         every information state; `policy(obs)` gives the action probabilities at one decision
         (an `arena.Observation`). Only games small enough to enumerate offer it."""
+        self.check_exploitability()
+        raise ArenaError(f"{self.info.id} passes check_exploitability but does not implement exploitability()")
+
+    def check_exploitability(self) -> None:
+        """A one-line ArenaError unless `exploitability` can be computed for this game; cheap,
+        so callers (trainers, the cfr agent) can ask before any work."""
         raise ArenaError(f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
                          f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
                          f"{self.info.id} is not one")

@@ -42,9 +42,11 @@ Rows (`rows`, `to_json`, `to_csv`) are dicts with these keys, best agent first:
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from . import html as _html, render as _render
+from . import html as _html
+from . import render as _render
 from .stats import DRAW_MODEL, METHODS, ROW_KEYS, Board, GameSummary, compute_board
 
 __all__ = ["Board", "DRAW_MODEL", "GameSummary", "Leaderboard", "METHODS", "ROW_KEYS", "compute_board"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import math
 from collections import defaultdict
-from typing import Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .render import _interval, display_rows, open_end_label
 from .stats import Board
-
 
 _CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --accent: #3e63dd; }
@@ -65,7 +65,7 @@ def _heat(score: float) -> str:
     (s0, c0), (s1, c1) = ((0, (229, 72, 77)), (0.5, (246, 247, 249))) if score <= 0.5 else \
         ((0.5, (246, 247, 249)), (1, (48, 164, 108)))
     t = (score - s0) / (s1 - s0)
-    return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(c0, c1))
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
 
 
 def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
@@ -94,7 +94,7 @@ def _ends(r: dict, intervals: bool) -> list[float]:
     return [v for v in (r["rating"], *((r["ci_low"], r["ci_high"]) if intervals else ())) if v is not None]
 
 
-def _svg_ratings(rows: list[dict], intervals: bool = True) -> str:
+def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
     # The label column grows with the longest name (~7 px a character at 12 px): names are
     # never clipped, the plot keeps 560 px. An open interval end (null: the games bound the
     # rating on one side only) runs to the plot's edge, ends in an arrow, and the bound the
@@ -131,7 +131,7 @@ def _svg_ratings(rows: list[dict], intervals: bool = True) -> str:
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
 
 
-def _svg_heatmap(names: list[str], cross: dict) -> str:
+def _svg_heatmap(names: Sequence[str], cross: dict) -> str:
     cell = max(18, min(46, 640 // max(len(names), 1)))
     left = 12 + 7 * max(len(n) for n in names)  # full names: no clipping of row or column labels
     top = 12 + 5 * max(len(n) for n in names)
@@ -157,7 +157,8 @@ def _svg_heatmap(names: list[str], cross: dict) -> str:
     return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
 
 
-def _svg_checkpoints(rows: list[dict], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True) -> str:
+def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, int]],
+                     intervals: bool = True) -> str:
     runs: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in rows:
         if r["agent"] in checkpoints:

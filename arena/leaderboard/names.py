@@ -9,7 +9,7 @@ for that player. The full canonical spec goes to the row's `spec` field.
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from arena.agents import canonical_spec, split_display_name
 from arena.errors import ArenaError

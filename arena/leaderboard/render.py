@@ -69,12 +69,14 @@ def seat_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """Per agent, W-D-L and score as first and as second mover (two-seat games)."""
     def cell(c):
         return [f"{c['wins']}-{c['draws']}-{c['losses']}", "" if c["score"] is None else f"{100 * c['score']:.1f}%"]
+    assert board.seats is not None  # callers check that the board has seats
     return (["agent", "first W-D-L", "first score", "second W-D-L", "second score"],
             [[a, *cell(v["first"]), *cell(v["second"])] for a, v in board.seats.items()])
 
 
 def first_seat_line(board: Board) -> str:
     f = board.first_seat
+    assert f is not None  # callers check that the board has seats
     return (f"first mover over all games: {f['wins']}-{f['draws']}-{f['losses']} (W-D-L), "
             f"score {100 * f['score']:.1f}%")
 
@@ -82,6 +84,7 @@ def first_seat_line(board: Board) -> str:
 def los_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """LOS of the row agent over the column agent # (%), blank across groups."""
     names = board.names
+    assert board.los is not None  # callers check that the board has a LOS matrix
     body = [[str(i + 1), a, *("" if i == j or p != p else f"{100 * p:.0f}" for j, p in enumerate(row))]
             for i, (a, row) in enumerate(zip(names, board.los))]
     return ["#", "agent", *map(str, range(1, len(names) + 1))], body
@@ -151,8 +154,8 @@ def render_table(board: Board, console, los: bool = False) -> None:
     if kinds != ["normal"]:
         term = Table(title="Terminations")
         term.add_column("agent")
-        for k in kinds:
-            term.add_column(k, justify="right")
+        for kind in kinds:
+            term.add_column(kind, justify="right")
         for a in names:
             term.add_row(Text(a), *(str(board.terminations[a][k]) for k in kinds))
         console.print(term)

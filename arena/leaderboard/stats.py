@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from scipy.special import erf
 
 from arena.errors import ArenaError
-from arena.ratings import (BTFit, OnlineElo, PairCounts, SkillRating, fit_bt, gauge, nash_average,
-                           openskill_ratings, rank_by_intervals)
+from arena.ratings import (
+    BTFit,
+    OnlineElo,
+    PairCounts,
+    SkillRating,
+    fit_bt,
+    gauge,
+    nash_average,
+    openskill_ratings,
+    rank_by_intervals,
+)
 
 METHODS = ("bt", "elo", "openskill")
 DRAW_MODEL = "draw = half a win"
@@ -129,7 +139,9 @@ class _Stats:
         if not any(a != b for g in self.games for a, b, _ in _pairs(g)):
             raise ArenaError(f"no games between different agents to rate: all {len(self.games)} games are "
                              f"{' vs '.join(self.names[:1] * 2)} self-play; play at least two different agents")
-        self.fit, self.warnings, self._rank = None, [], None
+        self.fit: BTFit | None = None
+        self.warnings: list[str] = []
+        self._rank: Any = None
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
         fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals, prior), "elo": lambda: self._fit_elo(anchor, elo_k),
@@ -241,7 +253,7 @@ class _Stats:
         two = [g for g in self.games if len(g.players) == 2 and g.players[0] != g.players[1]]
         if not two:
             return None, None
-        count = lambda: {"wins": 0, "draws": 0, "losses": 0}  # noqa: E731
+        count = lambda: dict[str, Any](wins=0, draws=0, losses=0)  # noqa: E731
         per = {n: {"first": count(), "second": count()} for n in self.names}
         first = count()
         for g in two:
@@ -278,6 +290,7 @@ class _Stats:
             return ("rank: 1 + number of agents rated higher; no interval: "
                     + ("an online number has none" if self.method == "elo" else "the rating is the ordinal mu - 3 sigma"))
         fit = self.fit
+        assert fit is not None  # a Bradley-Terry board has its fit
         source = (f"{fit.n_boot} refits on games re-drawn from the fit" if fit.intervals == "bootstrap"
                   else "the curvature of the posterior")
         prior = "" if fit.prior_sd is None else f"prior sd {fit.prior_sd:.0f} estimated from the field, "

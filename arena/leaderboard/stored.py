@@ -11,7 +11,7 @@ Players are grouped by canonical spec and shown under their display names (`name
 from __future__ import annotations
 
 import datetime
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import arena
 from arena.agents import canonical_spec
@@ -53,7 +53,7 @@ def board_from_records(records: Sequence, title: str = "Leaderboard", method: st
             canon = canonical_spec(key, env_id) if key not in shown and key not in shown.values() else None
         except ArenaError:
             canon = None
-        anchor = {shown.get(key) or by_canon.get(canon) or key: value}
+        anchor = {shown.get(key) or (by_canon.get(canon) if canon else None) or key: value}
     games = [{"players": [shown[p] for p in r.players], "scores": r.scores, "termination": r.termination,
               "forfeit_player": r.forfeit_player} for r in records]
     return Leaderboard(games, method=method, anchor=anchor, title=title, nash=nash, intervals=intervals,

@@ -18,8 +18,8 @@ agent named "random" is present, else mean 0; or an explicit anchor {name: elo})
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -43,7 +43,7 @@ class PairCounts:
     wdl: np.ndarray
 
     @classmethod
-    def from_arrays(cls, names: Sequence[str], a, b, score) -> "PairCounts":
+    def from_arrays(cls, names: Sequence[str], a, b, score) -> PairCounts:
         """Vectorised aggregation: a, b are agent indices, score is a's score (1, ½, 0)."""
         a, b, score = np.asarray(a), np.asarray(b), np.asarray(score, dtype=float)
         keep = a != b  # self-play says nothing about relative strength
@@ -58,7 +58,7 @@ class PairCounts:
         return cls(tuple(names), keys // k, keys % k, wdl)
 
     @classmethod
-    def from_games(cls, games: Iterable[tuple[str, str, float]], names: Sequence[str] = ()) -> "PairCounts":
+    def from_games(cls, games: Iterable[tuple[str, str, float]], names: Sequence[str] = ()) -> PairCounts:
         """Aggregate (agent_a, agent_b, score_of_a) triples; `names` fixes order and adds idle agents."""
         index = {n: k for k, n in enumerate(names)}
         a, b, s = [], [], []
@@ -68,7 +68,7 @@ class PairCounts:
             s.append(score)
         return cls.from_arrays(list(index), np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), s)
 
-    def with_wdl(self, wdl: np.ndarray) -> "PairCounts":
+    def with_wdl(self, wdl: np.ndarray) -> PairCounts:
         return PairCounts(self.names, self.i, self.j, wdl)
 
 

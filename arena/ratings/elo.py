@@ -7,8 +7,8 @@ trinomial (losses, draws, wins); pentanomial over seat-swapped game pairs with p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 def expected_score(r_a: float, r_b: float) -> float:
@@ -85,4 +85,4 @@ def pairing_stats(counts: Sequence[int]) -> PairingStats:
     else:
         z = _ratio(mu - 0.5, math.sqrt(2 * var / n))
     los = 0.5 * (1 + math.erf(z))
-    return PairingStats(n, mu, elo_from_score(mu), error, los)
+    return PairingStats(int(n), mu, elo_from_score(mu), error, los)

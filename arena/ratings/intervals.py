@@ -15,16 +15,28 @@ rank_i = 1 + #{j : the interval of r_j − r_i lies above 0}.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from scipy.linalg import cho_factor
 from scipy.special import expit
 from scipy.stats import norm
 
-from .bradley_terry import (ALPHA, DENSE_LIMIT, VIRTUAL_DRAWS, PairCounts, _data, _hessian, _newton,
-                            covariance, gauge, los_matrix, mle, spread)
+from .bradley_terry import (
+    ALPHA,
+    DENSE_LIMIT,
+    VIRTUAL_DRAWS,
+    PairCounts,
+    _data,
+    _hessian,
+    _newton,
+    covariance,
+    gauge,
+    los_matrix,
+    mle,
+    spread,
+)
 from .groups import Groups, comparison_groups
 
 DIFF_MATRIX_LIMIT = 200  # agents: the full matrix of difference intervals costs B·k² memory
@@ -57,6 +69,7 @@ def bootstrap(counts: PairCounts, n_boot: int = 200, seed: int = 0, x0: np.ndarr
     win_g, tie_g = (win[rep], win[rep] + draw[rep]) if per_game else (None, None)
     for b in range(n_boot):
         if per_game:
+            assert rep is not None and win_g is not None and tie_g is not None
             u = rng.random(len(rep))
             points = 0.5 * ((u < win_g).astype(float) + (u < tie_g))  # win: ½ + ½, draw: ½
             won = np.bincount(rep, points, minlength=len(games))
@@ -73,8 +86,9 @@ def difference_interval(samples: np.ndarray | None, groups: Groups, a: int, ref:
     """Interval of r_a − mean(r_ref): quantiles of the refits, or when samples is None the normal
     approximation of the posterior, whose mean d and variance var the caller gives. A side the games do not bound is infinite, and
     then the other end is a one-sided bound at `level` (a 95 % interval [L, inf) puts 5 % below L)."""
-    open_high = not groups.reach[np.ix_(ref, [a])].all()  # a beat a chain to ref in every game
-    open_low = not groups.reach[np.ix_([a], ref)].all()
+    at_a = np.array([a])
+    open_high = not groups.reach[np.ix_(ref, at_a)].all()  # a beat a chain to ref in every game
+    open_low = not groups.reach[np.ix_(at_a, ref)].all()
     tail = (1 - level) / (1 if open_high or open_low else 2)
     if samples is not None:
         d = samples[:, a] - samples[:, ref].mean(axis=1)
@@ -182,14 +196,18 @@ def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot
             d, var = raw[a] - mean_ref[c], cov[a, a] - 2 * row[a] + block[c]
         low[a], high[a] = difference_interval(samples, groups, a, ref, level, d, var)
         low[a], high[a] = low[a] + value * same, high[a] + value * same
-    sup = superiority(samples, groups) if samples is not None else los_matrix(raw, cov)
+    if samples is not None:
+        sup = superiority(samples, groups)
+    else:
+        assert cov is not None  # the posterior branch above
+        sup = los_matrix(raw, cov)
     sup[groups.component[:, None] != groups.component[None, :]] = np.nan
-    prior = ~np.isfinite(low) | ~np.isfinite(high)
+    unbounded = ~np.isfinite(low) | ~np.isfinite(high)
     diff_low = diff_high = None
     if k <= DIFF_MATRIX_LIMIT:
         diff_low, diff_high = _difference_matrix(samples, raw, cov, groups, level)
     return BTFit(counts.names, rating, low, high, ranks(sup, groups, level), sup, anchor_text,
-                 groups.component, prior, _warnings(counts, groups, z), diff_low, diff_high,
+                 groups.component, unbounded, _warnings(counts, groups, z), diff_low, diff_high,
                  virtual_draws, n_boot if samples is not None else 0, prior_sd, intervals)
 
 

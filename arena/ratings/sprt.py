@@ -16,7 +16,7 @@ LLR_normalized; normalized is fishtest's default today):
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import brentq, root

@@ -5,8 +5,9 @@ defaults μ = 25, σ = 25/3, β = 25/6, model Plackett–Luce.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any
 
 from openskill import models
 
@@ -31,7 +32,7 @@ def openskill_ratings(games: Iterable[tuple[Sequence[str | Sequence[str]], Seque
     if model not in MODELS:
         raise ValueError(f"unknown OpenSkill model {model!r}; choose from {', '.join(MODELS)}")
     rater = getattr(models, model)()
-    state: dict[str, object] = {}
+    state: dict[str, Any] = {}
     for teams, scores in games:
         teams = [[t] if isinstance(t, str) else list(t) for t in teams]
         names = [n for team in teams for n in team]

@@ -27,13 +27,20 @@ from typing import Any
 import numpy as np
 
 from arena.agents import Agent
+from arena.cpuwait import SchedStat, later_deadline
 from arena.envs.base import EnvInfo
 from arena.errors import ArenaError
 from arena.referee import CRASH, PROTOCOL, TIMEOUT, Forfeit
-from arena.remote.process import (TOKEN_VAR, SchedStat, agent_pid, agent_processes, child_setup, kill_tree,
-                                  memory_limit_mb, pid_namespace_prefix)
-from arena.remote.protocol import (MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode,
-                                   encode, env_payload)
+from arena.remote.process import (
+    TOKEN_VAR,
+    agent_pid,
+    agent_processes,
+    child_setup,
+    kill_tree,
+    memory_limit_mb,
+    pid_namespace_prefix,
+)
+from arena.remote.protocol import MAX_AGENT_MESSAGE, SUPPORTED_VERSIONS, ProtocolError, decode, encode, env_payload
 
 
 class _Timeout(Exception):
@@ -157,9 +164,10 @@ class SubprocessAgent(Agent):
                 except _Timeout:
                     if before is None:
                         raise
-                    deadline = self._later_deadline(start, budget, before)
-                    if deadline is None:
+                    later = self._later_deadline(start, budget, before)
+                    if later is None:
                         raise
+                    deadline = later
             if before is not None:
                 excused = min(self._sched()[1] - before[1], budget + 1.0)
             self.charged = max(0.0, time.monotonic() - start - excused)
@@ -182,6 +190,7 @@ class SubprocessAgent(Agent):
     def _sched(self) -> tuple[float, float]:
         """(the agent's CPU seconds, run-queue seconds of the agent and of this host thread)."""
         if self._agent_sched is None:
+            assert self.proc is not None  # asked only while the child runs
             self._agent_sched = SchedStat(agent_pid(self.proc.pid))
         tid = threading.get_native_id()
         host = self._host_sched.get(tid)
@@ -194,12 +203,10 @@ class SubprocessAgent(Agent):
         """At the deadline: a later one when the agent lost time waiting for a core (the
         waits so far, or, while it is runnable now and has not yet had `budget` seconds of
         CPU, another slice), at most the budget plus a second past the first; else None."""
-        now, (on_cpu, waiting) = time.monotonic(), self._sched()
-        limit = start + 2 * budget + 1.0
-        later = start + budget + (waiting - before[1])
-        if later <= now + 1e-4 and self._agent_sched.runnable() and on_cpu - before[0] < budget:
-            later = now + min(0.02, budget / 2)
-        return min(later, limit) if later > now + 1e-4 and now < limit else None
+        on_cpu, waiting = self._sched()
+        assert self._agent_sched is not None  # made by _sched()
+        return later_deadline(start, budget, time.monotonic(), waiting - before[1], on_cpu - before[0],
+                              self._agent_sched.runnable())
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:

@@ -152,51 +152,6 @@ def kill_tree(leader: int, token: str | None = None) -> None:
                 pass
 
 
-# -- CPU waits: time a task was ready to run but had no core ---------------------------------
-
-class SchedStat:
-    """A task's scheduler counters from /proc/.../schedstat (kernel Documentation/scheduler/
-    sched-stats.rst): seconds on a CPU, and seconds waiting on a run queue (runnable, not
-    running). On a busy machine the second is the time an agent, or the host reading its
-    answer, lost to other processes; the clock does not charge it. A wait in progress is
-    counted only once the task runs again, so `runnable()` (state R now) tells the rest.
-    Reads zeros where the kernel keeps no schedstats."""
-
-    def __init__(self, pid: int | str, tid: int | None = None):
-        base = f"/proc/{pid}" + (f"/task/{tid}" if tid is not None else "")
-        self.fd, self.stat_fd = _open(f"{base}/schedstat"), _open(f"{base}/stat")
-
-    def __call__(self) -> tuple[float, float]:
-        if self.fd is None:
-            return 0.0, 0.0
-        try:
-            on_cpu, waiting = os.pread(self.fd, 128, 0).split()[:2]
-            return int(on_cpu) / 1e9, int(waiting) / 1e9
-        except (OSError, ValueError):
-            return 0.0, 0.0
-
-    def runnable(self) -> bool:
-        if self.stat_fd is None:
-            return False
-        try:
-            return os.pread(self.stat_fd, 512, 0).rsplit(b")", 1)[1].split()[0] == b"R"
-        except (OSError, IndexError):
-            return False
-
-    def close(self) -> None:
-        for fd in (self.fd, self.stat_fd):
-            if fd is not None:
-                os.close(fd)
-        self.fd = self.stat_fd = None
-
-
-def _open(path: str) -> int | None:
-    try:
-        return os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-
-
 def agent_pid(leader: int) -> int:
     """The process that runs the agent: the leader itself, or, when the leader is the
     `unshare` of a PID namespace, its one child."""

@@ -49,7 +49,7 @@ def board(env_id: str, text: str) -> dict | None:
             return {"kind": kind, "cells": [list(line.lower().replace("+", ".")) for line in lines]}
     ranked = [re.match(r"^\s*(\d+)\s?(\S+)$", line) for line in lines[:-1]]
     if len(ranked) >= 4 and all(ranked) and re.match(r"^\s*[a-z]+\s*$", lines[-1]):
-        cells = [list(m.group(2)) for m in ranked]
+        cells = [list(m.group(2)) for m in ranked if m]
         if len({len(r) for r in cells}) == 1:
             return {"kind": "grid", "cells": cells}
     if env_id.startswith("fivehero/"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from arena.leaderboard.render import open_end_label
 
@@ -110,9 +110,10 @@ def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequen
                 body.append(_arrow("ci open", left, y, -1, 0))
             if r["ci_high"] is None:
                 body.append(_arrow("ci open", left + plot, y, 1, 0))
-            if labels[r["agent"]]:
+            label = labels[r["agent"]]
+            if label:
                 body.append(f'<text class="bound" x="{left + plot + 10:.1f}" y="{y + 4:.1f}">'
-                            f'{html.escape(labels[r["agent"]])}</text>')
+                            f'{html.escape(label)}</text>')
         prior = " prior" if r.get("prior") else ""
         body.append(f'<circle class="rating{prior}" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
                     f'<title>{name}: {r["rating"]}{_interval_tip(r, intervals)}</title></circle>')
@@ -123,7 +124,7 @@ def heat(score: float) -> str:
     """Red (0) through light grey (½) to green (1)."""
     ends = ((214, 39, 40), (240, 240, 240)) if score < 0.5 else ((240, 240, 240), (44, 160, 44))
     t = score * 2 if score < 0.5 else score * 2 - 1
-    return "#%02x%02x%02x" % tuple(round(a + (b - a) * t) for a, b in zip(*ends))
+    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(*ends))
 
 
 def crosstable_chart(names: Sequence[str], cross: Mapping[str, Mapping[str, Mapping]]) -> str:

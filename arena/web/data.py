@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from arena.errors import ArenaError
 from arena.store import Store
@@ -26,7 +27,8 @@ class LRU:
     """A small thread-safe least-recently-used cache."""
 
     def __init__(self, size: int):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict[Any, Any] = OrderedDict()
 
     def get(self, key, make: Callable[[], Any]):
         with self.lock:

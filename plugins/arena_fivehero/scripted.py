@@ -7,7 +7,7 @@ it plays either side: every observation is in the hero's own team frame.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -189,6 +189,11 @@ class OpenSpielEnv(Env):
     def clone_state(self) -> pyspiel.State:
         return self.state.clone()
 
+    def check_exploitability(self) -> None:
+        from arena_openspiel.exploitability import check_measurable
+
+        check_measurable(self)
+
     def exploitability(self, policy) -> float:
         from arena_openspiel.exploitability import exploitability
 
