@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -422,7 +423,8 @@ def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
             "bounds": {"lower": round(lower, 4), "upper": round(upper, 4)},
             "games": result.games, "played_now": result.played, "wins": wins, "losses": losses, "draws": draws,
             ("pentanomial" if sprt.pentanomial else "trinomial"): dict(zip(names, sprt.counts)),
-            "elo": None if elo is None else {k: round(v, 4) for k, v in elo.items()},
+            "elo": None if elo is None else {k: round(v, 4) if math.isfinite(v) else None  # open ends: null
+                                             for k, v in elo.items()},
             "expected_games": round(sprt.expected_games()),
         }, indent=2)
     unit = "logistic Elo" if sprt.model == "logistic" else "normalized Elo"

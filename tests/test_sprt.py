@@ -133,3 +133,14 @@ def test_normalized_llr_with_wide_bounds_stays_finite_and_sensible():
         value = llr(counts, 0, 400, model="normalized")
         assert math.isfinite(value) and value < 0
     assert llr([0, 0, 0, 0, 3], 0, 400, model="normalized") > 0
+
+
+def test_normalized_llr_survives_a_solver_that_strays_to_huge_sigma():
+    # Found by the CLI fuzz in a fresh environment: one lost pair and one split pair at
+    # <0, 400> sent the root finder to log σ values whose exponential overflows.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing printed beside the verdict either
+        value = llr([1, 0, 1, 0, 0], 0, 400, model="normalized")
+    assert math.isfinite(value) and value < 0

@@ -42,7 +42,8 @@ def _secular(a: np.ndarray, p_hat: np.ndarray) -> np.ndarray:
     """p̂_k / (1 + θ a_k) with θ solving Σ p̂_k a_k/(1 + θ a_k) = 0 (needs a_k of both signs)."""
     lo, hi = -1 / a.max(), -1 / a.min()  # 1 + θ a_k > 0 for every k
     eps = 1e-9
-    theta = brentq(lambda t: np.sum(p_hat * a / (1 + t * a)), lo + eps, hi - eps, xtol=1e-14)
+    with np.errstate(divide="ignore", invalid="ignore"):  # far bounds probe θ where 1 + θa_k → 0
+        theta = brentq(lambda t: np.sum(p_hat * a / (1 + t * a)), lo + eps, hi - eps, xtol=1e-14)
     return p_hat / (1 + theta * a)
 
 
@@ -62,7 +63,7 @@ def _mle_given_t(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.ndarray:
                 return new
             p = new
         return p
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         return _mle_given_t_direct(values, p_hat, t)
 
 
@@ -76,7 +77,7 @@ def _mle_given_t_direct(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.n
     def gap(x):
         try:
             p = p_of(x)
-        except ValueError:
+        except (ValueError, OverflowError):  # the solver strayed far (σ = e^x overflows)
             return np.array([1e3, 1e3])
         mu = p @ values
         return np.array([mu - x[0], math.log(math.sqrt(max(p @ (values - mu) ** 2, 1e-300))) - x[1]])
