@@ -1,8 +1,8 @@
 """Arena: a plugin-based game-AI arena.
 
-    import arena
-    env = arena.make_env("openspiel/tic_tac_toe")
-    record = arena.play(env, [arena.make_agent("minimax", env), arena.make_agent("random", env)], seed=1)
+import arena
+env = arena.make_env("openspiel/tic_tac_toe")
+record = arena.play(env, [arena.make_agent("minimax", env), arena.make_agent("random", env)], seed=1)
 """
 
 import os as _os
@@ -22,7 +22,20 @@ from arena.referee import GameRecord, play
 __version__ = "0.1.0"
 
 __all__ = [
-    "Agent", "ArenaError", "Env", "EnvInfo", "ForwardModel", "GameRecord", "Observation",
-    "ObservationProtocol", "Requirements",
-    "SIMULTANEOUS", "TURN_BASED", "hookimpl", "list_envs", "make_agent", "make_env", "play",
+    "Agent",
+    "ArenaError",
+    "Env",
+    "EnvInfo",
+    "ForwardModel",
+    "GameRecord",
+    "Observation",
+    "ObservationProtocol",
+    "Requirements",
+    "SIMULTANEOUS",
+    "TURN_BASED",
+    "hookimpl",
+    "list_envs",
+    "make_agent",
+    "make_env",
+    "play",
 ]

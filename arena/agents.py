@@ -138,8 +138,10 @@ def policy_of(agent: Any, name: str = "this agent"):
     """The agent's `action_probabilities` method, or a one-line error naming who has one."""
     probabilities = getattr(agent, "action_probabilities", None)
     if not callable(probabilities):
-        raise ArenaError(f"{name} exposes no policy: exploitability needs an agent with "
-                         "action_probabilities(obs), e.g. random, cfr or ppo:checkpoint=PATH")
+        raise ArenaError(
+            f"{name} exposes no policy: exploitability needs an agent with "
+            "action_probabilities(obs), e.g. random, cfr or ppo:checkpoint=PATH"
+        )
     return probabilities
 
 
@@ -154,8 +156,7 @@ class Requirements:
     teams: bool = False  # needs an env with teams
     envs: tuple[str, ...] = ()  # glob patterns over env ids, e.g. ("fivehero/*",)
 
-    def reason_cannot_play(self, env_id: str, kind: str, sides: int, teams: bool,
-                           forward_model: bool) -> str | None:
+    def reason_cannot_play(self, env_id: str, kind: str, sides: int, teams: bool, forward_model: bool) -> str | None:
         if self.envs and not any(fnmatch.fnmatch(env_id, p) for p in self.envs):
             return f"plays only {', '.join(self.envs)}"
         if self.kind and kind != self.kind:

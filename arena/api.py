@@ -34,8 +34,9 @@ def make_env(env_id: str) -> Env:
     except ArenaError:
         raise
     except Exception as exc:  # noqa: BLE001 - a game package's own failure, in one line
-        raise ArenaError(f"cannot build {env_id}: {type(exc).__name__}: {exc}"[:400]
-                         + "; see `arena envs` for the games that play") from None
+        raise ArenaError(
+            f"cannot build {env_id}: {type(exc).__name__}: {exc}"[:400] + "; see `arena envs` for the games that play"
+        ) from None
     if own != name:  # reached by a qualified name: the env's id says which plugin's game it is
         env.info = replace(env.info, id=format_env_id(name, params))
     return env
@@ -88,9 +89,7 @@ def _env_row(entry: Entry) -> dict[str, Any]:
 def cannot_play(agent_name: str, info: EnvInfo) -> str | None:
     """Why the registered agent cannot play this env, or None."""
     req: Requirements = get_registry().requirements(agent_name)
-    return req.reason_cannot_play(
-        info.id, info.kind, len(info.sides), info.teams is not None, info.forward_model
-    )
+    return req.reason_cannot_play(info.id, info.kind, len(info.sides), info.teams is not None, info.forward_model)
 
 
 def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
@@ -111,4 +110,3 @@ def make_agent(spec: str, env: Env | EnvInfo) -> Agent:
         raise ArenaError(f"agent {name}: {exc}") from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's constructor failed: in one line
         raise ArenaError(f"agent {spec} could not be built: {type(exc).__name__}: {exc}"[:500]) from None
-

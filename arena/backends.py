@@ -57,6 +57,7 @@ class Job:
 
 # -- playing one game (runs in whichever process the backend chose) ---------------------------
 
+
 class OpeningAgent(Agent):
     """Plays the first `plies` moves of a game uniformly at random from the game's seed, then
     hands over to the wrapped agent. The move at ply t depends only on (seed, t), so both games
@@ -141,8 +142,11 @@ class _Cache:
             try:
                 self.agents[spec] = self._build(spec)
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - agent code: its own loss
-                reason = " ".join(str(exc).split()) if isinstance(exc, ArenaError) else \
-                    f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                reason = (
+                    " ".join(str(exc).split())
+                    if isinstance(exc, ArenaError)
+                    else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                )
                 self.failed[spec] = (failures + 1, reason[:300])
                 raise ArenaError(reason[:300]) from None
             self.failed.pop(spec, None)
@@ -187,8 +191,8 @@ class _Status:
 
     def job(self, key: str) -> None:
         if self.buf is not None:
-            data = key.encode()[:STATUS_BYTES - 8]
-            self.buf[8:8 + len(data)] = data
+            data = key.encode()[: STATUS_BYTES - 8]
+            self.buf[8 : 8 + len(data)] = data
             struct.pack_into("<ii", self.buf, 0, -1, len(data))
 
     def calling(self, player: int | None) -> None:
@@ -206,7 +210,7 @@ def read_status(path: str) -> tuple[int, str] | None:
         with open(path, "rb") as f:
             data = f.read(STATUS_BYTES)
         player, size = struct.unpack_from("<ii", data, 0)
-        return player, data[8:8 + size].decode(errors="replace")
+        return player, data[8 : 8 + size].decode(errors="replace")
     except (OSError, struct.error):
         return None
 
@@ -222,14 +226,24 @@ def play_job(settings: Settings, job: Job) -> GameRecord:
         try:
             agents.append(_cache.agent(spec))
         except ArenaError as exc:
-            return forfeit_record(env.info.id, job.seed, job.players, env.info.sides, i, CRASH,
-                                  f"{spec} failed to start: {exc}"[:500])
+            return forfeit_record(
+                env.info.id, job.seed, job.players, env.info.sides, i, CRASH, f"{spec} failed to start: {exc}"[:500]
+            )
     for agent in agents:
         if isinstance(agent, OpeningAgent):
             agent.game_seed = job.seed
-    record = play(env, agents, job.seed, names=list(job.players), time_per_move=settings.time_per_move,
-                  time_bank=settings.time_bank, on_call=_status.calling)
-    if record.termination == TIMEOUT and record.forfeit_player is not None:  # its thread may still be stuck inside: build a fresh one
+    record = play(
+        env,
+        agents,
+        job.seed,
+        names=list(job.players),
+        time_per_move=settings.time_per_move,
+        time_bank=settings.time_bank,
+        on_call=_status.calling,
+    )
+    if (
+        record.termination == TIMEOUT and record.forfeit_player is not None
+    ):  # its thread may still be stuck inside: build a fresh one
         stuck = agents[record.forfeit_player]
         if not getattr(stuck, "keeps_own_clock", False):  # a subprocess agent restarted itself
             _cache.agents.pop(job.players[record.forfeit_player], None)
@@ -245,6 +259,7 @@ def one_torch_thread() -> None:
 
 
 # -- backends -------------------------------------------------------------------------------
+
 
 class Backend(Protocol):
     """What the runner needs from a backend: play jobs, pulled lazily so the caller may stop
@@ -331,8 +346,9 @@ class LocalPool(_Bounded):
             context = multiprocessing.get_context(method)
             if method == "forkserver":
                 context.set_forkserver_preload(["arena._die_with_parent"])
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
-                                            initializer=_init_worker, initargs=(os.getpid(), self.status_dir))
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(), self.status_dir)
+            )
         return self.pool
 
     def _submit(self, settings, job):
@@ -391,16 +407,31 @@ class LocalPool(_Bounded):
                 player, how = blamed[job.key]
                 from arena.api import make_env
 
-                sides = _cache.prepare(settings).info.sides if _cache.settings == settings \
+                sides = (
+                    _cache.prepare(settings).info.sides
+                    if _cache.settings == settings
                     else make_env(settings.env_id).info.sides
-                yield job, forfeit_record(settings.env_id, job.seed, job.players, sides, player, CRASH,
-                                          f"{job.players[player]}: agent code killed its worker process ({how})")
+                )
+                yield (
+                    job,
+                    forfeit_record(
+                        settings.env_id,
+                        job.seed,
+                        job.players,
+                        sides,
+                        player,
+                        CRASH,
+                        f"{job.players[player]}: agent code killed its worker process ({how})",
+                    ),
+                )
                 continue
             if suspects is None or job.key in suspects:  # its worker died outside agent code
                 deaths[job.key] = deaths.get(job.key, 0) + 1
             if deaths.get(job.key, 0) > self.MAX_RETRIES:
-                raise ArenaError(f"a worker process died {deaths[job.key]} times playing game {job.key} "
-                                 "outside any agent's code; finished games are stored: rerun to resume")
+                raise ArenaError(
+                    f"a worker process died {deaths[job.key]} times playing game {job.key} "
+                    "outside any agent's code; finished games are stored: rerun to resume"
+                )
             yield job, None
 
     def _autopsy(self) -> tuple[dict[str, tuple[int, str]], set[str] | None]:
@@ -501,8 +532,9 @@ class RayBackend(_Bounded):
                 if address:
                     ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
                 else:
-                    ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR,
-                             log_to_driver=False)
+                    ray.init(
+                        num_cpus=workers, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False
+                    )
             except Exception as exc:  # noqa: BLE001 - ray raises many kinds; one line for the user
                 raise ArenaError(f"cannot start or reach Ray{' at ' + address if address else ''}: {exc}") from None
             self.started = True
@@ -542,5 +574,15 @@ def default_concurrency() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-__all__ = ["Backend", "Job", "Settings", "OpeningAgent", "play_job", "make_backend", "default_concurrency",
-           "InlineBackend", "LocalPool", "RayBackend"]
+__all__ = [
+    "Backend",
+    "Job",
+    "Settings",
+    "OpeningAgent",
+    "play_job",
+    "make_backend",
+    "default_concurrency",
+    "InlineBackend",
+    "LocalPool",
+    "RayBackend",
+]

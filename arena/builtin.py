@@ -6,5 +6,8 @@ from arena.hookspecs import hookimpl
 
 @hookimpl
 def register_agents(register):
-    register("cmd", "arena.remote.commands:CommandAgent",
-             description="cmd:<command line>: any program speaking the JSON-lines protocol")
+    register(
+        "cmd",
+        "arena.remote.commands:CommandAgent",
+        description="cmd:<command line>: any program speaking the JSON-lines protocol",
+    )

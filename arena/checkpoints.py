@@ -31,8 +31,10 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> Any:
         if named is None and "Unsupported operand" in str(exc):  # not a pickle at all
             raise ArenaError(f"cannot read checkpoint {str(path)!r}: not a torch checkpoint") from None
         what = f"it would call {named[1]}" if named else "it holds objects, not just tensors"
-        raise ArenaError(f"refusing to load {str(path)!r}: not weights only ({what}); "
-                         "save a state_dict of tensors, or use .safetensors") from None
+        raise ArenaError(
+            f"refusing to load {str(path)!r}: not weights only ({what}); "
+            "save a state_dict of tensors, or use .safetensors"
+        ) from None
     except (RuntimeError, EOFError, OSError) as exc:
         raise ArenaError(f"cannot read checkpoint {str(path)!r}: {str(exc).splitlines()[0][:200]}") from None
     except Exception:  # noqa: BLE001 - text or other bytes that the unpickler trips over (KeyError: 105)

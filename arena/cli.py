@@ -14,7 +14,9 @@ from arena.plugins import get_registry, load_target
 
 # Commands that live in their own modules, imported only when used.
 LAZY_COMMANDS: dict[str, str] = {
-    "serve-agent": "arena.cli_agents:serve_agent", "install": "arena.cli_agents:install", "uninstall": "arena.cli_agents:uninstall",
+    "serve-agent": "arena.cli_agents:serve_agent",
+    "install": "arena.cli_agents:install",
+    "uninstall": "arena.cli_agents:uninstall",
     "serve": "arena.cli_web:serve",
     **{c: f"arena.cli_tournament:{c}" for c in ("tournament", "leaderboard", "games", "replay", "match")},
 }
@@ -27,8 +29,13 @@ SEED = click.IntRange(0, 2**63 - 1)
 class ArenaGroup(click.Group):
     def main(self, args=None, prog_name=None, **extra):
         """Every way a command can end becomes an exit code and at most one line on stderr."""
-        sys.exit(guarded(lambda: super(ArenaGroup, self).main(
-            args=args, prog_name=prog_name or "arena", standalone_mode=False, **extra)))
+        sys.exit(
+            guarded(
+                lambda: super(ArenaGroup, self).main(
+                    args=args, prog_name=prog_name or "arena", standalone_mode=False, **extra
+                )
+            )
+        )
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -67,19 +74,38 @@ def plugins(as_json):
     """List plugins, their versions, what they registered, and problems."""
     reg = get_registry()
     rows = [
-        {"name": p.name, "version": p.version, "loaded": p.loaded, "registered": p.registered,
-         "unavailable": _unavailable(reg, p.name), "errors": p.errors, "warnings": p.warnings}
+        {
+            "name": p.name,
+            "version": p.version,
+            "loaded": p.loaded,
+            "registered": p.registered,
+            "unavailable": _unavailable(reg, p.name),
+            "errors": p.errors,
+            "warnings": p.warnings,
+        }
         for p in reg.plugins.values()
     ]
     if as_json:
         return echo_json(rows)
-    table("plugins", ["plugin", "version", "registered", "problems"], [
-        [r["name"], r["version"],
-         "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registered"].items()),
-         "; ".join([*(f"not loaded: {e}" for e in r["errors"]), *r["warnings"],
-                    *(f"{name} {why}" for name, why in r["unavailable"].items())])]
-        for r in rows
-    ])
+    table(
+        "plugins",
+        ["plugin", "version", "registered", "problems"],
+        [
+            [
+                r["name"],
+                r["version"],
+                "; ".join(f"{k}: {', '.join(v)}" for k, v in r["registered"].items()),
+                "; ".join(
+                    [
+                        *(f"not loaded: {e}" for e in r["errors"]),
+                        *r["warnings"],
+                        *(f"{name} {why}" for name, why in r["unavailable"].items()),
+                    ]
+                ),
+            ]
+            for r in rows
+        ],
+    )
 
 
 def _unavailable(reg, plugin: str) -> dict[str, str]:
@@ -104,11 +130,22 @@ def envs(as_json, family, show_all):
     if as_json:
         return echo_json(rows)
     columns = ["id", "kind", "players", "teams", "forward model", "plugin"]
-    table("envs", columns + (["left out because"] if show_all else []), [
-        [r["id"], r["kind"], r["players"], "yes" if r["teams"] else "no",
-         "yes" if r["forward_model"] else "no", r["plugin"], *([r["left_out"] or ""] if show_all else [])]
-        for r in rows
-    ])
+    table(
+        "envs",
+        columns + (["left out because"] if show_all else []),
+        [
+            [
+                r["id"],
+                r["kind"],
+                r["players"],
+                "yes" if r["teams"] else "no",
+                "yes" if r["forward_model"] else "no",
+                r["plugin"],
+                *([r["left_out"] or ""] if show_all else []),
+            ]
+            for r in rows
+        ],
+    )
 
 
 @cli.command()
@@ -126,15 +163,30 @@ def agents(env_id, as_json):
         reason = cannot_play(entry.name, info) if info else None
         if reason:
             continue
-        rows.append({"name": entry.name, "description": entry.description,
-                     "plays": _plays(req), "plugin": entry.plugin, "unavailable": entry.unavailable()})
+        rows.append(
+            {
+                "name": entry.name,
+                "description": entry.description,
+                "plays": _plays(req),
+                "plugin": entry.plugin,
+                "unavailable": entry.unavailable(),
+            }
+        )
     if as_json:
         return echo_json(rows)
-    table("agents" + (f" that can play {env_id}" if env_id else ""),
-          ["agent", "plays", "description", "plugin"],
-          [[r["name"], r["plays"],
-            r["description"] + (f" [unavailable: {r['unavailable']}]" if r["unavailable"] else ""),
-            r["plugin"]] for r in rows])
+    table(
+        "agents" + (f" that can play {env_id}" if env_id else ""),
+        ["agent", "plays", "description", "plugin"],
+        [
+            [
+                r["name"],
+                r["plays"],
+                r["description"] + (f" [unavailable: {r['unavailable']}]" if r["unavailable"] else ""),
+                r["plugin"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 def _plays(req) -> str:
@@ -178,8 +230,9 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
         click.echo(env.render())
 
     try:
-        record = play_game(shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move,
-                           on_step=show if render else None)
+        record = play_game(
+            shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move, on_step=show if render else None
+        )
     except NoMoreInput:
         click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
         return
@@ -188,8 +241,10 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
         return echo_json(record.to_dict())
     if human and not render:  # the human saw every position but the last
         click.echo(env.render())
-    click.echo(f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
-               + (f" ({record.reason})" if record.reason else ""))
+    click.echo(
+        f"{env_id}  seed {seed}  {record.plies} steps  termination: {record.termination}"
+        + (f" ({record.reason})" if record.reason else "")
+    )
     for name, score in zip(record.players, record.scores):
         click.echo(f"  {score:>4g}  {name}")
 
@@ -209,12 +264,18 @@ def exploitability(agent_spec, env_id, as_json):
     agent = make_agent(agent_spec, env)
     value = env.exploitability(policy_of(agent, f"agent {agent_spec}"))
     agent.close()
-    row = {"agent": agent_spec, "env": env_id, "exploitability": value, "nash_conv": 2 * value,
-           "uniform_random": uniform}
+    row = {
+        "agent": agent_spec,
+        "env": env_id,
+        "exploitability": value,
+        "nash_conv": 2 * value,
+        "uniform_random": uniform,
+    }
     if as_json:
         return echo_json(row)
-    click.echo(f"{agent_spec} in {env_id}: exploitability {value:.6g} "
-               f"(NashConv {2 * value:.6g}; uniform random {uniform:.4g})")
+    click.echo(
+        f"{agent_spec} in {env_id}: exploitability {value:.6g} (NashConv {2 * value:.6g}; uniform random {uniform:.4g})"
+    )
 
 
 def _uniform(obs) -> dict[int, float]:
@@ -307,8 +368,10 @@ def guarded(run) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - the last net: a bug, in one line
         _debug_trace(debug)
-        _say(f"Error: unexpected {type(exc).__name__}: {exc} (a bug in arena or a plugin; "
-             "ARENA_DEBUG=1 shows the traceback)"[:1000])
+        _say(
+            f"Error: unexpected {type(exc).__name__}: {exc} (a bug in arena or a plugin; "
+            "ARENA_DEBUG=1 shows the traceback)"[:1000]
+        )
         return 1
 
 

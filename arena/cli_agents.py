@@ -83,8 +83,7 @@ def _pip_error(stderr: str) -> str:
 
 def registry_snapshot() -> dict[str, dict]:
     """What a fresh process sees: {plugin: {"version", "registered"}} from `arena plugins --json`."""
-    done = subprocess.run([sys.executable, "-m", "arena", "plugins", "--json"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "arena", "plugins", "--json"], capture_output=True, text=True)
     if done.returncode != 0:
         raise ArenaError(f"`arena plugins --json` failed: {_pip_error(done.stderr)}")
     return {p["name"]: p for p in json.loads(done.stdout)}

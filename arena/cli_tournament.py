@@ -52,8 +52,9 @@ class LiveStandings:
         self.saved = len(done)
         if not self.enabled:
             return
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn())
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        )
         self.task = self.progress.add_task(self.title, total=total, completed=len(done))
         self.live = Live(self._view(), console=Console(stderr=True), refresh_per_second=4, transient=False)
         self.live.start()
@@ -99,8 +100,15 @@ class LiveStandings:
             self.live = None
 
 
-def _display(title: str, quiet: bool, every: int | None, standings_every: int | None, sprt=None,
-             default_standings: int | None = None, names=None):
+def _display(
+    title: str,
+    quiet: bool,
+    every: int | None,
+    standings_every: int | None,
+    sprt=None,
+    default_standings: int | None = None,
+    names=None,
+):
     """A live table on a terminal; plain lines when stderr is redirected (logs, CI) or when
     --progress-every / --standings-every ask for them; nothing with --quiet."""
     from arena.progress import LineProgress
@@ -112,8 +120,12 @@ def _display(title: str, quiet: bool, every: int | None, standings_every: int | 
         return LiveStandings(title, enabled=False)
     if sys.stderr.isatty() and every is None and standings_every is None:
         return LiveStandings(title, display=names)
-    return LineProgress(title, every=every or 1, sprt=sprt,
-                        standings_every=default_standings if standings_every is None else standings_every)
+    return LineProgress(
+        title,
+        every=every or 1,
+        sprt=sprt,
+        standings_every=default_standings if standings_every is None else standings_every,
+    )
 
 
 def _saved(display) -> int:
@@ -130,15 +142,21 @@ STANDINGS_EVERY_HELP = "Off a terminal: standings every M games (0: never). [def
 @click.argument("env_id")
 @click.argument("agent_specs", nargs=-1, required=True)
 @click.option("--games", type=int, default=None, help="Games per pairing (even for two-player games). [default: 10]")
-@click.option("--format", "fmt", type=click.Choice(["round-robin", "gauntlet", "swiss"]), default="round-robin",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["round-robin", "gauntlet", "swiss"]), default="round-robin", show_default=True
+)
 @click.option("--challenger", default=None, help="Gauntlet: this agent plays the field (default: the first).")
 @click.option("--rounds", type=int, default=None, help="Swiss rounds (default log2 of the field); repeats otherwise.")
 @click.option("--concurrency", type=int, default=None, help="Worker processes. [default: the number of cores]")
 @click.option("--time-per-move", type=float, default=None, help="Seconds per move (plus the bank).")
 @click.option("--time-bank", type=float, default=0.0, show_default=True, help="Extra seconds per game.")
-@click.option("--opening-plies", type=int, default=0, show_default=True,
-              help="Random opening moves, the same in both games of a seat-swapped pair.")
+@click.option(
+    "--opening-plies",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Random opening moves, the same in both games of a seat-swapped pair.",
+)
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--name", default=None, help="Tournament name; rerun with the same name to resume.")
 @click.option("--db", default=None, help=DB_HELP)
@@ -148,8 +166,27 @@ STANDINGS_EVERY_HELP = "Off a terminal: standings every M games (0: never). [def
 @click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
 @click.option("--standings-every", type=int, default=None, help=STANDINGS_EVERY_HELP)
 @click.option("--isolate", is_flag=True, help="Run every agent in its own process (arena serve-agent).")
-def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency, time_per_move, time_bank,
-               opening_plies, seed, name, db, backend, address, quiet, progress_every, standings_every, isolate):
+def tournament(
+    env_id,
+    agent_specs,
+    games,
+    fmt,
+    challenger,
+    rounds,
+    concurrency,
+    time_per_move,
+    time_bank,
+    opening_plies,
+    seed,
+    name,
+    db,
+    backend,
+    address,
+    quiet,
+    progress_every,
+    standings_every,
+    isolate,
+):
     """Run (or resume) a tournament and print its leaderboard:
     arena tournament openspiel/connect_four random mcts:sims=100 mcts:sims=1000 --games 20"""
     from rich.console import Console
@@ -163,13 +200,15 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
     if challenger:
         named.append(split_display_name(challenger))
         challenger = named[-1][1]
-    specs = [spec for _, spec in named[:len(agent_specs)]]
-    config = TournamentConfig(env_id, specs, fmt, games, rounds, challenger, seed,
-                              time_per_move, time_bank, opening_plies, isolate)
+    specs = [spec for _, spec in named[: len(agent_specs)]]
+    config = TournamentConfig(
+        env_id, specs, fmt, games, rounds, challenger, seed, time_per_move, time_bank, opening_plies, isolate
+    )
     with _store(db, readonly=False) as store:
         runner = make_backend(backend, concurrency or default_concurrency(), address)
-        display = _display(f"tournament {env_id}", quiet, progress_every, standings_every,
-                           names={s: n for n, s in named if n})
+        display = _display(
+            f"tournament {env_id}", quiet, progress_every, standings_every, names={s: n for n, s in named if n}
+        )
         try:
             with resume_notice(store.path, lambda: _saved(display)):
                 result = run_tournament(config, store, runner, name, progress=display)
@@ -178,8 +217,9 @@ def tournament(env_id, agent_specs, games, fmt, challenger, rounds, concurrency,
         for shown, spec in named:
             if shown:
                 store.tag_agent(spec, display=shown)
-        click.echo(f"tournament {result.name!r}: {len(result.records)} games "
-                   f"({result.played} played now) in {store.path}")
+        click.echo(
+            f"tournament {result.name!r}: {len(result.records)} games ({result.played} played now) in {store.path}"
+        )
         from arena.leaderboard.stored import board_from_store
 
         board_from_store(store, env_id, result.name, title=result.name).render_table(Console())
@@ -200,8 +240,7 @@ class _WarnAtStart:
         return getattr(self.inner, name)
 
 
-def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash: bool = False,
-                 **options):
+def _leaderboard(records, title: str, method: str = "bt", anchor=None, checkpoints=None, nash: bool = False, **options):
     """The old private entry point, kept for callers: `arena.leaderboard.stored.board_from_records`."""
     from arena.leaderboard.stored import board_from_records
 
@@ -233,21 +272,56 @@ def _bad_anchor(text: str):
 @click.option("--markdown", is_flag=True, help="Ratings, crosstable and terminations as Markdown.")
 @click.option("--html", "html_path", default=None, help="Write a self-contained HTML page here.")
 @click.option("--title", default=None, help="Title of the board.")
-@click.option("--nash", is_flag=True,
-              help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table).")
+@click.option(
+    "--nash", is_flag=True, help="Add Nash averaging, a view for non-transitive populations (Markdown, HTML, table)."
+)
 @click.option("--los", "show_los", is_flag=True, help="Add the likelihood-of-superiority matrix (table, Markdown).")
-@click.option("--name", "name_args", multiple=True, metavar="NAME=SPEC",
-              help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.")
-@click.option("--prior", type=click.Choice(["field", "none"]), default="field", show_default=True,
-              help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
-                   "maximum likelihood (as Ordo -M), only without perfect scores.")
-@click.option("--intervals", type=click.Choice(["posterior", "bootstrap"]), default="posterior",
-              show_default=True, help="95 % intervals from the posterior curvature, or from 200 refits on "
-                                      "games re-drawn from the fit (docs/ratings.md).")
-@click.option("--no-exploitability", is_flag=True,
-              help="Skip the exploitability column of small imperfect-information games (docs/training.md).")
-def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, markdown, html_path, title,
-                nash, show_los, name_args, prior, intervals, no_exploitability):
+@click.option(
+    "--name",
+    "name_args",
+    multiple=True,
+    metavar="NAME=SPEC",
+    help="Show agent SPEC as NAME (repeatable), e.g. --name mcts100=mcts:sims=100.",
+)
+@click.option(
+    "--prior",
+    type=click.Choice(["field", "none"]),
+    default="field",
+    show_default=True,
+    help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
+    "maximum likelihood (as Ordo -M), only without perfect scores.",
+)
+@click.option(
+    "--intervals",
+    type=click.Choice(["posterior", "bootstrap"]),
+    default="posterior",
+    show_default=True,
+    help="95 % intervals from the posterior curvature, or from 200 refits on "
+    "games re-drawn from the fit (docs/ratings.md).",
+)
+@click.option(
+    "--no-exploitability",
+    is_flag=True,
+    help="Skip the exploitability column of small imperfect-information games (docs/training.md).",
+)
+def leaderboard(
+    env_id,
+    db,
+    tournament_name,
+    method,
+    anchor,
+    as_json,
+    as_csv,
+    markdown,
+    html_path,
+    title,
+    nash,
+    show_los,
+    name_args,
+    prior,
+    intervals,
+    no_exploitability,
+):
     """Ratings with 95 % intervals, crosstable and terminations for one game."""
     from rich.console import Console
 
@@ -256,9 +330,18 @@ def leaderboard(env_id, db, tournament_name, method, anchor, as_json, as_csv, ma
     from arena.leaderboard.stored import board_from_store
 
     with _store(db, readonly=True) as store:
-        board = board_from_store(store, env_id, tournament_name, title=title, method=method,
-                                 anchor=_parse_anchor(anchor), nash=nash, intervals=intervals,
-                                 name_args=name_args, prior=prior)
+        board = board_from_store(
+            store,
+            env_id,
+            tournament_name,
+            title=title,
+            method=method,
+            anchor=_parse_anchor(anchor),
+            nash=nash,
+            intervals=intervals,
+            name_args=name_args,
+            prior=prior,
+        )
     if not no_exploitability:
         from arena.leaderboard.exploitability import add_exploitability
 
@@ -291,14 +374,30 @@ GAMES_SHOWN = 50
 @click.option("--tournament", "tournament_name", default=None, help="Only this tournament's games.")
 @click.option("--env", "env_id", default=None, help="Only games of this env.")
 @click.option("--agent", default=None, help="Only games of this agent (its exact spec).")
-@click.option("--termination", type=click.Choice(["normal", "illegal", "timeout", "crash", "protocol"]), default=None,
-              help="Only games that ended this way.")
-@click.option("--limit", type=int, default=None,
-              help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print JSON: full records with move names, in id order (the newest N with --limit).")
-@click.option("--pgn", "as_pgn", is_flag=True,
-              help="Print two-player games as PGN (White = first seat) for Ordo, BayesElo, cutechess tools.")
+@click.option(
+    "--termination",
+    type=click.Choice(["normal", "illegal", "timeout", "crash", "protocol"]),
+    default=None,
+    help="Only games that ended this way.",
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    help=f"At most N games, newest first (0: all). [default: {GAMES_SHOWN} in the list, all in --json]",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: full records with move names, in id order (the newest N with --limit).",
+)
+@click.option(
+    "--pgn",
+    "as_pgn",
+    is_flag=True,
+    help="Print two-player games as PGN (White = first seat) for Ordo, BayesElo, cutechess tools.",
+)
 def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pgn):
     """List stored games, newest first: one line each, in any width."""
     if limit is not None and limit < 0:
@@ -323,16 +422,27 @@ def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pg
     if as_json:
         from arena.notation import move_names
 
-        data = [{"id": g.id, "tournament": g.tournament, "key": g.key, "created": g.created, **g.record.to_dict(),
-                 "move_names": move_names(g.record)} for g in reversed(rows)]  # JSON keeps id order
+        data = [
+            {
+                "id": g.id,
+                "tournament": g.tournament,
+                "key": g.key,
+                "created": g.created,
+                **g.record.to_dict(),
+                "move_names": move_names(g.record),
+            }
+            for g in reversed(rows)
+        ]  # JSON keeps id order
         return click.echo(json.dumps(data, indent=2))
     for line in game_lines(rows):
         click.echo(line)
     more = f"; --limit {min(total, 10 * max(shown, 1))} shows more, --limit 0 all" if len(rows) < total else ""
     click.echo(f"{len(rows)} of {total} games, newest first{more}")
-    click.echo("result: points of each player in the order listed (1-0: the first won, ½-½: a draw); "
-               "moves: steps played; a forfeit names its player and reason; `arena replay ID --render` "
-               "shows a game")
+    click.echo(
+        "result: points of each player in the order listed (1-0: the first won, ½-½: a draw); "
+        "moves: steps played; a forfeit names its player and reason; `arena replay ID --render` "
+        "shows a game"
+    )
 
 
 def game_lines(rows) -> list[str]:
@@ -343,14 +453,19 @@ def game_lines(rows) -> list[str]:
     cells = []
     for g in rows:
         r = g.record
-        ended = r.termination if r.forfeit_player is None else (
-            f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+        ended = (
+            r.termination
+            if r.forfeit_player is None
+            else (f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+        )
         cells.append([str(g.id), r.env_id, " vs ".join(r.players), result_text(r.scores), f"{r.plies} moves", ended])
     if not cells:
         return []
     widths = [max(len(c[i]) for c in cells) for i in range(5)]
-    return ["  ".join([c[0].rjust(widths[0]), *(c[i].ljust(widths[i]) for i in range(1, 4)),
-                       c[4].rjust(widths[4]), c[5]]) for c in cells]
+    return [
+        "  ".join([c[0].rjust(widths[0]), *(c[i].ljust(widths[i]) for i in range(1, 4)), c[4].rjust(widths[4]), c[5]])
+        for c in cells
+    ]
 
 
 @click.command()
@@ -377,10 +492,12 @@ def replay(game_id, db, render):
     problem = replay_matches(record, replayed)
     if problem:
         raise ArenaError(f"game {game_id} does not replay: {problem}")
-    click.echo(f"game {game_id} ({stored.tournament} {stored.key}) {record.env_id} seed {record.seed}: "
-               f"{record.plies} moves replayed, outcome matches: "
-               + ", ".join(f"{p} {s:g}" for p, s in zip(record.players, record.scores))
-               + (f" ({record.termination}: {record.reason})" if record.forfeit_player is not None else ""))
+    click.echo(
+        f"game {game_id} ({stored.tournament} {stored.key}) {record.env_id} seed {record.seed}: "
+        f"{record.plies} moves replayed, outcome matches: "
+        + ", ".join(f"{p} {s:g}" for p, s in zip(record.players, record.scores))
+        + (f" ({record.termination}: {record.reason})" if record.forfeit_player is not None else "")
+    )
 
 
 def _parse_sprt(text: str, trinomial: bool = False):
@@ -412,33 +529,65 @@ def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
     lower, upper = result.bounds
     stats = pairing_stats(sprt.counts) if sum(sprt.counts) else None
     verdict = {"H1": "passed", "H0": "failed", None: "no verdict"}[result.status]
-    elo = None if stats is None else {"estimate": stats.elo, "ci_low": stats.elo - stats.error,
-                                      "ci_high": stats.elo + stats.error, "los": stats.los}
+    elo = (
+        None
+        if stats is None
+        else {
+            "estimate": stats.elo,
+            "ci_low": stats.elo - stats.error,
+            "ci_high": stats.elo + stats.error,
+            "los": stats.los,
+        }
+    )
     if as_json:
         names = ("LL", "LD", "DD_WL", "WD", "WW") if sprt.pentanomial else ("L", "D", "W")
-        return json.dumps({
-            "a": agent_a, "b": agent_b, "env": env_id, "name": result.name, "verdict": verdict,
-            "accepted": result.status, "model": sprt.model, "elo0": sprt.elo0, "elo1": sprt.elo1,
-            "alpha": sprt.alpha, "beta": sprt.beta, "llr": round(result.llr, 4),
-            "bounds": {"lower": round(lower, 4), "upper": round(upper, 4)},
-            "games": result.games, "played_now": result.played, "wins": wins, "losses": losses, "draws": draws,
-            ("pentanomial" if sprt.pentanomial else "trinomial"): dict(zip(names, sprt.counts)),
-            "elo": None if elo is None else {k: round(v, 4) if math.isfinite(v) else None  # open ends: null
-                                             for k, v in elo.items()},
-            "expected_games": round(sprt.expected_games()),
-        }, indent=2)
+        return json.dumps(
+            {
+                "a": agent_a,
+                "b": agent_b,
+                "env": env_id,
+                "name": result.name,
+                "verdict": verdict,
+                "accepted": result.status,
+                "model": sprt.model,
+                "elo0": sprt.elo0,
+                "elo1": sprt.elo1,
+                "alpha": sprt.alpha,
+                "beta": sprt.beta,
+                "llr": round(result.llr, 4),
+                "bounds": {"lower": round(lower, 4), "upper": round(upper, 4)},
+                "games": result.games,
+                "played_now": result.played,
+                "wins": wins,
+                "losses": losses,
+                "draws": draws,
+                ("pentanomial" if sprt.pentanomial else "trinomial"): dict(zip(names, sprt.counts)),
+                "elo": None
+                if elo is None
+                else {
+                    k: round(v, 4) if math.isfinite(v) else None  # open ends: null
+                    for k, v in elo.items()
+                },
+                "expected_games": round(sprt.expected_games()),
+            },
+            indent=2,
+        )
     unit = "logistic Elo" if sprt.model == "logistic" else "normalized Elo"
     score = (wins + draws / 2) / max(result.games, 1)
-    lines = [f"{agent_a} vs {agent_b} on {env_id}: {result.games} games ({result.played} played now)",
-             f"Score of {agent_a} vs {agent_b}: {wins} - {losses} - {draws}  [{score:.3f}] {result.games}"]
+    lines = [
+        f"{agent_a} vs {agent_b} on {env_id}: {result.games} games ({result.played} played now)",
+        f"Score of {agent_a} vs {agent_b}: {wins} - {losses} - {draws}  [{score:.3f}] {result.games}",
+    ]
     if sprt.pentanomial:
         lines.append("Ptnml(0-2): " + ", ".join(map(str, sprt.counts)))
     lines.append(f"LLR: {result.llr:.2f} ({lower:.2f}, {upper:.2f}) <{sprt.elo0:g}, {sprt.elo1:g}> {unit}")
     if stats is not None:
         lines.append(f"Elo: {stats.elo:+.1f} ± {stats.error:.1f} (95 %, logistic)  LOS: {stats.los:.1%}")
-    tail = {"passed": f"passed: H1 accepted, {agent_a} is at least {sprt.elo1:g} {unit} stronger",
-            "failed": f"failed: H0 accepted, {agent_a} is not {sprt.elo0:g} {unit} stronger (or more)",
-            "no verdict": f"no verdict after {result.games} games (--max-games); LLR inside the bounds"}[verdict]
+    tail = {
+        "passed": f"passed: H1 accepted, {agent_a} is at least {sprt.elo1:g} {unit} stronger",
+        "failed": f"failed: H0 accepted, {agent_a} is not {sprt.elo0:g} {unit} stronger (or more)",
+        "no verdict": f"no verdict after {result.games} games (--max-games); LLR inside the bounds",
+    }[verdict]
     return "\n".join([*lines, tail])
 
 
@@ -446,9 +595,14 @@ def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
 @click.argument("agent_a")
 @click.argument("agent_b")
 @click.argument("env_id")
-@click.option("--sprt", "sprt_text", default="elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized",
-              show_default=True, help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 "
-                                      "(H0)? model: normalized Elo (fishtest's default) or logistic.")
+@click.option(
+    "--sprt",
+    "sprt_text",
+    default="elo0=0,elo1=10,alpha=0.05,beta=0.05,model=normalized",
+    show_default=True,
+    help="GSPRT hypotheses: is A at least elo1 stronger than B (H1) or at most elo0 "
+    "(H0)? model: normalized Elo (fishtest's default) or logistic.",
+)
 @click.option("--trinomial", is_flag=True, help="Test on game counts (W, D, L) instead of seat-swapped pairs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON with named fields.")
 @click.option("--max-games", type=int, default=1000, show_default=True, help="Stop here if undecided (even).")
@@ -461,10 +615,31 @@ def _match_report(agent_a, agent_b, env_id, sprt, result, as_json: bool) -> str:
 @click.option("--db", default=None, help=DB_HELP)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--progress-every", type=int, default=None, help=PROGRESS_EVERY_HELP)
-@click.option("--standings-every", type=int, default=None,
-              help="Off a terminal: the online-Elo standings every M games. [default: 0, never]")
-def match(agent_a, agent_b, env_id, sprt_text, trinomial, as_json, max_games, concurrency, time_per_move,
-          time_bank, opening_plies, seed, name, db, quiet, progress_every, standings_every):
+@click.option(
+    "--standings-every",
+    type=int,
+    default=None,
+    help="Off a terminal: the online-Elo standings every M games. [default: 0, never]",
+)
+def match(
+    agent_a,
+    agent_b,
+    env_id,
+    sprt_text,
+    trinomial,
+    as_json,
+    max_games,
+    concurrency,
+    time_per_move,
+    time_bank,
+    opening_plies,
+    seed,
+    name,
+    db,
+    quiet,
+    progress_every,
+    standings_every,
+):
     """A head-to-head stopped by the GSPRT on pentanomial counts of seat-swapped pairs:
     arena match mcts:sims=400 mcts:sims=100 openspiel/connect_four"""
     from arena.backends import Settings, default_concurrency, make_backend
@@ -479,20 +654,32 @@ def match(agent_a, agent_b, env_id, sprt_text, trinomial, as_json, max_games, co
     if opening_plies < 0 or time_bank < 0:
         raise ArenaError("--opening-plies and --time-bank must be 0 or more")
     expected = sprt.expected_games()
-    warning = "" if max_games >= expected else (
-        f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects when the "
-        f"truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], alpha {sprt.alpha:g}, "
-        f"beta {sprt.beta:g}); it may end with no verdict")
+    warning = (
+        ""
+        if max_games >= expected
+        else (
+            f"warning: --max-games {max_games} is below the ~{expected:,.0f} games this test expects when the "
+            f"truth is near elo0 or elo1 ({sprt.model} [{sprt.elo0:g}, {sprt.elo1:g}], alpha {sprt.alpha:g}, "
+            f"beta {sprt.beta:g}); it may end with no verdict"
+        )
+    )
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
         runner = make_backend("local", concurrency or default_concurrency())
-        display = _display(f"match {agent_a} vs {agent_b} on {env_id}", quiet, progress_every,
-                           standings_every, sprt, default_standings=0)
+        display = _display(
+            f"match {agent_a} vs {agent_b} on {env_id}",
+            quiet,
+            progress_every,
+            standings_every,
+            sprt,
+            default_standings=0,
+        )
         display = _WarnAtStart(display, warning)  # after the match is checked, before its first game
         try:
             with resume_notice(store.path, lambda: _saved(display)):
-                result = run_match(agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games,
-                                   settings, display)
+                result = run_match(
+                    agent_a, agent_b, env_id, sprt, store, runner, name, seed, max_games, settings, display
+                )
         finally:
             runner.close()
     click.echo(_match_report(agent_a, agent_b, env_id, sprt, result, as_json))

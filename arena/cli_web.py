@@ -9,8 +9,12 @@ from arena.errors import ArenaError
 
 @click.command()
 @click.option("--db", default=None, help="SQLite file of games (default: $ARENA_DB, else arena.db here).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; 0.0.0.0 shows the store to your whole network.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 shows the store to your whole network.",
+)
 @click.option("--port", type=int, default=8000, show_default=True, help="Port; 0 takes any free one.")
 @click.option("--threads", type=int, default=4, show_default=True, help="Request threads.")
 def serve(db, host, port, threads):

@@ -50,8 +50,9 @@ def _open(path: str) -> int | None:
         return None
 
 
-def later_deadline(start: float, budget: float, now: float, waited: float, cpu_used: float,
-                   runnable: bool) -> float | None:
+def later_deadline(
+    start: float, budget: float, now: float, waited: float, cpu_used: float, runnable: bool
+) -> float | None:
     """At the deadline of an answer due `budget` seconds after `start`: a later deadline when
     the agent lost time waiting for a core (`waited` so far), or, while it is runnable now and
     has had less than `budget` seconds of CPU, one more 20 ms slice; never past twice the budget

@@ -59,8 +59,7 @@ def frames(record: GameRecord, render: bool = True) -> list[Frame]:
 
     def advance(env, rec):
         step = shared["step"]
-        moves = [{"seat": s, "action": a, "name": shared["names"].get((step, s), str(a))}
-                 for s, a in rec.moves[-1]]
+        moves = [{"seat": s, "action": a, "name": shared["names"].get((step, s), str(a))} for s, a in rec.moves[-1]]
         out.append(Frame(step + 1, env.render() if render else "", moves))
         shared["step"] += 1
 

@@ -7,6 +7,7 @@ rating tool's first-move advantage (Ordo `-W`, BayesElo `advantage`) means the f
 Movetext: the game's own action names, replayed on the env from the stored seed, made into
 single tokens; a game that cannot be replayed keeps its action numbers.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -56,13 +57,22 @@ def game_pgn(stored, names: Mapping[str, str] = {}, round_: int | None = None) -
     first, second = record.scores
     result = RESULTS[1.0 if first > second else 0.0 if first < second else 0.5]
     date = datetime.datetime.fromtimestamp(stored.created, datetime.timezone.utc).strftime("%Y.%m.%d")
-    tags = [_tag("Event", stored.tournament), _tag("Site", f"arena {record.env_id}"), _tag("Date", date),
-            _tag("Round", round_ if round_ is not None else "-"), _tag("White", white), _tag("Black", black),
-            _tag("Result", result), _tag("GameId", stored.id), _tag("GameKey", stored.key),
-            _tag("Seed", record.seed), _tag("Termination", record.termination + (
-                f": {record.reason}" if record.reason else "")),
-            _tag("WhiteSpec", record.players[0]), _tag("BlackSpec", record.players[1]),
-            _tag("PlyCount", record.plies)]
+    tags = [
+        _tag("Event", stored.tournament),
+        _tag("Site", f"arena {record.env_id}"),
+        _tag("Date", date),
+        _tag("Round", round_ if round_ is not None else "-"),
+        _tag("White", white),
+        _tag("Black", black),
+        _tag("Result", result),
+        _tag("GameId", stored.id),
+        _tag("GameKey", stored.key),
+        _tag("Seed", record.seed),
+        _tag("Termination", record.termination + (f": {record.reason}" if record.reason else "")),
+        _tag("WhiteSpec", record.players[0]),
+        _tag("BlackSpec", record.players[1]),
+        _tag("PlyCount", record.plies),
+    ]
     moves = move_names(record)
     text = " ".join(f"{k // 2 + 1}. {m}" if k % 2 == 0 else m for k, m in enumerate(moves))
     return "\n".join(tags) + "\n\n" + _wrap(f"{text} {result}".strip()) + "\n"
@@ -83,8 +93,10 @@ def games_pgn(stored_games: Iterable, names: Mapping[str, str] = {}) -> str:
     """Every two-player game between different agents, in store order, rounds numbered per event."""
     games = [g for g in stored_games if len(g.record.players) == 2 and g.record.players[0] != g.record.players[1]]
     if not games:
-        raise ArenaError("no two-player games between different agents to export as PGN "
-                         "(PGN holds two-player games only); see `arena games`")
+        raise ArenaError(
+            "no two-player games between different agents to export as PGN "
+            "(PGN holds two-player games only); see `arena games`"
+        )
     rounds: dict[str, int] = {}
     blocks = []
     for g in games:

@@ -69,8 +69,11 @@ class Entry:
     @property
     def meta(self) -> dict[str, Any]:
         """The spec's fields beyond name, target and description (older callers read these)."""
-        return {f.name: getattr(self.spec, f.name) for f in fields(self.spec)
-                if f.name not in ("name", "target", "description")}
+        return {
+            f.name: getattr(self.spec, f.name)
+            for f in fields(self.spec)
+            if f.name not in ("name", "target", "description")
+        }
 
     def missing(self) -> list[str]:
         """Modules this entry needs that are not installed."""
@@ -137,8 +140,10 @@ class Registry:
             unknown_names = sorted(wanted - {ep.name for ep in found} - {CORE})
             if unknown_names:
                 valid = ", ".join(sorted({ep.name for ep in found})) or "none installed"
-                self._problem(f"ARENA_LOAD_PLUGINS names {', '.join(map(repr, unknown_names))}, "
-                              f"which is not an installed plugin; installed: {valid}")
+                self._problem(
+                    f"ARENA_LOAD_PLUGINS names {', '.join(map(repr, unknown_names))}, "
+                    f"which is not an installed plugin; installed: {valid}"
+                )
         for ep in found:
             if wanted is not None and ep.name not in wanted:
                 continue
@@ -215,8 +220,10 @@ class Registry:
         if name in table:
             owner = table[name].plugin
             qualified = f"{info.name}.{name}"
-            message = (f"registers {kind[:-1]} {name!r}, which plugin {owner!r} registered first; "
-                       f"it is available as {qualified!r}")
+            message = (
+                f"registers {kind[:-1]} {name!r}, which plugin {owner!r} registered first; "
+                f"it is available as {qualified!r}"
+            )
             info.warnings.append(message)
             print(f"warning: plugin {info.name!r} {message}", file=sys.stderr)
             name = qualified
@@ -251,8 +258,9 @@ class Registry:
     def _report(self, info: PluginInfo, message: str, consequence: str = "") -> None:
         if os.environ.get("ARENA_STRICT_PLUGINS") == "1":
             raise ArenaError(f"plugin {info.name!r} {message}")
-        print(f"warning: plugin {info.name!r} {message}" + (f" ({consequence})" if consequence else ""),
-              file=sys.stderr)
+        print(
+            f"warning: plugin {info.name!r} {message}" + (f" ({consequence})" if consequence else ""), file=sys.stderr
+        )
 
     def _problem(self, message: str) -> None:
         self.problems.append(message)
@@ -286,6 +294,7 @@ class Registry:
 
 def ordered_entry_points(eps: Iterable[EntryPoint]) -> list[EntryPoint]:
     """First-party plugins first, then the rest; each by name, then by distribution."""
+
     def key(ep: EntryPoint) -> tuple[int, str, str]:
         dist = _normalise(ep.dist.metadata["Name"]) if ep.dist else ""
         return (0 if dist == FIRST_PARTY else 1, ep.name, dist)
@@ -314,7 +323,7 @@ def _hook_of(exc: BaseException) -> str:
 def one_line(text: str, limit: int = 400) -> str:
     """Messages about plugins are one line: pluggy's validation errors span several."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def unknown(kind: str, name: str, valid: Iterable[str]) -> str:

@@ -59,9 +59,16 @@ class LineProgress:
     for the last); `standings_every`: the online-Elo standings every M games (0: never;
     None: every tenth of the run). `sprt`: a match's test, whose LLR goes on each line."""
 
-    def __init__(self, title: str, write: Callable[[str], None] | None = None, every: int = 1,
-                 standings_every: int | None = None, sprt=None, k: float = 16.0,
-                 now: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        title: str,
+        write: Callable[[str], None] | None = None,
+        every: int = 1,
+        standings_every: int | None = None,
+        sprt=None,
+        k: float = 16.0,
+        now: Callable[[], float] = time.monotonic,
+    ):
         from arena.ratings import OnlineElo
 
         self.title, self.every, self.standings_every, self.sprt = title, every, standings_every, sprt
@@ -81,8 +88,10 @@ class LineProgress:
         if self.standings_every is None:
             self.standings_every = max(1, total // 10)
         todo = max(total - len(done), 0)
-        self.write(f"{self.title}: {total} games, {len(done)} stored already, {todo} to play"
-                   + ("" if self.every == 1 else f" (a line every {self.every} games)"))
+        self.write(
+            f"{self.title}: {total} games, {len(done)} stored already, {todo} to play"
+            + ("" if self.every == 1 else f" (a line every {self.every} games)")
+        )
 
     def game(self, record: GameRecord) -> None:
         self._count(record)
@@ -116,8 +125,10 @@ class LineProgress:
     def game_line(self, n: int, record: GameRecord) -> str:
         how = record.termination + (f": {record.reason[:80]}" if record.reason else "")
         thinking = sum(record.latencies)
-        line = (f"[{clock(self.now() - self.began)}] game {n}/{self.total} {' vs '.join(record.players)}: "
-                f"{result_text(record.scores)} ({how}, {record.plies} moves, {thinking:.2f} s thinking)")
+        line = (
+            f"[{clock(self.now() - self.began)}] game {n}/{self.total} {' vs '.join(record.players)}: "
+            f"{result_text(record.scores)} ({how}, {record.plies} moves, {thinking:.2f} s thinking)"
+        )
         if len(record.players) == 2:
             a, b = sorted(record.players[:2], key=lambda p: self.order[p])
             if a != b:
@@ -138,12 +149,15 @@ class LineProgress:
         shifted, zero = gauge(np.array([self.elo.ratings[a] for a in names]), names)
         ranked = sorted(zip(names, shifted.tolist()), key=lambda kv: -kv[1])
         width = max(len(name) for name, _ in ranked)
-        lines = [f"Standings after {n}/{self.total} games (online Elo, K = {self.elo.k:g}, {zero}; "
-                 "the final table uses the full fit):"]
+        lines = [
+            f"Standings after {n}/{self.total} games (online Elo, K = {self.elo.k:g}, {zero}; "
+            "the final table uses the full fit):"
+        ]
         for rank, (name, rating) in enumerate(ranked, 1):
             games, points = self.points[name]
-            lines.append(f"  {rank:>3}. {name:<{width}} {rating:+6.0f}  {games} games, "
-                         f"score {100 * points / games:.1f}%")
+            lines.append(
+                f"  {rank:>3}. {name:<{width}} {rating:+6.0f}  {games} games, score {100 * points / games:.1f}%"
+            )
         return lines
 
 
@@ -161,8 +175,10 @@ def resume_notice(store_path, saved: Callable[[], int], argv: Sequence[str] | No
 
     def notice(signum, frame):
         signal.signal(signal.SIGINT, previous)  # a second Ctrl-C stops at once
-        _stderr_line(f"\nstopping: {saved()} finished games are saved in {store_path}; games in progress are "
-                     f"dropped. To resume, run the same command again: arena {shlex.join(argv)}")
+        _stderr_line(
+            f"\nstopping: {saved()} finished games are saved in {store_path}; games in progress are "
+            f"dropped. To resume, run the same command again: arena {shlex.join(argv)}"
+        )
         raise KeyboardInterrupt
 
     try:

@@ -119,8 +119,9 @@ def _play(env, agents, sides, owner, clocks, listeners, solo, agent_seeds, recor
         _forfeit(record, player, f.termination, f.reason)
 
 
-def forfeit_record(env_id: str, seed: int, names: Sequence[str], sides, player: int, termination: str,
-                   reason: str) -> GameRecord:
+def forfeit_record(
+    env_id: str, seed: int, names: Sequence[str], sides, player: int, termination: str, reason: str
+) -> GameRecord:
     """The record of a game lost before or while it was played, e.g. by an agent that could
     not start or whose code killed the process playing it."""
     record = GameRecord(env_id, seed, list(names), [list(s) for s in sides])
@@ -238,8 +239,9 @@ class _Clock:
     called directly; with one, in a watchdog thread so that even an agent that never
     returns loses on time instead of hanging the arena."""
 
-    def __init__(self, per_move: float | None, bank: float, player: int = 0,
-                 on_call: Callable[[int | None], None] | None = None):
+    def __init__(
+        self, per_move: float | None, bank: float, player: int = 0, on_call: Callable[[int | None], None] | None = None
+    ):
         self.per_move, self.bank, self.last = per_move, bank, 0.0
         self.player, self.on_call = player, on_call
         self._worker: _Worker | None = None
@@ -371,8 +373,9 @@ class _Worker:
             except queue.Empty:
                 on_cpu, waited = self._waits()
                 assert self.sched is not None  # set before the worker thread started
-                later = later_deadline(start, timeout, time.monotonic(), waited - before[1],
-                                       on_cpu - before[0], self.sched.runnable())
+                later = later_deadline(
+                    start, timeout, time.monotonic(), waited - before[1], on_cpu - before[0], self.sched.runnable()
+                )
                 if later is None:
                     self.excused = 0.0
                     return None, None

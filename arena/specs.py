@@ -60,8 +60,10 @@ class AgentSpec:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not AGENT_NAME.match(self.name):
-            raise SpecError(f"agent name {self.name!r} is not usable in a spec: letters, digits, "
-                            "'-' and '_', starting with a letter or digit")
+            raise SpecError(
+                f"agent name {self.name!r} is not usable in a spec: letters, digits, "
+                "'-' and '_', starting with a letter or digit"
+            )
         _check_common(self)
         _check_type(f"agent {self.name}: requires", self.requires, Requirements)
 
@@ -78,8 +80,9 @@ class TrainerSpec:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not AGENT_NAME.match(self.name):
-            raise SpecError(f"trainer name {self.name!r} is not usable on the command line: "
-                            "letters, digits, '-' and '_'")
+            raise SpecError(
+                f"trainer name {self.name!r} is not usable on the command line: letters, digits, '-' and '_'"
+            )
         _check_common(self)
 
 
@@ -114,8 +117,10 @@ class EnvSpec:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not (ENV_NAME.match(self.name) or ENV_FAMILY.match(self.name)):
-            raise SpecError(f"env id {self.name!r} is not usable: FAMILY/NAME of letters, digits, "
-                            "'-', '_' (and '.' after the family), or FAMILY/* for a family")
+            raise SpecError(
+                f"env id {self.name!r} is not usable: FAMILY/NAME of letters, digits, "
+                "'-', '_' (and '.' after the family), or FAMILY/* for a family"
+            )
         _check_common(self)
         what = f"env {self.name}"
         if self.kind not in (None, TURN_BASED, SIMULTANEOUS):
@@ -127,7 +132,7 @@ class EnvSpec:
         if self.catalog is not None:
             _check_target(f"{what}: catalog", self.catalog)
         if self.is_family and self.catalog is None:
-            raise SpecError(f"{what}: a family needs a catalog (\"module:attr\") listing its members")
+            raise SpecError(f'{what}: a family needs a catalog ("module:attr") listing its members')
 
 
 def _check_common(spec: AgentSpec | TrainerSpec | EnvSpec) -> None:
@@ -148,11 +153,13 @@ def build_spec(cls: type[AgentSpec] | type[TrainerSpec] | type[EnvSpec], args: t
     valid = [f.name for f in fields(cls)]
     unknown = sorted(set(kwargs) - set(valid))
     if unknown:
-        raise SpecError(f"unknown keyword {', '.join(map(repr, unknown))} for {cls.__name__}; "
-                        f"valid: {', '.join(valid[2:])}")
+        raise SpecError(
+            f"unknown keyword {', '.join(map(repr, unknown))} for {cls.__name__}; valid: {', '.join(valid[2:])}"
+        )
     if len(args) > 2:
-        raise SpecError(f"{cls.__name__} takes a name and a target, then keywords; got {len(args)} "
-                        "positional arguments")
+        raise SpecError(
+            f"{cls.__name__} takes a name and a target, then keywords; got {len(args)} positional arguments"
+        )
     try:
         return cls(*args, **kwargs)
     except TypeError as exc:  # a missing name or target

@@ -220,15 +220,18 @@ class Store:
         wanted = Tournament(name, env_id, list(agents), json.loads(json.dumps(config)))
         stored = self.tournament(name)
         if stored is None:
-            self._write("INSERT INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
-                        (name, env_id, json.dumps(list(agents)), json.dumps(config, sort_keys=True), time.time()),
-                        name)
+            self._write(
+                "INSERT INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
+                (name, env_id, json.dumps(list(agents)), json.dumps(config, sort_keys=True), time.time()),
+                name,
+            )
             return wanted
         if stored != wanted:
-            what = ("env" if stored.env != wanted.env else "agents" if stored.agents != wanted.agents
-                    else "settings")
-            raise ArenaError(f"tournament {name!r} already exists in {self.path} with other {what} "
-                             f"({_differences(stored, wanted)}); pass another --name to start a new one")
+            what = "env" if stored.env != wanted.env else "agents" if stored.agents != wanted.agents else "settings"
+            raise ArenaError(
+                f"tournament {name!r} already exists in {self.path} with other {what} "
+                f"({_differences(stored, wanted)}); pass another --name to start a new one"
+            )
         return stored
 
     # -- agents ----------------------------------------------------------------------------
@@ -240,18 +243,24 @@ class Store:
         digest = checkpoint_hash(spec)
         row = self.db.execute("SELECT checkpoint_hash FROM agents WHERE spec=?", (spec,)).fetchone()
         if row and row[0] and digest and row[0] != digest and self._has_games(spec):
-            raise ArenaError(f"the checkpoint of {spec} changed since its games in {self.path} were played "
-                             f"(sha256 {row[0][:12]} then, {digest[:12]} now); give the new file its own path "
-                             "so that each network keeps its own games, or use another --db")
+            raise ArenaError(
+                f"the checkpoint of {spec} changed since its games in {self.path} were played "
+                f"(sha256 {row[0][:12]} then, {digest[:12]} now); give the new file its own path "
+                "so that each network keeps its own games, or use another --db"
+            )
         self._write(
             "INSERT INTO agents (spec, plugin, version, checkpoint_hash) VALUES (?,?,?,?) "
             "ON CONFLICT(spec) DO UPDATE SET plugin=excluded.plugin, version=excluded.version, "
             "checkpoint_hash=COALESCE(excluded.checkpoint_hash, agents.checkpoint_hash)",
-            (spec, plugin, version, digest), "")
+            (spec, plugin, version, digest),
+            "",
+        )
 
     def _has_games(self, spec: str) -> bool:
-        return self.db.execute("SELECT 1 FROM games WHERE instr(players, ?) LIMIT 1",
-                               (json.dumps(spec),)).fetchone() is not None
+        return (
+            self.db.execute("SELECT 1 FROM games WHERE instr(players, ?) LIMIT 1", (json.dumps(spec),)).fetchone()
+            is not None
+        )
 
     def tag_agent(self, spec: str, *, run: str | None = None, step: int | None = None, **meta: Any) -> None:
         """Mark an agent as checkpoint `step` of training run `run` (plus free-form metadata),
@@ -262,7 +271,8 @@ class Store:
             "INSERT INTO agents (spec, checkpoint_hash, run, step, meta) VALUES (?,?,?,?,?) "
             "ON CONFLICT(spec) DO UPDATE SET run=COALESCE(excluded.run, agents.run), "
             "step=COALESCE(excluded.step, agents.step), meta=excluded.meta",
-            (spec, checkpoint_hash(spec), run, step, json.dumps(merged)))
+            (spec, checkpoint_hash(spec), run, step, json.dumps(merged)),
+        )
 
     def agents(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM agents ORDER BY id").fetchall()
@@ -285,10 +295,24 @@ class Store:
         cur = self._write(
             "INSERT OR IGNORE INTO games (tournament_id, game_key, seed, env, players, sides, scores, returns,"
             " termination, forfeit_player, reason, moves, latencies, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (tid, key, int(record.seed), record.env_id, json.dumps(record.players), json.dumps(record.sides),
-             json.dumps(record.scores), json.dumps(record.returns), record.termination, record.forfeit_player,
-             record.reason, json.dumps(record.moves, separators=(",", ":")),
-             json.dumps([round(t, 6) for t in record.latencies]), time.time()), tournament)
+            (
+                tid,
+                key,
+                int(record.seed),
+                record.env_id,
+                json.dumps(record.players),
+                json.dumps(record.sides),
+                json.dumps(record.scores),
+                json.dumps(record.returns),
+                record.termination,
+                record.forfeit_player,
+                record.reason,
+                json.dumps(record.moves, separators=(",", ":")),
+                json.dumps([round(t, 6) for t in record.latencies]),
+                time.time(),
+            ),
+            tournament,
+        )
         return cur.lastrowid if cur.rowcount else None
 
     def _write(self, sql: str, args: Sequence[Any], tournament: str) -> sqlite3.Cursor:
@@ -305,42 +329,82 @@ class Store:
         """Store a game played outside a tournament (e.g. a training run's evaluation),
         creating the tournament row on first use. Without a key every call adds a game."""
         if self.tournament(tournament) is None:
-            self.db.execute("INSERT OR IGNORE INTO tournaments (name, env, agents, config, created) "
-                            "VALUES (?,?,?,?,?)", (tournament, env_id, "[]", '{"format": "external"}', time.time()))
+            self.db.execute(
+                "INSERT OR IGNORE INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
+                (tournament, env_id, "[]", '{"format": "external"}', time.time()),
+            )
         for spec in record.players:
-            self.db.execute("INSERT OR IGNORE INTO agents (spec, checkpoint_hash) VALUES (?,?)",
-                            (spec, checkpoint_hash(spec)))
+            self.db.execute(
+                "INSERT OR IGNORE INTO agents (spec, checkpoint_hash) VALUES (?,?)", (spec, checkpoint_hash(spec))
+            )
         return self.add_game(tournament, key or f"ext:{uuid.uuid4().hex}", record)
 
     def game_keys(self, tournament: str) -> set[str]:
-        rows = self.db.execute("SELECT game_key FROM games JOIN tournaments t ON t.id = tournament_id "
-                               "WHERE t.name=?", (tournament,))
+        rows = self.db.execute(
+            "SELECT game_key FROM games JOIN tournaments t ON t.id = tournament_id WHERE t.name=?", (tournament,)
+        )
         return {r[0] for r in rows}
 
-    def games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
-              termination: str | None = None, limit: int | None = None, offset: int = 0,
-              newest_first: bool = False) -> list[StoredGame]:
-        return list(self.iter_games(env=env, tournament=tournament, agent=agent, termination=termination,
-                                    limit=limit, offset=offset, newest_first=newest_first))
+    def games(
+        self,
+        *,
+        env: str | None = None,
+        tournament: str | None = None,
+        agent: str | None = None,
+        termination: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[StoredGame]:
+        return list(
+            self.iter_games(
+                env=env,
+                tournament=tournament,
+                agent=agent,
+                termination=termination,
+                limit=limit,
+                offset=offset,
+                newest_first=newest_first,
+            )
+        )
 
-    def iter_games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
-                   termination: str | None = None, limit: int | None = None, offset: int = 0,
-                   newest_first: bool = False) -> Iterator[StoredGame]:
+    def iter_games(
+        self,
+        *,
+        env: str | None = None,
+        tournament: str | None = None,
+        agent: str | None = None,
+        termination: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> Iterator[StoredGame]:
         """Games in id order (newest first on request), filtered; `agent` is an exact spec."""
         where, args = _where(env, tournament, agent, termination)
-        sql = ("SELECT g.*, t.name AS tname FROM games g JOIN tournaments t ON t.id = g.tournament_id"
-               + where + " ORDER BY g.id" + (" DESC" if newest_first else "")
-               + (" LIMIT ? OFFSET ?" if limit is not None or offset else ""))
+        sql = (
+            "SELECT g.*, t.name AS tname FROM games g JOIN tournaments t ON t.id = g.tournament_id"
+            + where
+            + " ORDER BY g.id"
+            + (" DESC" if newest_first else "")
+            + (" LIMIT ? OFFSET ?" if limit is not None or offset else "")
+        )
         if limit is not None or offset:
             args += [-1 if limit is None else limit, offset]
         for row in self.db.execute(sql, args):
             yield _stored(row)
 
-    def count_games(self, *, env: str | None = None, tournament: str | None = None, agent: str | None = None,
-                    termination: str | None = None) -> int:
+    def count_games(
+        self,
+        *,
+        env: str | None = None,
+        tournament: str | None = None,
+        agent: str | None = None,
+        termination: str | None = None,
+    ) -> int:
         where, args = _where(env, tournament, agent, termination)
-        return self.db.execute("SELECT count(*) FROM games g JOIN tournaments t ON t.id = g.tournament_id"
-                               + where, args).fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where, args
+        ).fetchone()[0]
 
     def version(self, env: str | None = None) -> tuple[int, int]:
         """(number of games, highest game id), of one env or of all: it changes whenever a
@@ -356,7 +420,9 @@ class Store:
         where, args = _where(env, tournament, None, None)
         doc = self.db.execute(
             "SELECT json_group_array(json_array(g.id, json(g.players), json(g.scores), g.termination, "
-            "g.forfeit_player)) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where, args).fetchone()[0]
+            "g.forfeit_player)) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where,
+            args,
+        ).fetchone()[0]
         rows = sorted(json.loads(doc or "[]"), key=lambda r: r[0])  # aggregate order is not guaranteed
         return [{"players": p, "scores": s, "termination": term, "forfeit_player": f} for _, p, s, term, f in rows]
 
@@ -365,8 +431,10 @@ class Store:
         return [(r[0], r[1]) for r in self.db.execute("SELECT env, count(*) FROM games GROUP BY env ORDER BY env")]
 
     def game(self, game_id: int) -> StoredGame:
-        row = self.db.execute("SELECT g.*, t.name AS tname FROM games g JOIN tournaments t "
-                              "ON t.id = g.tournament_id WHERE g.id=?", (game_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT g.*, t.name AS tname FROM games g JOIN tournaments t ON t.id = g.tournament_id WHERE g.id=?",
+            (game_id,),
+        ).fetchone()
         if row is None:
             raise ArenaError(f"no game with id {game_id} in {self.path}; see `arena games`")
         return _stored(row)
@@ -381,9 +449,13 @@ class Store:
 def _where(env: str | None, tournament: str | None, agent: str | None, termination: str | None):
     """The WHERE clause and arguments of a game filter (g: games, t: tournaments)."""
     where, args = [], []
-    for clause, value in (("g.env=?", env), ("t.name=?", tournament), ("g.termination=?", termination),
-                          # players is a JSON list of strings: a quoted spec matches that spec only
-                          ("instr(g.players, ?) > 0", None if agent is None else json.dumps(agent))):
+    for clause, value in (
+        ("g.env=?", env),
+        ("t.name=?", tournament),
+        ("g.termination=?", termination),
+        # players is a JSON list of strings: a quoted spec matches that spec only
+        ("instr(g.players, ?) > 0", None if agent is None else json.dumps(agent)),
+    ):
         if value is not None and value != "":
             where.append(clause)
             args.append(value)
@@ -395,8 +467,11 @@ def _disk_full(exc: sqlite3.Error) -> bool:
 
 
 def _full_message(path: Path, tournament: str) -> str:
-    again = (f"; games stored so far are kept: free space, then rerun the same command to resume "
-             f"tournament {tournament!r}") if tournament else "; free space or pass --db elsewhere"
+    again = (
+        (f"; games stored so far are kept: free space, then rerun the same command to resume tournament {tournament!r}")
+        if tournament
+        else "; free space or pass --db elsewhere"
+    )
     return f"the disk holding {path} is full{again}"
 
 
@@ -409,10 +484,18 @@ def _on_readonly_filesystem(path: Path) -> bool:
 
 def _stored(row: sqlite3.Row) -> StoredGame:
     record = GameRecord(
-        env_id=row["env"], seed=row["seed"], players=json.loads(row["players"]), sides=json.loads(row["sides"]),
-        moves=json.loads(row["moves"]), latencies=json.loads(row["latencies"]), returns=json.loads(row["returns"]),
-        scores=json.loads(row["scores"]), termination=row["termination"], forfeit_player=row["forfeit_player"],
-        reason=row["reason"])
+        env_id=row["env"],
+        seed=row["seed"],
+        players=json.loads(row["players"]),
+        sides=json.loads(row["sides"]),
+        moves=json.loads(row["moves"]),
+        latencies=json.loads(row["latencies"]),
+        returns=json.loads(row["returns"]),
+        scores=json.loads(row["scores"]),
+        termination=row["termination"],
+        forfeit_player=row["forfeit_player"],
+        reason=row["reason"],
+    )
     return StoredGame(row["id"], row["tname"], row["game_key"], row["created"], record)
 
 
@@ -422,8 +505,11 @@ def _differences(stored: Tournament, wanted: Tournament) -> str:
     if stored.agents != wanted.agents:
         return f"stored agents {' '.join(stored.agents)}"
     keys = sorted(set(stored.config) | set(wanted.config))
-    return ", ".join(f"{k}: stored {stored.config.get(k)!r}, now {wanted.config.get(k)!r}"
-                     for k in keys if stored.config.get(k) != wanted.config.get(k))
+    return ", ".join(
+        f"{k}: stored {stored.config.get(k)!r}, now {wanted.config.get(k)!r}"
+        for k in keys
+        if stored.config.get(k) != wanted.config.get(k)
+    )
 
 
 def checkpoint_hash(spec: str) -> str | None:

@@ -96,10 +96,12 @@ def _check_forward_model(env: Env, seed: int) -> None:
         assert isinstance(state, ForwardModel), (
             f"{env_id}: clone_state() returned {type(state).__name__}, which lacks the "
             "ForwardModel methods (current_player, legal_actions, apply_action, child, clone, "
-            "is_terminal, returns)")
+            "is_terminal, returns)"
+        )
         if seat is not None:
             assert state.current_player() == seat, (
-                f"{env_id}: forward model says seat {state.current_player()} moves, the env says {seat}")
+                f"{env_id}: forward model says seat {state.current_player()} moves, the env says {seat}"
+            )
             legal = sorted(env.legal_actions(seat))
             assert sorted(state.legal_actions()) == legal, f"{env_id}: forward model legal actions differ"
             state.child(legal[0])
@@ -136,9 +138,7 @@ def check_agent(spec: str, env_id: str, games: int = 2, time_per_move: float = 5
             names = ["random"] * sides
             names[side] = spec
             first = play(env, agents, seed=g, names=names, time_per_move=time_per_move)
-            assert first.termination == NORMAL, (
-                f"{spec} on {env_id}, side {side}: {first.termination} ({first.reason})"
-            )
+            assert first.termination == NORMAL, f"{spec} on {env_id}, side {side}: {first.termination} ({first.reason})"
             again = play(env, agents, seed=g, names=names, time_per_move=time_per_move)
             assert again.moves == first.moves, f"{spec} is not deterministic for a seed"
             for agent in agents:
@@ -147,6 +147,7 @@ def check_agent(spec: str, env_id: str, games: int = 2, time_per_move: float = 5
 
 
 if pytest is not None:
+
     @pytest.fixture
     def register_plugin() -> Iterator[Any]:
         """register_plugin(obj, name) registers a plugin object for this test only."""

@@ -66,8 +66,9 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(name: str, *extra_options, default_steps: int | None = None,
-                    steps_help: str = "Budget in env steps (decisions)"):
+def trainer_command(
+    name: str, *extra_options, default_steps: int | None = None, steps_help: str = "Budget in env steps (decisions)"
+):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -76,21 +77,43 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None,
         @click.argument("env_id")
         @click.option("--minutes", type=float, default=None, help="Wall-clock budget.")
         @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (this process).")
-        @click.option("--steps", type=int, default=None,
-                      help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".")
-        @click.option("--out", type=click.Path(path_type=Path), default=None,
-                      help=f"Run folder (default runs/{name}-GAME).")
+        @click.option(
+            "--steps",
+            type=int,
+            default=None,
+            help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
+        )
+        @click.option(
+            "--out", type=click.Path(path_type=Path), default=None, help=f"Run folder (default runs/{name}-GAME)."
+        )
         @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
         @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt.")
         @click.option("--db", default=None, help="Store of evaluation games (default $ARENA_DB, else OUT/arena.db).")
         @click.option("--workers", type=int, default=1, show_default=True, help="Processes.")
-        @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                      help="Any other setting of the trainer, e.g. --set lr=3e-4.")
+        @click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Any other setting of the trainer, e.g. --set lr=3e-4.",
+        )
         @click.option("--no-progress", is_flag=True, help="No progress bar.")
-        def command(env_id, minutes, cpu_minutes, steps, out, seed, resume, db, workers, overrides, no_progress,
-                    **extra):
-            options = Options(env_id, out or Path("runs") / f"{name}-{_slug(env_id)}", minutes, cpu_minutes,
-                              steps, seed, resume, db, workers, tuple(overrides), not no_progress)
+        def command(
+            env_id, minutes, cpu_minutes, steps, out, seed, resume, db, workers, overrides, no_progress, **extra
+        ):
+            options = Options(
+                env_id,
+                out or Path("runs") / f"{name}-{_slug(env_id)}",
+                minutes,
+                cpu_minutes,
+                steps,
+                seed,
+                resume,
+                db,
+                workers,
+                tuple(overrides),
+                not no_progress,
+            )
             options.check()
             signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends through the final checkpoint
             result = f(options, **extra)
@@ -146,8 +169,7 @@ class Budget:
     """Where a run stands against its budgets: wall seconds, CPU seconds (this process) and
     steps, each carried over on resume."""
 
-    def __init__(self, options: Options, default_steps: int | None = None,
-                 before: dict[str, float] | None = None):
+    def __init__(self, options: Options, default_steps: int | None = None, before: dict[str, float] | None = None):
         before = before or {}
         self.total_steps = options.steps or (None if (options.minutes or options.cpu_minutes) else default_steps)
         self.total_seconds = options.minutes * 60 if options.minutes else None
@@ -184,9 +206,17 @@ class Run:
     `eval_every` seconds through `evaluate(model, name, store, tournament) -> metrics`, after saving the weights
     the evaluation games are played with as iter_NNNNNN.pt."""
 
-    def __init__(self, trainer: str, options: Options, spec: Callable[[Any], dict[str, Any]],
-                 default_steps: int | None = None, checkpoint_every: int = 10,
-                 eval_every: float = 300.0, evaluate: Callable | None = None, progress_title: str = ""):
+    def __init__(
+        self,
+        trainer: str,
+        options: Options,
+        spec: Callable[[Any], dict[str, Any]],
+        default_steps: int | None = None,
+        checkpoint_every: int = 10,
+        eval_every: float = 300.0,
+        evaluate: Callable | None = None,
+        progress_title: str = "",
+    ):
         self.trainer, self.options, self.spec = trainer, options, spec
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
@@ -219,10 +249,15 @@ class Run:
         """Weights (and with full=True everything in `objects`), atomically, as plain data."""
         import torch
 
-        data = {"trainer": self.trainer, **self.spec(model), "model": model.state_dict(),
-                "env_id": self.options.env_id, "iteration": self.iteration, "global_step": self.budget.steps,
-                "budget": {"step": self.budget.steps, "elapsed": self.budget.seconds(),
-                           "cpu": self.budget.cpu_seconds()}}
+        data = {
+            "trainer": self.trainer,
+            **self.spec(model),
+            "model": model.state_dict(),
+            "env_id": self.options.env_id,
+            "iteration": self.iteration,
+            "global_step": self.budget.steps,
+            "budget": {"step": self.budget.steps, "elapsed": self.budget.seconds(), "cpu": self.budget.cpu_seconds()},
+        }
         if full:
             data.update({k: (v.state_dict() if hasattr(v, "state_dict") else v) for k, v in objects.items()})
         tmp = path.with_name(path.name + ".tmp")
@@ -233,10 +268,14 @@ class Run:
         self.iteration += 1
         self._saved = {"model": model, **objects}
         now = time.time()
-        row = {"iteration": self.iteration, "step": self.budget.steps,
-               "elapsed": round(self.budget.seconds(), 2), "cpu": round(self.budget.cpu_seconds(), 2),
-               "sps": round((self.budget.steps - self._iter_steps) / max(now - self._iter_time, 1e-9)),
-               **metrics}
+        row = {
+            "iteration": self.iteration,
+            "step": self.budget.steps,
+            "elapsed": round(self.budget.seconds(), 2),
+            "cpu": round(self.budget.cpu_seconds(), 2),
+            "sps": round((self.budget.steps - self._iter_steps) / max(now - self._iter_time, 1e-9)),
+            **metrics,
+        }
         self._iter_time, self._iter_steps = now, self.budget.steps
         if self.evaluate and self.budget.seconds() - self._last_eval >= self.eval_every:
             row.update(self.run_evaluation(model))
@@ -272,9 +311,16 @@ class Run:
 
     def final(self, metrics: dict[str, Any]) -> None:
         """Extra figures measured after the last iteration (a line of their own)."""
-        self.write({"iteration": self.iteration, "step": self.budget.steps, "final": True,
-                    "elapsed": round(self.budget.seconds(), 2), "cpu": round(self.budget.cpu_seconds(), 2),
-                    **metrics})
+        self.write(
+            {
+                "iteration": self.iteration,
+                "step": self.budget.steps,
+                "final": True,
+                "elapsed": round(self.budget.seconds(), 2),
+                "cpu": round(self.budget.cpu_seconds(), 2),
+                **metrics,
+            }
+        )
 
     def close(self) -> None:
         """The last checkpoint, whatever ended the run."""
@@ -292,8 +338,14 @@ class _Progress:
     def __init__(self, enabled: bool, title: str):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                            TimeElapsedColumn(), TextColumn("{task.fields[info]}"), disable=not enabled)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+            disable=not enabled,
+        )
         self.task = self.bar.add_task(title, total=1.0, info="")
         self.bar.start()
 

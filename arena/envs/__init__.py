@@ -12,5 +12,12 @@ from arena.envs.base import (
 )
 
 __all__ = [
-    "BatchedEnv", "Env", "EnvInfo", "ForwardModel", "TURN_BASED", "SIMULTANEOUS", "format_env_id", "parse_env_id",
+    "BatchedEnv",
+    "Env",
+    "EnvInfo",
+    "ForwardModel",
+    "TURN_BASED",
+    "SIMULTANEOUS",
+    "format_env_id",
+    "parse_env_id",
 ]

@@ -172,9 +172,11 @@ class Env(abc.ABC):
     def check_exploitability(self) -> None:
         """A one-line ArenaError unless `exploitability` can be computed for this game; cheap,
         so callers (trainers, the cfr agent) can ask before any work."""
-        raise ArenaError(f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
-                         f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
-                         f"{self.info.id} is not one")
+        raise ArenaError(
+            f"exploitability needs a two-player zero-sum OpenSpiel game small enough "
+            f"to enumerate (e.g. openspiel/kuhn_poker, openspiel/leduc_poker); "
+            f"{self.info.id} is not one"
+        )
 
     def serialize_state(self) -> str:
         """The current state as text, sent to a planning agent in another process, which

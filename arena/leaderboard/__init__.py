@@ -40,6 +40,7 @@ Rows (`rows`, `to_json`, `to_csv`) are dicts with these keys, best agent first:
             not comparable, and `warnings` says so
   prior     'bt' only: true where the rating is set by the virtual draws, not measured
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,5 +1,6 @@
 """The leaderboard as one self-contained HTML page: inline CSS and hand-written SVG, no scripts,
 nothing fetched, so it opens offline."""
+
 from __future__ import annotations
 
 import html
@@ -62,16 +63,18 @@ def _num(v: float) -> str:
 
 def _heat(score: float) -> str:
     """Diverging red → white → green colour for a score in [0, 1]."""
-    (s0, c0), (s1, c1) = ((0, (229, 72, 77)), (0.5, (246, 247, 249))) if score <= 0.5 else \
-        ((0.5, (246, 247, 249)), (1, (48, 164, 108)))
+    (s0, c0), (s1, c1) = (
+        ((0, (229, 72, 77)), (0.5, (246, 247, 249))) if score <= 0.5 else ((0.5, (246, 247, 249)), (1, (48, 164, 108)))
+    )
     t = (score - s0) / (s1 - s0)
     return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
 
 
 def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
-    return (f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{html.escape(label)}">'
-            + "".join(body) + "</svg>")
+    return (
+        f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{html.escape(label)}">' + "".join(body) + "</svg>"
+    )
 
 
 def _span(values: list[float], open_low: bool, open_high: bool) -> tuple[float, float]:
@@ -86,8 +89,10 @@ def _arrow(tip_x: float, tip_y: float, dx: int, dy: int, color: str = "") -> str
     """An arrowhead with its tip at (tip_x, tip_y) pointing along (dx, dy): an open interval end."""
     bx, by = tip_x - 7 * dx, tip_y - 7 * dy
     fill = f' style="fill:{color}"' if color else ""
-    return (f'<polygon class="open"{fill} points="{tip_x:.1f},{tip_y:.1f} {bx + 4.5 * dy:.1f},{by - 4.5 * dx:.1f} '
-            f'{bx - 4.5 * dy:.1f},{by + 4.5 * dx:.1f}"/>')
+    return (
+        f'<polygon class="open"{fill} points="{tip_x:.1f},{tip_y:.1f} {bx + 4.5 * dy:.1f},{by - 4.5 * dx:.1f} '
+        f'{bx - 4.5 * dy:.1f},{by + 4.5 * dx:.1f}"/>'
+    )
 
 
 def _ends(r: dict, intervals: bool) -> list[float]:
@@ -103,14 +108,20 @@ def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
     left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
     right = max([30] + [24 + 7 * len(t) for t in labels if t])
     width, top, row_h = left + 550 + right, 28, 26
-    ticks = _ticks(*_span([v for r in rows for v in _ends(r, intervals)],
-                          intervals and any(r["ci_low"] is None for r in rows),
-                          intervals and any(r["ci_high"] is None for r in rows)))
+    ticks = _ticks(
+        *_span(
+            [v for r in rows for v in _ends(r, intervals)],
+            intervals and any(r["ci_low"] is None for r in rows),
+            intervals and any(r["ci_high"] is None for r in rows),
+        )
+    )
     x = _scale(ticks, left, width - right)
     height = top + row_h * len(rows) + 8
-    body = [f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
-            f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
-            for t in ticks]
+    body = [
+        f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
+        f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
+        for t in ticks
+    ]
     for k, (r, label) in enumerate(zip(rows, labels)):
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
@@ -118,16 +129,23 @@ def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
         if intervals:
             a = x(r["ci_low"]) if r["ci_low"] is not None else left
             b = x(r["ci_high"]) if r["ci_high"] is not None else width - right
-            body.append(f'<line class="ci" x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                        + "".join(f'<line class="ci" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y - 5:.1f}" '
-                                  f'y2="{y + 5:.1f}"/>' for v in (r["ci_low"], r["ci_high"]) if v is not None)
-                        + (_arrow(left, y, -1, 0) if r["ci_low"] is None else "")
-                        + (_arrow(width - right, y, 1, 0) if r["ci_high"] is None else ""))
+            body.append(
+                f'<line class="ci" x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+                + "".join(
+                    f'<line class="ci" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y - 5:.1f}" y2="{y + 5:.1f}"/>'
+                    for v in (r["ci_low"], r["ci_high"])
+                    if v is not None
+                )
+                + (_arrow(left, y, -1, 0) if r["ci_low"] is None else "")
+                + (_arrow(width - right, y, 1, 0) if r["ci_high"] is None else "")
+            )
             if label:
                 body.append(f'<text class="bound" x="{width - right + 10}" y="{y + 4:.1f}">{html.escape(label)}</text>')
         interval = "" if not intervals else " " + _interval(r["ci_low"], r["ci_high"])
-        body.append(f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
-                    f'<title>{name}: {r["rating"]}{interval}</title></circle>')
+        body.append(
+            f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
+            f"<title>{name}: {r['rating']}{interval}</title></circle>"
+        )
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
 
 
@@ -146,19 +164,23 @@ def _svg_heatmap(names: Sequence[str], cross: dict) -> str:
         for j, b in enumerate(names):
             c = cross.get(a, {}).get(b)
             fill = "#e4e7eb" if c is None else _heat(c["score"])
-            tip = (f"{html.escape(a)} vs {html.escape(b)}: " +
-                   ("no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']}, score {c['score']:.0%}"))
-            body.append(f'<rect class="cell" x="{left + cell * j}" y="{top + cell * i}" width="{cell}" '
-                        f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>')
+            tip = f"{html.escape(a)} vs {html.escape(b)}: " + (
+                "no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']}, score {c['score']:.0%}"
+            )
+            body.append(
+                f'<rect class="cell" x="{left + cell * j}" y="{top + cell * i}" width="{cell}" '
+                f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>'
+            )
             if c is not None and cell >= 30:
-                body.append(f'<text x="{left + cell * (j + 0.5):.1f}" y="{top + cell * (i + 0.5) + 4:.1f}" '
-                            f'text-anchor="middle" font-size="11">{round(100 * c["score"])}</text>')
+                body.append(
+                    f'<text x="{left + cell * (j + 0.5):.1f}" y="{top + cell * (i + 0.5) + 4:.1f}" '
+                    f'text-anchor="middle" font-size="11">{round(100 * c["score"])}</text>'
+                )
     tail = round(5.4 * max(len(n) for n in names))  # the last column label, rotated 40° up-right
     return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
 
 
-def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, int]],
-                     intervals: bool = True) -> str:
+def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True) -> str:
     runs: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     for r in rows:
         if r["agent"] in checkpoints:
@@ -167,16 +189,27 @@ def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, 
     points = [p for series in runs.values() for p in series]
     width, height, left, right, top, bottom = 760, 340, 64, 24, 36, 46
     xt = _ticks(min(s for s, _ in points), max(s for s, _ in points))
-    yt = _ticks(*_span([v for _, r in points for v in _ends(r, intervals)],
-                       intervals and any(r["ci_low"] is None for _, r in points),
-                       intervals and any(r["ci_high"] is None for _, r in points)))
+    yt = _ticks(
+        *_span(
+            [v for _, r in points for v in _ends(r, intervals)],
+            intervals and any(r["ci_low"] is None for _, r in points),
+            intervals and any(r["ci_high"] is None for _, r in points),
+        )
+    )
     x, y = _scale(xt, left, width - right), _scale(yt, height - bottom, top)
-    body = [f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
-            f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>' for t in yt]
-    body += [f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
-             for t in xt]
-    body.append(f'<text class="axis" x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">'
-                f'training step</text>')
+    body = [
+        f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+        f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>'
+        for t in yt
+    ]
+    body += [
+        f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
+        for t in xt
+    ]
+    body.append(
+        f'<text class="axis" x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">'
+        f"training step</text>"
+    )
     for k, (run, series) in enumerate(sorted(runs.items())):
         color, series = _PALETTE[k % len(_PALETTE)], sorted(series, key=lambda p: p[0])
         line = " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series)
@@ -185,8 +218,10 @@ def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, 
             if intervals:  # an open end runs to the plot's edge, with an arrow and the bound given
                 low = y(r["ci_low"]) if r["ci_low"] is not None else height - bottom
                 high = y(r["ci_high"]) if r["ci_high"] is not None else top
-                body.append(f'<line class="ci" stroke="{color}" style="stroke:{color}" x1="{x(s):.1f}" '
-                            f'x2="{x(s):.1f}" y1="{low:.1f}" y2="{high:.1f}"/>')
+                body.append(
+                    f'<line class="ci" stroke="{color}" style="stroke:{color}" x1="{x(s):.1f}" '
+                    f'x2="{x(s):.1f}" y1="{low:.1f}" y2="{high:.1f}"/>'
+                )
                 if r["ci_high"] is None:
                     body.append(_arrow(x(s), top, 0, -1, color))
                 if r["ci_low"] is None:
@@ -195,12 +230,18 @@ def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, 
                 if label:
                     side = 1 if x(s) < (left + width - right) / 2 else -1
                     ty = top + 10 if r["ci_high"] is None else height - bottom - 4
-                    body.append(f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
-                                f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>')
-            body.append(f'<circle class="rating" style="fill:{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" '
-                        f'r="4.5"><title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>')
-        body.append(f'<rect x="{left + 10 + 150 * k}" y="10" width="14" height="4" fill="{color}"/>'
-                    f'<text x="{left + 30 + 150 * k}" y="16">{html.escape(run)}</text>')
+                    body.append(
+                        f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
+                        f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>'
+                    )
+            body.append(
+                f'<circle class="rating" style="fill:{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" '
+                f'r="4.5"><title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>'
+            )
+        body.append(
+            f'<rect x="{left + 10 + 150 * k}" y="10" width="14" height="4" fill="{color}"/>'
+            f'<text x="{left + 30 + 150 * k}" y="16">{html.escape(run)}</text>'
+        )
     return _svg("checkpoints", width, height, "Checkpoint rating over training step", body)
 
 
@@ -219,29 +260,50 @@ def to_html(lb: Board) -> str:
     sections = [
         ("Ratings", _html_table(*display_rows(lb), "ratings")),
         ("Ratings with 95 % intervals", _svg_ratings(lb.rows, lb.method == "bt")),
-        ("Head to head", '<p class="note">Score (%) of the row agent against the column agent; '
-                         'hover a cell for W-D-L.</p>' + _svg_heatmap(names, lb.crosstable)),
+        (
+            "Head to head",
+            '<p class="note">Score (%) of the row agent against the column agent; '
+            "hover a cell for W-D-L.</p>" + _svg_heatmap(names, lb.crosstable),
+        ),
     ]
     if any(n in lb.checkpoints for n in names):
         sections.append(("Checkpoints over training", _svg_checkpoints(lb.rows, lb.checkpoints, lb.method == "bt")))
     if lb.seats:
         from .render import first_seat_line, seat_rows
-        sections.append(("By seat", f'<p class="note">{html.escape(first_seat_line(lb))}</p>'
-                         + _html_table(*seat_rows(lb), "seats")))
-    sections.append(("Terminations", _html_table(["agent", *kinds], [[a, *(lb.terminations[a][k] for k in kinds)]
-                                                                     for a in names], "terminations")))
+
+        sections.append(
+            (
+                "By seat",
+                f'<p class="note">{html.escape(first_seat_line(lb))}</p>' + _html_table(*seat_rows(lb), "seats"),
+            )
+        )
+    sections.append(
+        (
+            "Terminations",
+            _html_table(
+                ["agent", *kinds], [[a, *(lb.terminations[a][k] for k in kinds)] for a in names], "terminations"
+            ),
+        )
+    )
     if lb.nash:
-        sections.append(("Nash averaging", '<p class="note">Max-entropy Nash mixture of the score − ½ '
-                                           'payoff matrix; rating = payoff against that mixture.</p>' +
-                         _html_table(["agent", "weight", "rating"],
-                                     [[a, v["weight"], v["rating"]] for a, v in lb.nash.items()], "nash")))
+        sections.append(
+            (
+                "Nash averaging",
+                '<p class="note">Max-entropy Nash mixture of the score − ½ '
+                "payoff matrix; rating = payoff against that mixture.</p>"
+                + _html_table(
+                    ["agent", "weight", "rating"], [[a, v["weight"], v["rating"]] for a, v in lb.nash.items()], "nash"
+                ),
+            )
+        )
     body = "".join(f"<section><h2>{html.escape(t)}</h2>{content}</section>" for t, content in sections)
     title = html.escape(lb.title)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
-            f'<style>{_CSS}</style></head><body><main><h1>{title}</h1>'
-            f'<p class="meta">{html.escape(lb.describe())}</p>'
-            + (f'<p class="meta">{html.escape(lb.settings)}</p>' if lb.settings else "")
-            + "".join(f'<p class="warning">warning: {html.escape(w)}</p>' for w in lb.warnings)
-            + f'<p class="note">{html.escape(lb.legend)}</p>{body}</main></body></html>\n')
-
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+        f"<style>{_CSS}</style></head><body><main><h1>{title}</h1>"
+        f'<p class="meta">{html.escape(lb.describe())}</p>'
+        + (f'<p class="meta">{html.escape(lb.settings)}</p>' if lb.settings else "")
+        + "".join(f'<p class="warning">warning: {html.escape(w)}</p>' for w in lb.warnings)
+        + f'<p class="note">{html.escape(lb.legend)}</p>{body}</main></body></html>\n'
+    )

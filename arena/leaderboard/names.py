@@ -7,6 +7,7 @@ The name shown is the display name given on the command line (`mcts100=mcts:sims
 the store by `arena tournament`, or `arena leaderboard --name`), else the shortest spec typed
 for that player. The full canonical spec goes to the row's `spec` field.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -1,5 +1,6 @@
 """Renderers of a leaderboard `Board`: JSON, CSV, Markdown and the rich terminal table.
 They compute nothing; the HTML page is in `html.py`."""
+
 from __future__ import annotations
 
 import csv
@@ -18,17 +19,34 @@ def to_json(board: Board) -> str:
 def to_json_full(board: Board) -> str:
     """Rows plus everything else: crosstable, terminations, LOS, Nash view, checkpoints."""
     names = board.names
-    los = None if board.los is None else {
-        a: {b: _round(p, 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, board.los)}
-    return json.dumps({
-        "method": board.method, "draw_model": board.draw_model, "anchor": board.anchor,
-        "legend": board.legend, "warnings": list(board.warnings), "settings": board.settings,
-        "draw_ratio": round(board.draw_ratio, 4), "first_seat": board.first_seat, "seats": board.seats,
-        "unplayed": [list(p) for p in board.unplayed],
-        "games": board.n_games, "rows": list(board.rows), "crosstable": board.crosstable,
-        "terminations": {a: dict(c) for a, c in board.terminations.items()}, "los": los,
-        "nash": board.nash, "checkpoints": {a: list(v) for a, v in board.checkpoints.items()},
-    }, indent=2, ensure_ascii=False)
+    los = (
+        None
+        if board.los is None
+        else {a: {b: _round(p, 4) for b, p in zip(names, row) if b != a} for a, row in zip(names, board.los)}
+    )
+    return json.dumps(
+        {
+            "method": board.method,
+            "draw_model": board.draw_model,
+            "anchor": board.anchor,
+            "legend": board.legend,
+            "warnings": list(board.warnings),
+            "settings": board.settings,
+            "draw_ratio": round(board.draw_ratio, 4),
+            "first_seat": board.first_seat,
+            "seats": board.seats,
+            "unplayed": [list(p) for p in board.unplayed],
+            "games": board.n_games,
+            "rows": list(board.rows),
+            "crosstable": board.crosstable,
+            "terminations": {a: dict(c) for a, c in board.terminations.items()},
+            "los": los,
+            "nash": board.nash,
+            "checkpoints": {a: list(v) for a, v in board.checkpoints.items()},
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def _columns(board: Board) -> list[str]:
@@ -52,41 +70,62 @@ def display_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """Rows rounded for people: Elo to the unit, the interval in one column, score in %."""
     extra = [c for c in _columns(board) if c not in ROW_KEYS and c not in ("group", "prior", "spec")]
     groups = len({r.get("group") for r in board.rows}) > 1
-    header = ["rank", *["group"] * groups, "agent", "rating", "95% interval", "games", "W", "D", "L",
-              "score", *extra]
+    header = ["rank", *["group"] * groups, "agent", "rating", "95% interval", "games", "W", "D", "L", "score", *extra]
     body = []
     for r in board.rows:
-        interval = "" if board.method != "bt" else "anchor" if r["ci_low"] == r["ci_high"] == r["rating"] \
+        interval = (
+            ""
+            if board.method != "bt"
+            else "anchor"
+            if r["ci_low"] == r["ci_high"] == r["rating"]
             else _interval(r["ci_low"], r["ci_high"])
+        )
         rating = f"{r['rating']:.0f}" + ("*" if r.get("prior") else "")
-        body.append([str(r["rank"]), *[str(r.get("group"))] * groups, r["agent"], rating, interval,
-                     str(r["games"]), str(r["wins"]), str(r["draws"]), str(r["losses"]),
-                     f"{100 * r['score']:.1f}%", *(_fmt(r[c], c) for c in extra)])
+        body.append(
+            [
+                str(r["rank"]),
+                *[str(r.get("group"))] * groups,
+                r["agent"],
+                rating,
+                interval,
+                str(r["games"]),
+                str(r["wins"]),
+                str(r["draws"]),
+                str(r["losses"]),
+                f"{100 * r['score']:.1f}%",
+                *(_fmt(r[c], c) for c in extra),
+            ]
+        )
     return header, body
 
 
 def seat_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """Per agent, W-D-L and score as first and as second mover (two-seat games)."""
+
     def cell(c):
         return [f"{c['wins']}-{c['draws']}-{c['losses']}", "" if c["score"] is None else f"{100 * c['score']:.1f}%"]
+
     assert board.seats is not None  # callers check that the board has seats
-    return (["agent", "first W-D-L", "first score", "second W-D-L", "second score"],
-            [[a, *cell(v["first"]), *cell(v["second"])] for a, v in board.seats.items()])
+    return (
+        ["agent", "first W-D-L", "first score", "second W-D-L", "second score"],
+        [[a, *cell(v["first"]), *cell(v["second"])] for a, v in board.seats.items()],
+    )
 
 
 def first_seat_line(board: Board) -> str:
     f = board.first_seat
     assert f is not None  # callers check that the board has seats
-    return (f"first mover over all games: {f['wins']}-{f['draws']}-{f['losses']} (W-D-L), "
-            f"score {100 * f['score']:.1f}%")
+    return f"first mover over all games: {f['wins']}-{f['draws']}-{f['losses']} (W-D-L), score {100 * f['score']:.1f}%"
 
 
 def los_rows(board: Board) -> tuple[list[str], list[list[str]]]:
     """LOS of the row agent over the column agent # (%), blank across groups."""
     names = board.names
     assert board.los is not None  # callers check that the board has a LOS matrix
-    body = [[str(i + 1), a, *("" if i == j or p != p else f"{100 * p:.0f}" for j, p in enumerate(row))]
-            for i, (a, row) in enumerate(zip(names, board.los))]
+    body = [
+        [str(i + 1), a, *("" if i == j or p != p else f"{100 * p:.0f}" for j, p in enumerate(row))]
+        for i, (a, row) in enumerate(zip(names, board.los))
+    ]
     return ["#", "agent", *map(str, range(1, len(names) + 1))], body
 
 
@@ -101,24 +140,49 @@ def to_markdown(board: Board, los: bool = False) -> str:
     def table(header: list[str], body: list[list[Any]]) -> list[str]:
         def line(values) -> str:
             return "| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in values) + " |"
+
         return [line(header), "|" + "---|" * len(header), *map(line, body)]
 
     names, kinds = board.names, board.termination_kinds()
-    lines = [f"# {board.title}", "", board.describe(), "", *[board.settings, ""] * bool(board.settings), *(f"> warning: {w}" for w in board.warnings),
-             *[""] * bool(board.warnings), "## Ratings", "", board.legend, "",
-             *table(*display_rows(board)),
-             "", "## Crosstable (W-D-L of row against column)", "",
-             *table(["", *names], [[a, *(_cell(board, a, b) for b in names)] for a in names]),
-             "", "## Terminations", "",
-             *table(["agent", *kinds], [[a, *(board.terminations[a][k] for k in kinds)] for a in names])]
+    lines = [
+        f"# {board.title}",
+        "",
+        board.describe(),
+        "",
+        *[board.settings, ""] * bool(board.settings),
+        *(f"> warning: {w}" for w in board.warnings),
+        *[""] * bool(board.warnings),
+        "## Ratings",
+        "",
+        board.legend,
+        "",
+        *table(*display_rows(board)),
+        "",
+        "## Crosstable (W-D-L of row against column)",
+        "",
+        *table(["", *names], [[a, *(_cell(board, a, b) for b in names)] for a in names]),
+        "",
+        "## Terminations",
+        "",
+        *table(["agent", *kinds], [[a, *(board.terminations[a][k] for k in kinds)] for a in names]),
+    ]
     if board.seats:
         lines += ["", "## By seat", "", first_seat_line(board), "", *table(*seat_rows(board))]
     if los and board.los is not None:
-        lines += ["", "## Likelihood of superiority (% that the row agent is stronger than column #)", "",
-                  *table(*los_rows(board))]
+        lines += [
+            "",
+            "## Likelihood of superiority (% that the row agent is stronger than column #)",
+            "",
+            *table(*los_rows(board)),
+        ]
     if board.nash:
-        lines += ["", "## Nash averaging", "", *[nash_note(board), ""] * bool(board.unplayed),
-                  *table(["agent", "weight", "rating"], [[a, v["weight"], v["rating"]] for a, v in board.nash.items()])]
+        lines += [
+            "",
+            "## Nash averaging",
+            "",
+            *[nash_note(board), ""] * bool(board.unplayed),
+            *table(["agent", "weight", "rating"], [[a, v["weight"], v["rating"]] for a, v in board.nash.items()]),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -129,12 +193,12 @@ def render_table(board: Board, console, los: bool = False) -> None:
 
     for w in board.warnings:
         console.print(Text(f"warning: {w}", style="yellow"))
-    ratings = Table(title=board.title, caption="\n".join(filter(None, (board.describe(), board.settings,
-                                                                       board.legend))))
+    ratings = Table(
+        title=board.title, caption="\n".join(filter(None, (board.describe(), board.settings, board.legend)))
+    )
     header, body = display_rows(board)
     for col in header:
-        ratings.add_column(col, justify="left" if col == "agent" else "right",
-                           overflow="fold", no_wrap=col != "agent")
+        ratings.add_column(col, justify="left" if col == "agent" else "right", overflow="fold", no_wrap=col != "agent")
     for row in body:
         ratings.add_row(*map(Text, row))
     console.print(ratings)
@@ -199,8 +263,7 @@ def open_end_label(low: float | None, high: float | None) -> str | None:
 
 def _interval(low: float | None, high: float | None) -> str:
     """[a, b], with an open end where the games bound the rating on one side only."""
-    return (("(-inf" if low is None else f"[{low:.0f}") + ", "
-            + ("+inf)" if high is None else f"{high:.0f}]"))
+    return ("(-inf" if low is None else f"[{low:.0f}") + ", " + ("+inf)" if high is None else f"{high:.0f}]")
 
 
 def _fmt(value: Any, column: str = "") -> str:

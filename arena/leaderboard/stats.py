@@ -4,6 +4,7 @@ The renderers (`render.py` for text, Markdown, JSON and CSV; `html.py`) read a B
 nothing; `arena serve` and `arena leaderboard --json` show the same numbers because both call
 `compute_board` and `render.to_json`.
 """
+
 from __future__ import annotations
 
 import math
@@ -93,9 +94,9 @@ class Board:
     legend: str
     fit: BTFit | None = None
     settings: str = ""  # how the games were played: games per pairing, opening plies, seed, version, date
-    seats: dict | None = None         # two-seat games: {agent: {"first": W/D/L/score, "second": ...}}
-    first_seat: dict | None = None    # two-seat games: the first mover's W/D/L and score over all games
-    draw_ratio: float = 0.0           # share of pairwise results that were draws
+    seats: dict | None = None  # two-seat games: {agent: {"first": W/D/L/score, "second": ...}}
+    first_seat: dict | None = None  # two-seat games: the first mover's W/D/L and score over all games
+    draw_ratio: float = 0.0  # share of pairwise results that were draws
     unplayed: tuple[tuple[str, str], ...] = ()  # pairs that never met (the Nash view assumes ½ for them)
 
     def termination_kinds(self) -> list[str]:
@@ -103,31 +104,71 @@ class Board:
         return ["normal"] * ("normal" in kinds) + sorted(kinds - {"normal"})
 
     def describe(self) -> str:
-        return (f"{self.method} ratings · {self.draw_model} · anchor: {self.anchor} · {self.n_games} games · "
-                f"draws {100 * self.draw_ratio:.1f} %")
+        return (
+            f"{self.method} ratings · {self.draw_model} · anchor: {self.anchor} · {self.n_games} games · "
+            f"draws {100 * self.draw_ratio:.1f} %"
+        )
 
 
-def compute_board(games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
-                  checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
-                  seed: int = 0, nash: bool = False, elo_k: float = 16.0, title: str = "Leaderboard",
-                  intervals: str = "posterior", specs: Mapping[str, str] | None = None,
-                  settings: str = "", prior: str = "field") -> Board:
+def compute_board(
+    games: Iterable[Any],
+    method: str = "bt",
+    anchor: Mapping[str, float] | None = None,
+    checkpoints: Mapping[str, tuple[str, int]] | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    nash: bool = False,
+    elo_k: float = 16.0,
+    title: str = "Leaderboard",
+    intervals: str = "posterior",
+    specs: Mapping[str, str] | None = None,
+    settings: str = "",
+    prior: str = "field",
+) -> Board:
     """The statistics of a set of game summaries (GameSummary, objects or dicts with the same
     keys); bad input is a one-line ArenaError. specs maps a player's name to its full spec,
     shown in each row's `spec` field."""
     s = _Stats(games, method, anchor, checkpoints, n_boot, seed, nash, elo_k, intervals, specs, prior)
-    return Board(title, s.method, DRAW_MODEL, s.anchor, len(s.games), tuple(s.names), tuple(s.rows),
-                 s.crosstable, s.terminations, s.los, s.nash, s.checkpoints, tuple(s.warnings),
-                 s.legend(), s.fit, settings, *s.seats(), s.draw_ratio(), s.unplayed())
+    return Board(
+        title,
+        s.method,
+        DRAW_MODEL,
+        s.anchor,
+        len(s.games),
+        tuple(s.names),
+        tuple(s.rows),
+        s.crosstable,
+        s.terminations,
+        s.los,
+        s.nash,
+        s.checkpoints,
+        tuple(s.warnings),
+        s.legend(),
+        s.fit,
+        settings,
+        *s.seats(),
+        s.draw_ratio(),
+        s.unplayed(),
+    )
 
 
 class _Stats:
     """The computation behind `compute_board`, one step per method."""
 
-    def __init__(self, games: Iterable[Any], method: str = "bt", anchor: Mapping[str, float] | None = None,
-                 checkpoints: Mapping[str, tuple[str, int]] | None = None, n_boot: int = 200,
-                 seed: int = 0, nash: bool = False, elo_k: float = 16.0, intervals: str = "posterior",
-                 specs: Mapping[str, str] | None = None, prior: str = "field"):
+    def __init__(
+        self,
+        games: Iterable[Any],
+        method: str = "bt",
+        anchor: Mapping[str, float] | None = None,
+        checkpoints: Mapping[str, tuple[str, int]] | None = None,
+        n_boot: int = 200,
+        seed: int = 0,
+        nash: bool = False,
+        elo_k: float = 16.0,
+        intervals: str = "posterior",
+        specs: Mapping[str, str] | None = None,
+        prior: str = "field",
+    ):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
         self.games = [_summary(g) for g in games]
@@ -137,15 +178,20 @@ class _Stats:
         self.checkpoints = dict(checkpoints or {})
         self.names = list(dict.fromkeys(p for g in self.games for p in g.players))
         if not any(a != b for g in self.games for a, b, _ in _pairs(g)):
-            raise ArenaError(f"no games between different agents to rate: all {len(self.games)} games are "
-                             f"{' vs '.join(self.names[:1] * 2)} self-play; play at least two different agents")
+            raise ArenaError(
+                f"no games between different agents to rate: all {len(self.games)} games are "
+                f"{' vs '.join(self.names[:1] * 2)} self-play; play at least two different agents"
+            )
         self.fit: BTFit | None = None
         self.warnings: list[str] = []
         self._rank: Any = None
         self.crosstable = self._crosstable()
         self.terminations = self._terminations()
-        fits = {"bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals, prior), "elo": lambda: self._fit_elo(anchor, elo_k),
-                "openskill": self._fit_openskill}
+        fits = {
+            "bt": lambda: self._fit_bt(anchor, n_boot, seed, intervals, prior),
+            "elo": lambda: self._fit_elo(anchor, elo_k),
+            "openskill": self._fit_openskill,
+        }
         try:
             ratings, low, high, los, self.anchor, extra = fits[method]()
         except ValueError as err:
@@ -238,10 +284,18 @@ class _Stats:
         rows = []
         for i in order:
             games, w, d, l, total = results[self.names[i]]
-            row = {"rank": int(rank[i]), "agent": self.names[i], "rating": _round(ratings[i]),
-                   "ci_low": None if low is None else _round(low[i]),
-                   "ci_high": None if high is None else _round(high[i]),
-                   "games": games, "wins": w, "draws": d, "losses": l, "score": round(total / games, 4)}
+            row = {
+                "rank": int(rank[i]),
+                "agent": self.names[i],
+                "rating": _round(ratings[i]),
+                "ci_low": None if low is None else _round(low[i]),
+                "ci_high": None if high is None else _round(high[i]),
+                "games": games,
+                "wins": w,
+                "draws": d,
+                "losses": l,
+                "score": round(total / games, 4),
+            }
             row.update({key: _extra(v[i]) for key, v in extra.items()})
             if self.specs:
                 row["spec"] = self.specs.get(self.names[i], self.names[i])
@@ -273,31 +327,41 @@ class _Stats:
         return sum(c["draws"] for c in cells) / games if games else 0.0
 
     def unplayed(self) -> tuple[tuple[str, str], ...]:
-        return tuple((a, b) for i, a in enumerate(self.names) for b in self.names[i + 1:]
-                     if b not in self.crosstable.get(a, {}))
+        return tuple(
+            (a, b) for i, a in enumerate(self.names) for b in self.names[i + 1 :] if b not in self.crosstable.get(a, {})
+        )
 
     def _nash(self) -> dict[str, dict[str, float]]:
         names = self.names
-        payoff = np.array([[self.crosstable.get(a, {}).get(b, {"score": 0.5})["score"] - 0.5
-                            for b in names] for a in names])
+        payoff = np.array(
+            [[self.crosstable.get(a, {}).get(b, {"score": 0.5})["score"] - 0.5 for b in names] for a in names]
+        )
         nash = nash_average(payoff)
-        return {n: {"weight": round(float(w), 4), "rating": round(float(r), 4)}
-                for n, w, r in zip(names, nash.weights, nash.rating)}
+        return {
+            n: {"weight": round(float(w), 4), "rating": round(float(r), 4)}
+            for n, w, r in zip(names, nash.weights, nash.rating)
+        }
 
     def legend(self) -> str:
         """One line saying what rank and interval mean."""
         if self.method != "bt":
-            return ("rank: 1 + number of agents rated higher; no interval: "
-                    + ("an online number has none" if self.method == "elo" else "the rating is the ordinal mu - 3 sigma"))
+            return "rank: 1 + number of agents rated higher; no interval: " + (
+                "an online number has none" if self.method == "elo" else "the rating is the ordinal mu - 3 sigma"
+            )
         fit = self.fit
         assert fit is not None  # a Bradley-Terry board has its fit
-        source = (f"{fit.n_boot} refits on games re-drawn from the fit" if fit.intervals == "bootstrap"
-                  else "the curvature of the posterior")
+        source = (
+            f"{fit.n_boot} refits on games re-drawn from the fit"
+            if fit.intervals == "bootstrap"
+            else "the curvature of the posterior"
+        )
         prior = "" if fit.prior_sd is None else f"prior sd {fit.prior_sd:.0f} estimated from the field, "
-        return ("rank: 1 + number of agents clearly stronger (the 95 % interval of the rating difference lies "
-                f"above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's, from "
-                f"{source} ({prior}{fit.virtual_draws:g} virtual draw per agent); * = set by the prior, "
-                "open end = not bounded by the games")
+        return (
+            "rank: 1 + number of agents clearly stronger (the 95 % interval of the rating difference lies "
+            f"above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's, from "
+            f"{source} ({prior}{fit.virtual_draws:g} virtual draw per agent); * = set by the prior, "
+            "open end = not bounded by the games"
+        )
 
 
 def _extra(value: Any) -> Any:
@@ -306,5 +370,3 @@ def _extra(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     return _round(value, 2)
-
-

@@ -8,6 +8,7 @@
 
 Players are grouped by canonical spec and shown under their display names (`names.py`).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -21,8 +22,9 @@ from . import Leaderboard
 from .names import identities, parse_names
 
 
-def board_from_store(store, env_id: str, tournament: str | None = None, *, title: str | None = None,
-                     **options) -> Leaderboard:
+def board_from_store(
+    store, env_id: str, tournament: str | None = None, *, title: str | None = None, **options
+) -> Leaderboard:
     """The board of one env's stored games (one tournament's, if named); options as
     `board_from_records` (method, anchor, nash, intervals, prior, name_args)."""
     if tournament and store.tournament(tournament) is None:
@@ -31,14 +33,29 @@ def board_from_store(store, env_id: str, tournament: str | None = None, *, title
     if not stored:
         where = f" in tournament {tournament!r}" if tournament else ""
         raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
-    return board_from_records([g.record for g in stored], title or f"{env_id} leaderboard",
-                              checkpoints=store.checkpoints(), display=store.display_names(),
-                              settings=settings_line(store, {g.tournament for g in stored}), **options)
+    return board_from_records(
+        [g.record for g in stored],
+        title or f"{env_id} leaderboard",
+        checkpoints=store.checkpoints(),
+        display=store.display_names(),
+        settings=settings_line(store, {g.tournament for g in stored}),
+        **options,
+    )
 
 
-def board_from_records(records: Sequence, title: str = "Leaderboard", method: str = "bt", anchor=None,
-                       checkpoints=None, nash: bool = False, intervals: str = "posterior", display=None,
-                       name_args: Iterable[str] = (), settings: str = "", prior: str = "field") -> Leaderboard:
+def board_from_records(
+    records: Sequence,
+    title: str = "Leaderboard",
+    method: str = "bt",
+    anchor=None,
+    checkpoints=None,
+    nash: bool = False,
+    intervals: str = "posterior",
+    display=None,
+    name_args: Iterable[str] = (),
+    settings: str = "",
+    prior: str = "field",
+) -> Leaderboard:
     """The board of stored games, one row per canonical agent under its display name."""
     env_id = records[0].env_id if records else None
     specs = [p for r in records for p in r.players]
@@ -47,18 +64,34 @@ def board_from_records(records: Sequence, title: str = "Leaderboard", method: st
         ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
     shown = {s: name for s, (name, _) in ids.items()}
     if anchor:
-        (key, value), = anchor.items()
+        ((key, value),) = anchor.items()
         by_canon = {c: name for name, c in ids.values()}
         try:
             canon = canonical_spec(key, env_id) if key not in shown and key not in shown.values() else None
         except ArenaError:
             canon = None
         anchor = {shown.get(key) or (by_canon.get(canon) if canon else None) or key: value}
-    games = [{"players": [shown[p] for p in r.players], "scores": r.scores, "termination": r.termination,
-              "forfeit_player": r.forfeit_player} for r in records]
-    return Leaderboard(games, method=method, anchor=anchor, title=title, nash=nash, intervals=intervals,
-                       checkpoints={shown.get(s, s): v for s, v in (checkpoints or {}).items()},
-                       specs={name: canon for name, canon in ids.values()}, settings=settings, prior=prior)
+    games = [
+        {
+            "players": [shown[p] for p in r.players],
+            "scores": r.scores,
+            "termination": r.termination,
+            "forfeit_player": r.forfeit_player,
+        }
+        for r in records
+    ]
+    return Leaderboard(
+        games,
+        method=method,
+        anchor=anchor,
+        title=title,
+        nash=nash,
+        intervals=intervals,
+        checkpoints={shown.get(s, s): v for s, v in (checkpoints or {}).items()},
+        specs={name: canon for name, canon in ids.values()},
+        settings=settings,
+        prior=prior,
+    )
 
 
 def settings_line(store, tournaments) -> str:
@@ -69,5 +102,7 @@ def settings_line(store, tournaments) -> str:
     if t is None:
         return f"games of {len(tournaments)} tournaments · {stamp}"
     c = t.config
-    return (f"{c.get('games')} games per pairing · {c.get('format')} · opening plies {c.get('opening_plies', 0)} · "
-            f"seed {c.get('seed')} · {stamp}")
+    return (
+        f"{c.get('games')} games per pairing · {c.get('format')} · opening plies {c.get('opening_plies', 0)} · "
+        f"seed {c.get('seed')} · {stamp}"
+    )

@@ -15,6 +15,7 @@ Gauge: the data fix differences within a connected component only; `mle` returns
 component at mean 0, and `gauge` shifts the anchor's component (default `random = 0` when an
 agent named "random" is present, else mean 0; or an explicit anchor {name: elo}).
 """
+
 from __future__ import annotations
 
 import math
@@ -152,8 +153,13 @@ def _newton(theta, i, j, won, n, comp, factor=None, tol=1e-7, max_iter=100, lam=
     return theta
 
 
-def mle(counts: PairCounts, x0: np.ndarray | None = None, virtual_draws: float = VIRTUAL_DRAWS,
-        component: np.ndarray | None = None, prior_sd: float | None = None) -> np.ndarray:
+def mle(
+    counts: PairCounts,
+    x0: np.ndarray | None = None,
+    virtual_draws: float = VIRTUAL_DRAWS,
+    component: np.ndarray | None = None,
+    prior_sd: float | None = None,
+) -> np.ndarray:
     """Ratings in Elo, mean 0 within each connected component (call `gauge` next); with
     prior_sd, a N(0, prior_sd²) prior on every rating around its component's mean."""
     won, n = _data(counts, virtual_draws)
@@ -162,28 +168,39 @@ def mle(counts: PairCounts, x0: np.ndarray | None = None, virtual_draws: float =
     start = np.zeros(len(counts.names)) if x0 is None else ALPHA * np.asarray(x0, dtype=float)
     if len(counts.names) <= DENSE_LIMIT:
         return _newton(start, counts.i, counts.j, won, n, comp, lam=lam) / ALPHA
-    res = minimize(_objective, start, args=(counts.i, counts.j, won, n, comp, lam), jac=True,
-                   method="L-BFGS-B", options={"ftol": 1e-13, "gtol": 1e-7, "maxiter": 10_000})
+    res = minimize(
+        _objective,
+        start,
+        args=(counts.i, counts.j, won, n, comp, lam),
+        jac=True,
+        method="L-BFGS-B",
+        options={"ftol": 1e-13, "gtol": 1e-7, "maxiter": 10_000},
+    )
     return res.x / ALPHA
 
 
-def spread(counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS,
-           component: np.ndarray | None = None) -> float:
+def spread(
+    counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS, component: np.ndarray | None = None
+) -> float:
     """Method-of-moments estimate of the true ratings' standard deviation (Elo): the spread of
     the estimates minus their mean sampling variance (diagonal of the inverse Hessian)."""
     comp = _components(counts) if component is None else component
     _, n = _data(counts, virtual_draws)
-    cov = np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp)) / ALPHA ** 2
+    cov = np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp)) / ALPHA**2
     centred = ratings - (np.bincount(comp, ratings) / np.bincount(comp))[comp]
-    return float(np.sqrt(max(np.mean(centred ** 2) - np.mean(np.diag(cov)), 0.0)))
+    return float(np.sqrt(max(np.mean(centred**2) - np.mean(np.diag(cov)), 0.0)))
 
 
 def _components(counts: PairCounts) -> np.ndarray:
     return comparison_groups(len(counts.names), counts.i, counts.j, counts.wdl).component
 
 
-def gauge(ratings: np.ndarray, names: Sequence[str], anchor: Mapping[str, float] | None = None,
-          component: np.ndarray | None = None):
+def gauge(
+    ratings: np.ndarray,
+    names: Sequence[str],
+    anchor: Mapping[str, float] | None = None,
+    component: np.ndarray | None = None,
+):
     """Shift ratings (last axis) to the anchor; returns (shifted, description like 'random = 0').
     Given each agent's component, only the anchor's component moves: the others keep their own
     mean 0, because no game says where they lie relative to the anchor."""
@@ -195,11 +212,11 @@ def gauge(ratings: np.ndarray, names: Sequence[str], anchor: Mapping[str, float]
         return ratings, "mean = 0"  # `mle` already pins each component's mean to 0
     if len(anchor) != 1:
         raise ValueError("anchor must name exactly one agent")
-    (name, value), = anchor.items()
+    ((name, value),) = anchor.items()
     if name not in names:
         raise ValueError(f"anchor {name!r} is not in the field; choose one of {', '.join(map(str, names))}")
     k = list(names).index(name)
-    shift = value - ratings[..., k:k + 1]
+    shift = value - ratings[..., k : k + 1]
     if component is not None:
         shift = shift * (component == component[k])
     return ratings + shift, f"{name} = {value:g}"
@@ -211,14 +228,19 @@ def rank_by_intervals(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return 1 + (low[None, :] > high[:, None]).sum(axis=1)
 
 
-def covariance(counts: PairCounts, ratings: np.ndarray, virtual_draws: float = VIRTUAL_DRAWS,
-               prior_sd: float | None = None, component: np.ndarray | None = None) -> np.ndarray:
+def covariance(
+    counts: PairCounts,
+    ratings: np.ndarray,
+    virtual_draws: float = VIRTUAL_DRAWS,
+    prior_sd: float | None = None,
+    component: np.ndarray | None = None,
+) -> np.ndarray:
     """Inverse Hessian of the NLL (with the virtual draws, prior and per-component gauge), in Elo²:
     the covariance of the Laplace approximation of the posterior (BayesElo's error bars)."""
     _, n = _data(counts, virtual_draws)
     comp = _components(counts) if component is None else component
     lam = 0.0 if prior_sd is None else 1 / (ALPHA * prior_sd) ** 2
-    return np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp, lam)) / ALPHA ** 2
+    return np.linalg.inv(_hessian(ALPHA * ratings, counts.i, counts.j, n, comp, lam)) / ALPHA**2
 
 
 def los_matrix(ratings: np.ndarray, cov: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ Outcome counts follow fishtest's convention, indexed by ascending score:
 trinomial (losses, draws, wins); pentanomial over seat-swapped game pairs with pair scores
 (0, ¼, ½, ¾, 1), i.e. (LL, LD+DL, LW+DD+WL, DW+WD, WW).
 """
+
 from __future__ import annotations
 
 import math
@@ -52,11 +53,11 @@ def pentanomial(pair_scores: Sequence[tuple[float, float]]) -> list[int]:
 
 @dataclass(frozen=True)
 class PairingStats:
-    n: int          # games (trinomial) or game pairs (pentanomial)
-    score: float    # mean score per game
+    n: int  # games (trinomial) or game pairs (pentanomial)
+    score: float  # mean score per game
     elo: float
-    error: float    # half-width of the 95 % interval, in Elo
-    los: float      # likelihood of superiority
+    error: float  # half-width of the 95 % interval, in Elo
+    los: float  # likelihood of superiority
 
 
 def _mean_var(counts: Sequence[float]) -> tuple[float, float, float]:

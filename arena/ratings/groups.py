@@ -9,6 +9,7 @@ directed graph "a took at least half a point from b" is strongly connected. So:
   but b never reaches a, the data say r_a − r_b is large but not how large, so the difference is
   bounded below only. Ordo rates such players as bounds (`> 851`) for the same reason.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 @dataclass(frozen=True)
 class Groups:
     component: np.ndarray  # weak component of each agent (0 = the one with most agents)
-    tier: np.ndarray       # strong component of each agent
-    reach: np.ndarray      # reach[a, b]: a path of "took points from" leads from a to b
+    tier: np.ndarray  # strong component of each agent
+    reach: np.ndarray  # reach[a, b]: a path of "took points from" leads from a to b
 
     def bounded_above(self, a: int, b: int) -> bool:
         """True when the games bound r_a − r_b from above (b is not infinitely better than a)."""

@@ -13,6 +13,7 @@ other only through perfect scores), that side is infinite; between groups that n
 are. The rank counts clearly better agents by differences, so no anchor can change it:
 rank_i = 1 + #{j : the interval of r_j − r_i lies above 0}.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,9 +46,15 @@ PRIORS = ("field", "none")
 PRIOR_FLOOR = 150.0  # Elo: a field that looks flat still gets only a mild pull to its mean
 
 
-def bootstrap(counts: PairCounts, n_boot: int = 200, seed: int = 0, x0: np.ndarray | None = None,
-              virtual_draws: float = VIRTUAL_DRAWS, component: np.ndarray | None = None,
-              prior_sd: float | None = None) -> np.ndarray:
+def bootstrap(
+    counts: PairCounts,
+    n_boot: int = 200,
+    seed: int = 0,
+    x0: np.ndarray | None = None,
+    virtual_draws: float = VIRTUAL_DRAWS,
+    component: np.ndarray | None = None,
+    prior_sd: float | None = None,
+) -> np.ndarray:
     """(n_boot, agents) refits, in Elo, each component at mean 0, on games re-drawn from the fit."""
     if component is None:
         component = comparison_groups(len(counts.names), counts.i, counts.j, counts.wdl).component
@@ -81,8 +88,15 @@ def bootstrap(counts: PairCounts, n_boot: int = 200, seed: int = 0, x0: np.ndarr
     return out
 
 
-def difference_interval(samples: np.ndarray | None, groups: Groups, a: int, ref: np.ndarray,
-                        level: float = 0.95, d: float = 0.0, var: float = 0.0) -> tuple[float, float]:
+def difference_interval(
+    samples: np.ndarray | None,
+    groups: Groups,
+    a: int,
+    ref: np.ndarray,
+    level: float = 0.95,
+    d: float = 0.0,
+    var: float = 0.0,
+) -> tuple[float, float]:
     """Interval of r_a − mean(r_ref): quantiles of the refits, or when samples is None the normal
     approximation of the posterior, whose mean d and variance var the caller gives. A side the games do not bound is infinite, and
     then the other end is a one-sided bound at `level` (a 95 % interval [L, inf) puts 5 % below L)."""
@@ -104,7 +118,7 @@ def superiority(samples: np.ndarray, groups: Groups) -> np.ndarray:
     k = samples.shape[1]
     sup = np.empty((k, k))
     for i in range(k):
-        diff = samples[:, i:i + 1] - samples
+        diff = samples[:, i : i + 1] - samples
         sup[i] = (diff > 0).mean(axis=0) + 0.5 * (diff == 0).mean(axis=0)
     sup[groups.component[:, None] != groups.component[None, :]] = np.nan
     return sup
@@ -122,26 +136,33 @@ def ranks(sup: np.ndarray, groups: Groups, level: float = 0.95) -> np.ndarray:
 @dataclass(frozen=True)
 class BTFit:
     names: tuple[str, ...]
-    rating: np.ndarray      # relative to the anchor (other components: their own mean 0)
-    ci_low: np.ndarray      # interval of the rating minus the anchor's; ±inf where the games
-    ci_high: np.ndarray     # bound it on one side only
-    rank: np.ndarray        # by pairwise differences: the same under every anchor
-    los: np.ndarray         # los[i, j] = P(agent i stronger than agent j); NaN across components
+    rating: np.ndarray  # relative to the anchor (other components: their own mean 0)
+    ci_low: np.ndarray  # interval of the rating minus the anchor's; ±inf where the games
+    ci_high: np.ndarray  # bound it on one side only
+    rank: np.ndarray  # by pairwise differences: the same under every anchor
+    los: np.ndarray  # los[i, j] = P(agent i stronger than agent j); NaN across components
     anchor: str
-    component: np.ndarray   # comparison group of each agent (0 = the largest)
-    prior: np.ndarray       # True where the rating is set by the virtual draws, not the games
+    component: np.ndarray  # comparison group of each agent (0 = the largest)
+    prior: np.ndarray  # True where the rating is set by the virtual draws, not the games
     warnings: tuple[str, ...] = ()
-    diff_low: np.ndarray | None = None   # diff_low[i, j]: lower end for r_i − r_j (≤ DIFF_MATRIX_LIMIT)
+    diff_low: np.ndarray | None = None  # diff_low[i, j]: lower end for r_i − r_j (≤ DIFF_MATRIX_LIMIT)
     diff_high: np.ndarray | None = None
     virtual_draws: float = VIRTUAL_DRAWS
-    n_boot: int = 0                      # refits behind the intervals (0: posterior curvature)
-    prior_sd: float | None = None        # the empirical-Bayes prior sd, Elo
+    n_boot: int = 0  # refits behind the intervals (0: posterior curvature)
+    prior_sd: float | None = None  # the empirical-Bayes prior sd, Elo
     intervals: str = "posterior"
 
 
-def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot: int = 200,
-           seed: int = 0, level: float = 0.95, virtual_draws: float = VIRTUAL_DRAWS,
-           intervals: str = "posterior", prior: str = "field") -> BTFit:
+def fit_bt(
+    counts: PairCounts,
+    anchor: Mapping[str, float] | None = None,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+    virtual_draws: float = VIRTUAL_DRAWS,
+    intervals: str = "posterior",
+    prior: str = "field",
+) -> BTFit:
     """Anchored BT ratings with intervals of anchor-relative ratings, ranks and LOS, from the
     posterior curvature (default) or from n_boot parametric bootstrap refits. prior='none' is
     plain maximum likelihood (no virtual draws, no field prior), as Ordo -M computes it; it
@@ -152,18 +173,21 @@ def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot
         raise ValueError(f"unknown prior {prior!r}; choose one of {', '.join(PRIORS)}")
     k = len(counts.names)
     if not len(counts.wdl):
-        raise ValueError(f"no games between different agents to rate ({k} agents, self-play only or none); "
-                         "rate games of at least two different agents")
+        raise ValueError(
+            f"no games between different agents to rate ({k} agents, self-play only or none); "
+            "rate games of at least two different agents"
+        )
     groups = comparison_groups(k, counts.i, counts.j, counts.wdl)
     if prior == "none":
         if len(np.unique(groups.tier)) > groups.n_components:
-            raise ValueError("prior none: some agents meet the rest only through perfect scores, so "
-                             "the plain maximum likelihood is infinite; use the default prior field")
+            raise ValueError(
+                "prior none: some agents meet the rest only through perfect scores, so "
+                "the plain maximum likelihood is infinite; use the default prior field"
+            )
         virtual_draws = 0.0
     # The bootstrap refits without the field prior: re-drawn from a shrunk fit and shrunk again,
     # its intervals miss the truth twice as far (measured on perfect-score pairs: 70 % with, 93 % without).
-    prior_sd = field_prior(counts, groups, virtual_draws) if intervals == "posterior" and prior == "field" \
-        else None
+    prior_sd = field_prior(counts, groups, virtual_draws) if intervals == "posterior" and prior == "field" else None
     raw = mle(counts, virtual_draws=virtual_draws, component=groups.component, prior_sd=prior_sd)
     rating, anchor_text = gauge(raw, counts.names, anchor, groups.component)
     samples = cov = None
@@ -206,9 +230,24 @@ def fit_bt(counts: PairCounts, anchor: Mapping[str, float] | None = None, n_boot
     diff_low = diff_high = None
     if k <= DIFF_MATRIX_LIMIT:
         diff_low, diff_high = _difference_matrix(samples, raw, cov, groups, level)
-    return BTFit(counts.names, rating, low, high, ranks(sup, groups, level), sup, anchor_text,
-                 groups.component, unbounded, _warnings(counts, groups, z), diff_low, diff_high,
-                 virtual_draws, n_boot if samples is not None else 0, prior_sd, intervals)
+    return BTFit(
+        counts.names,
+        rating,
+        low,
+        high,
+        ranks(sup, groups, level),
+        sup,
+        anchor_text,
+        groups.component,
+        unbounded,
+        _warnings(counts, groups, z),
+        diff_low,
+        diff_high,
+        virtual_draws,
+        n_boot if samples is not None else 0,
+        prior_sd,
+        intervals,
+    )
 
 
 def _difference_matrix(samples, rating, cov, groups: Groups, level: float):
@@ -243,27 +282,38 @@ def _anchor(names, anchor) -> tuple[int | None, float]:
         anchor = {"random": 0.0} if "random" in names else {}
     if not anchor:
         return None, 0.0
-    (name, value), = anchor.items()
+    ((name, value),) = anchor.items()
     return list(names).index(name), float(value)
 
 
 def _warnings(counts: PairCounts, groups: Groups, z: int | None) -> tuple[str, ...]:
     """What a reader must know before comparing two rows (Ordo's -g warnings, in words)."""
     out = []
-    names, games = counts.names, np.bincount(counts.i, counts.wdl.sum(axis=1), len(counts.names)) \
-        + np.bincount(counts.j, counts.wdl.sum(axis=1), len(counts.names))
+    names, games = (
+        counts.names,
+        np.bincount(counts.i, counts.wdl.sum(axis=1), len(counts.names))
+        + np.bincount(counts.j, counts.wdl.sum(axis=1), len(counts.names)),
+    )
     if groups.n_components > 1:
-        out.append(f"{groups.n_components} groups never met, directly or through common opponents: "
-                   "each is rated on its own (mean 0 unless it holds the anchor); "
-                   "ratings of different groups cannot be compared")
+        out.append(
+            f"{groups.n_components} groups never met, directly or through common opponents: "
+            "each is rated on its own (mean 0 unless it holds the anchor); "
+            "ratings of different groups cannot be compared"
+        )
     if z is not None and games[z]:
-        points = (np.bincount(counts.i, counts.wdl[:, 0] + counts.wdl[:, 1] / 2, len(names))
-                  + np.bincount(counts.j, counts.wdl[:, 2] + counts.wdl[:, 1] / 2, len(names)))[z]
+        points = (
+            np.bincount(counts.i, counts.wdl[:, 0] + counts.wdl[:, 1] / 2, len(names))
+            + np.bincount(counts.j, counts.wdl[:, 2] + counts.wdl[:, 1] / 2, len(names))
+        )[z]
         if points in (0, games[z]):
-            out.append(f"the anchor {names[z]} scored {100 * points / games[z]:.0f} % in {games[z]:.0f} games: "
-                       "ratings relative to it are bounds set by the prior (flagged); "
-                       "differences between the others are measured")
+            out.append(
+                f"the anchor {names[z]} scored {100 * points / games[z]:.0f} % in {games[z]:.0f} games: "
+                "ratings relative to it are bounds set by the prior (flagged); "
+                "differences between the others are measured"
+            )
     if len(np.unique(groups.tier)) > groups.n_components:
-        out.append("some agents meet the rest only through perfect scores: "
-                   "differences to them are bounded on one side only (shown as infinite ends)")
+        out.append(
+            "some agents meet the rest only through perfect scores: "
+            "differences to them are bounded on one side only (shown as infinite ends)"
+        )
     return tuple(out)

@@ -13,6 +13,7 @@ LLR_normalized; normalized is fishtest's default today):
   practical", section 4.1). Normalized Elo does not depend on the draw ratio, so the same
   bounds mean the same difficulty at any draw rate.
 """
+
 from __future__ import annotations
 
 import math
@@ -70,6 +71,7 @@ def _mle_given_t(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.ndarray:
 def _mle_given_t_direct(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.ndarray:
     """The same fixed point solved as a root of (μ, log σ) ↦ moments(p(μ, σ)) − (μ, σ), from the
     moments a distribution with t-value t and p̂'s shape would have."""
+
     def p_of(x):
         mu, sigma = x[0], math.exp(x[1])
         return _secular(values - 0.5 - t * sigma * (1 + ((mu - values) / sigma) ** 2) / 2, p_hat)
@@ -91,8 +93,7 @@ def _mle_given_t_direct(values: np.ndarray, p_hat: np.ndarray, t: float) -> np.n
             if best is None or p_hat @ np.log(p) > p_hat @ np.log(best):
                 best = p
     if best is None:
-        raise ValueError(f"no distribution near the results has t-value {t:.3g}; use smaller bounds "
-                         "or model=logistic")
+        raise ValueError(f"no distribution near the results has t-value {t:.3g}; use smaller bounds or model=logistic")
     return best
 
 
@@ -120,8 +121,9 @@ def llr(counts: Sequence[float], elo0: float, elo1: float, model: str = "logisti
     return float(n * np.sum(p_hat * np.log(p1 / p0)))
 
 
-def expected_games(elo0: float, elo1: float, alpha: float = 0.05, beta: float = 0.05,
-                   model: str = "logistic", draw_ratio: float = 0.0) -> float:
+def expected_games(
+    elo0: float, elo1: float, alpha: float = 0.05, beta: float = 0.05, model: str = "logistic", draw_ratio: float = 0.0
+) -> float:
     """Expected number of games to a verdict when the truth is elo0 or elo1, from the Brownian
     approximation of the LLR (fishtest's LLR_drift_variance_alt2): drift per game Δ²/(2v) and
     E[N] = ((1 − β) upper + β lower)/drift. Logistic: Δ = s1 − s0 and v = (1 − draw_ratio)/4 at
@@ -131,7 +133,7 @@ def expected_games(elo0: float, elo1: float, alpha: float = 0.05, beta: float = 
         delta, var = expected_score(elo1, 0) - expected_score(elo0, 0), (1 - draw_ratio) / 4
     else:
         delta, var = (elo1 - elo0) / NELO_PER_T, 1.0
-    return ((1 - beta) * upper + beta * lower) / (delta ** 2 / (2 * var))
+    return ((1 - beta) * upper + beta * lower) / (delta**2 / (2 * var))
 
 
 class SPRT:
@@ -141,8 +143,15 @@ class SPRT:
     `add_pair` simply records two games.
     """
 
-    def __init__(self, elo0: float = 0.0, elo1: float = 5.0, alpha: float = 0.05,
-                 beta: float = 0.05, pentanomial: bool = False, model: str = "logistic"):
+    def __init__(
+        self,
+        elo0: float = 0.0,
+        elo1: float = 5.0,
+        alpha: float = 0.05,
+        beta: float = 0.05,
+        pentanomial: bool = False,
+        model: str = "logistic",
+    ):
         if model not in MODELS:
             raise ValueError(f"unknown Elo model {model!r}; choose one of {', '.join(MODELS)}")
         self.elo0, self.elo1, self.alpha, self.beta, self.model = elo0, elo1, alpha, beta, model

@@ -3,6 +3,7 @@
 Displayed rating is the conservative ordinal μ − 3σ (OpenSkill/TrueSkill convention);
 defaults μ = 25, σ = 25/3, β = 25/6, model Plackett–Luce.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -11,8 +12,7 @@ from typing import Any
 
 from openskill import models
 
-MODELS = ("PlackettLuce", "BradleyTerryFull", "BradleyTerryPart", "ThurstoneMostellerFull",
-          "ThurstoneMostellerPart")
+MODELS = ("PlackettLuce", "BradleyTerryFull", "BradleyTerryPart", "ThurstoneMostellerFull", "ThurstoneMostellerPart")
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class SkillRating:
         return self.mu - 3 * self.sigma
 
 
-def openskill_ratings(games: Iterable[tuple[Sequence[str | Sequence[str]], Sequence[float]]],
-                      model: str = "PlackettLuce") -> dict[str, SkillRating]:
+def openskill_ratings(
+    games: Iterable[tuple[Sequence[str | Sequence[str]], Sequence[float]]], model: str = "PlackettLuce"
+) -> dict[str, SkillRating]:
     """Rate games given as (teams, scores): each team is an agent name or a list of names,
     higher score is better. Games in which one agent sits in two teams (self-play) are skipped."""
     if model not in MODELS:

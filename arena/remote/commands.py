@@ -28,8 +28,10 @@ def _resolve(argv: list[str]) -> list[str]:
         if not os.path.isfile(program):
             raise ArenaError(f"cmd: no such file {program!r}")
         if not os.access(program, os.X_OK):
-            raise ArenaError(f"cmd: {program!r} is not executable (chmod +x it, or run it "
-                             f"through its interpreter, e.g. cmd:python3 {program})")
+            raise ArenaError(
+                f"cmd: {program!r} is not executable (chmod +x it, or run it "
+                f"through its interpreter, e.g. cmd:python3 {program})"
+            )
         return argv
     found = shutil.which(program)
     if not found:
@@ -52,8 +54,7 @@ class CommandAgent(SubprocessAgent):
             argv = shlex.split(command)
         except ValueError as exc:
             raise ArenaError(f"cmd: cannot parse command line {command!r}: {exc}") from None
-        super().__init__(env_info, _resolve(argv), name=Path(argv[0]).name,
-                         memory_mb=_memory_from_env())
+        super().__init__(env_info, _resolve(argv), name=Path(argv[0]).name, memory_mb=_memory_from_env())
 
 
 def command_agent(command: str | Sequence[str], name: str | None = None) -> type[SubprocessAgent]:
@@ -64,8 +65,7 @@ def command_agent(command: str | Sequence[str], name: str | None = None) -> type
 
     class Engine(SubprocessAgent):
         def __init__(self, env_info: EnvInfo):
-            super().__init__(env_info, _resolve(argv), name=name or Path(argv[0]).name,
-                             memory_mb=_memory_from_env())
+            super().__init__(env_info, _resolve(argv), name=name or Path(argv[0]).name, memory_mb=_memory_from_env())
 
     Engine.__name__ = Engine.__qualname__ = f"Engine_{re.sub(r'[^A-Za-z0-9_]', '_', name or argv[0])}"
     return Engine

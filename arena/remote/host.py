@@ -68,9 +68,17 @@ class SubprocessAgent(Agent):
     keeps_own_clock = True  # the referee calls us directly; we kill on overrun
     MAX_RESTARTS = 3  # consecutive failed starts before every game is forfeited at once
 
-    def __init__(self, env_info: EnvInfo, argv: Sequence[str], *, name: str | None = None,
-                 memory_mb: int | None = None, log_dir: str | Path | None = None,
-                 startup_timeout: float = 60.0, idle_timeout: float = 60.0):
+    def __init__(
+        self,
+        env_info: EnvInfo,
+        argv: Sequence[str],
+        *,
+        name: str | None = None,
+        memory_mb: int | None = None,
+        log_dir: str | Path | None = None,
+        startup_timeout: float = 60.0,
+        idle_timeout: float = 60.0,
+    ):
         super().__init__(env_info)
         self.argv = list(argv)
         self.name = name or Path(self.argv[0]).name
@@ -94,21 +102,25 @@ class SubprocessAgent(Agent):
         self._pending.clear()
         if self.proc is None:  # the last restart failed: try again, the game is lost anyway
             self._restart_or_give_up()
-        self._request({"type": "reset", "env": self._env, "seats": list(seats), "seed": int(seed)},
-                      "ready", None)
+        self._request({"type": "reset", "env": self._env, "seats": list(seats), "seed": int(seed)}, "ready", None)
 
     def act(self, obs) -> Any:
-        reply = self._request({"type": "act", "time_left": obs.time_left, **self._seat_view(obs)},
-                              "action", obs.time_left)
+        reply = self._request(
+            {"type": "act", "time_left": obs.time_left, **self._seat_view(obs)}, "action", obs.time_left
+        )
         return self._field(reply, "action")
 
     def act_team(self, observations: Mapping[int, Any]) -> dict[int, Any]:
         time_left = next(iter(observations.values())).time_left
-        message = {"type": "act_team", "time_left": time_left,
-                   "observations": [self._seat_view(obs) for obs in observations.values()]}
+        message = {
+            "type": "act_team",
+            "time_left": time_left,
+            "observations": [self._seat_view(obs) for obs in observations.values()],
+        }
         actions = self._field(self._request(message, "actions", time_left), "actions")
         if not isinstance(actions, list) or not all(
-                isinstance(p, list) and len(p) == 2 and isinstance(p[0], int) for p in actions):
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], int) for p in actions
+        ):
             self._fail(PROTOCOL, '"actions" must be a list of [seat, action] pairs')
         return {seat: action for seat, action in actions}
 
@@ -205,8 +217,9 @@ class SubprocessAgent(Agent):
         CPU, another slice), at most the budget plus a second past the first; else None."""
         on_cpu, waiting = self._sched()
         assert self._agent_sched is not None  # made by _sched()
-        return later_deadline(start, budget, time.monotonic(), waiting - before[1], on_cpu - before[0],
-                              self._agent_sched.runnable())
+        return later_deadline(
+            start, budget, time.monotonic(), waiting - before[1], on_cpu - before[0], self._agent_sched.runnable()
+        )
 
     def _field(self, reply: dict, key: str) -> Any:
         if key not in reply:
@@ -241,8 +254,13 @@ class SubprocessAgent(Agent):
             log.flush()
             try:
                 self.proc = subprocess.Popen(
-                    [*pid_namespace_prefix(), *self.argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                    start_new_session=True, bufsize=0, env={**os.environ, TOKEN_VAR: self._token},
+                    [*pid_namespace_prefix(), *self.argv],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    start_new_session=True,
+                    bufsize=0,
+                    env={**os.environ, TOKEN_VAR: self._token},
                     preexec_fn=child_setup(self.memory_mb or None),
                 )
             except OSError as exc:
@@ -271,8 +289,9 @@ class SubprocessAgent(Agent):
         deadline = time.monotonic() + self.startup_timeout
         who = f"agent {self.name!r}"
         try:
-            self._send(encode({"type": "hello", "protocols": list(SUPPORTED_VERSIONS),
-                               "arena": _arena_version()}), deadline)
+            self._send(
+                encode({"type": "hello", "protocols": list(SUPPORTED_VERSIONS), "arena": _arena_version()}), deadline
+            )
             hello = decode(self._read_line(deadline))
         except ProtocolError as exc:
             raise ArenaError(f"{who} broke the handshake: {exc}") from None
@@ -285,8 +304,10 @@ class SubprocessAgent(Agent):
         if hello["type"] != "hello":
             raise ArenaError(f"{who} answered the handshake with {hello['type']!r}, not 'hello'")
         if hello.get("protocol") not in SUPPORTED_VERSIONS:
-            raise ArenaError(f"{who} speaks protocol version {hello.get('protocol')!r}; this arena "
-                             f"speaks {', '.join(map(str, SUPPORTED_VERSIONS))}")
+            raise ArenaError(
+                f"{who} speaks protocol version {hello.get('protocol')!r}; this arena "
+                f"speaks {', '.join(map(str, SUPPORTED_VERSIONS))}"
+            )
         return hello
 
     def _send(self, data: bytes, deadline: float) -> None:
@@ -294,7 +315,7 @@ class SubprocessAgent(Agent):
         view = memoryview(data)
         while view:
             try:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             except BlockingIOError:  # the child is not reading: wait, but not forever
                 _wait(self._writable, fd, deadline, self._pidfd)
             except (BrokenPipeError, ConnectionResetError):
@@ -316,7 +337,7 @@ class SubprocessAgent(Agent):
                 raise _Died
             buf += chunk
         line = bytes(buf[:end])
-        del buf[:end + 1]
+        del buf[: end + 1]
         return line
 
     def _kill(self) -> None:
@@ -345,8 +366,11 @@ class SubprocessAgent(Agent):
     def _exit_reason(self, when: str = "") -> str:
         try:
             code = self.proc.wait(timeout=1.0) if self.proc is not None else None
-            how = "is gone" if code is None else (
-                f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
+            how = (
+                "is gone"
+                if code is None
+                else (f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
+            )
         except subprocess.TimeoutExpired:
             how = "closed its output"
         tail = _last_line(self.log_path)
@@ -372,8 +396,7 @@ def _wait(poller: select.poll, fd: int, deadline: float, pidfd: int) -> None:
 
 
 def _log_path(log_dir: str | Path | None, name: str) -> Path:
-    folder = Path(log_dir or os.environ.get("ARENA_AGENT_LOGS")
-                  or Path(tempfile.gettempdir()) / "arena-agent-logs")
+    folder = Path(log_dir or os.environ.get("ARENA_AGENT_LOGS") or Path(tempfile.gettempdir()) / "arena-agent-logs")
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.=-]+", "_", name)[:60] or "agent"
     return folder / f"{safe}.{os.getpid()}.{uuid.uuid4().hex[:6]}.log"

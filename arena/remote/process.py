@@ -57,8 +57,10 @@ def pid_namespace_prefix() -> tuple[str, ...]:
     unshare, true = shutil.which("unshare"), shutil.which("true")
     if not unshare or not true:
         return ()
-    for prefix in ([unshare, "--pid", "--fork", "--kill-child"],
-                   [unshare, "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]):
+    for prefix in (
+        [unshare, "--pid", "--fork", "--kill-child"],
+        [unshare, "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
+    ):
         try:
             if subprocess.run([*prefix, true], capture_output=True, timeout=10).returncode == 0:
                 return tuple(prefix)
@@ -86,6 +88,7 @@ def child_setup(memory_mb: int | None) -> Callable[[], None]:
             prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     return setup
 
 
@@ -105,8 +108,7 @@ def process_table() -> list[tuple[int, int, int, int, str]]:
                 fields = f.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        rows.append((int(entry.name), int(fields[1]), int(fields[2]), int(fields[3]),
-                     fields[0].decode()))
+        rows.append((int(entry.name), int(fields[1]), int(fields[2]), int(fields[3]), fields[0].decode()))
     return rows
 
 

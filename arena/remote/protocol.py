@@ -48,8 +48,12 @@ def _preview(line: bytes | str) -> str:
 def env_payload(info: EnvInfo) -> dict[str, Any]:
     """What an agent is told about the game in `reset`."""
     return {
-        "id": info.id, "kind": info.kind, "num_seats": info.num_seats,
-        "num_actions": info.num_actions, "observation_shape": list(info.observation_shape),
+        "id": info.id,
+        "kind": info.kind,
+        "num_seats": info.num_seats,
+        "num_actions": info.num_actions,
+        "observation_shape": list(info.observation_shape),
         "teams": [list(t) for t in info.teams] if info.teams else None,
-        "forward_model": info.forward_model, "seat_names": list(info.seat_names),
+        "forward_model": info.forward_model,
+        "seat_names": list(info.seat_names),
     }

@@ -20,8 +20,7 @@ class RemoteObservation:
 
     __slots__ = ("seat", "time_left", "legal_actions", "_flat", "_shape", "_state", "_env")
 
-    def __init__(self, view: Mapping[str, Any], time_left: float | None,
-                 shape: Sequence[int], env: Env | None):
+    def __init__(self, view: Mapping[str, Any], time_left: float | None, shape: Sequence[int], env: Env | None):
         self.seat = int(view["seat"])
         self.time_left = time_left
         self.legal_actions = [int(a) for a in view["legal_actions"]]
@@ -62,8 +61,15 @@ def _answer(action: Any) -> Any:
     return repr(action)[:80]
 
 
-def serve(agent: Agent, *, name: str, version: str = "", env: Env | None = None,
-          stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+def serve(
+    agent: Agent,
+    *,
+    name: str,
+    version: str = "",
+    env: Env | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+) -> int:
     """Answer the protocol for `agent` until `quit` or end of input; returns an exit code.
     `env`, the same game built locally, lets forward-model agents plan on the host's state."""
     stdin = stdin or sys.stdin.buffer
@@ -75,11 +81,17 @@ def serve(agent: Agent, *, name: str, version: str = "", env: Env | None = None,
 
     hello = decode(stdin.readline(), MAX_HOST_MESSAGE)
     if PROTOCOL_VERSION not in (hello.get("protocols") or []):
-        send({"type": "error", "message": f"{name} speaks protocol {PROTOCOL_VERSION}, "
-                                          f"not {hello.get('protocols')}"})
+        send({"type": "error", "message": f"{name} speaks protocol {PROTOCOL_VERSION}, not {hello.get('protocols')}"})
         return 2
-    send({"type": "hello", "name": name, "version": version, "protocol": PROTOCOL_VERSION,
-          "forward_model": bool(agent.needs_forward_model)})
+    send(
+        {
+            "type": "hello",
+            "name": name,
+            "version": version,
+            "protocol": PROTOCOL_VERSION,
+            "forward_model": bool(agent.needs_forward_model),
+        }
+    )
     shape = agent.env_info.observation_shape
     while line := stdin.readline():
         message = decode(line, MAX_HOST_MESSAGE)
@@ -108,8 +120,7 @@ def _handle(agent: Agent, kind: str, message: dict, shape, env: Env | None) -> d
         return {"type": "action", "action": _answer(agent.act(obs))}
     if kind == "act_team":
         left = message.get("time_left")
-        observations = {int(v["seat"]): RemoteObservation(v, left, shape, env)
-                        for v in message["observations"]}
+        observations = {int(v["seat"]): RemoteObservation(v, left, shape, env) for v in message["observations"]}
         actions = agent.act_team(observations)
         return {"type": "actions", "actions": [[int(s), _answer(a)] for s, a in actions.items()]}
     if kind == "inform":

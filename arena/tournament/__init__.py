@@ -14,8 +14,24 @@ from arena.tournament.runner import MatchResult, Progress, Result, open_run, pla
 from arena.tournament.schedule import fixed_groups, game_seed, group_games, pair_jobs, rounds, swiss_pairs, total_games
 
 __all__ = [
-    "FORMATS", "MatchResult", "Progress", "Result", "TournamentConfig", "check_config",
-    "fixed_groups", "game_seed", "group_games", "open_run", "pair_jobs", "play_missing",
-    "replay", "replay_matches", "rounds", "run_match", "run_tournament", "swiss_pairs",
-    "total_games", "validate_agent",
+    "FORMATS",
+    "MatchResult",
+    "Progress",
+    "Result",
+    "TournamentConfig",
+    "check_config",
+    "fixed_groups",
+    "game_seed",
+    "group_games",
+    "open_run",
+    "pair_jobs",
+    "play_missing",
+    "replay",
+    "replay_matches",
+    "rounds",
+    "run_match",
+    "run_tournament",
+    "swiss_pairs",
+    "total_games",
+    "validate_agent",
 ]

@@ -62,8 +62,11 @@ def check_config(config: TournamentConfig, env: Env) -> TournamentConfig:
     if games < 1 or games % sides:
         what = "even (seat-swapped pairs)" if sides == 2 else f"a multiple of {sides} (one seat rotation each)"
         raise ArenaError(f"--games must be a positive number, {what}, for {env.info.id}; got {games}")
-    rounds = config.rounds if config.rounds is not None else (
-        max(1, math.ceil(math.log2(len(agents)))) if config.format == "swiss" else 1)
+    rounds = (
+        config.rounds
+        if config.rounds is not None
+        else (max(1, math.ceil(math.log2(len(agents)))) if config.format == "swiss" else 1)
+    )
     if rounds < 1:
         raise ArenaError(f"--rounds must be at least 1, got {rounds}")
     check_openings(config.opening_plies, env)
@@ -71,9 +74,19 @@ def check_config(config: TournamentConfig, env: Env) -> TournamentConfig:
         raise ArenaError("--time-per-move must be a positive number of seconds")
     if config.time_bank < 0:
         raise ArenaError("--time-bank must be 0 or more seconds")
-    return TournamentConfig(config.env_id, agents, config.format, games, rounds, config.challenger,
-                            config.seed, config.time_per_move, config.time_bank, config.opening_plies,
-                            config.isolate)
+    return TournamentConfig(
+        config.env_id,
+        agents,
+        config.format,
+        games,
+        rounds,
+        config.challenger,
+        config.seed,
+        config.time_per_move,
+        config.time_bank,
+        config.opening_plies,
+        config.isolate,
+    )
 
 
 def check_openings(opening_plies: int, env: Env) -> None:
@@ -107,16 +120,24 @@ def validate_agent(spec: str, env: Env, settings: Settings) -> None:
         raise _Validated
 
     try:
-        record = play(env, agents, 0, names=[spec] * len(agents), on_step=stop,
-                      time_per_move=settings.time_per_move, time_bank=settings.time_bank)
+        record = play(
+            env,
+            agents,
+            0,
+            names=[spec] * len(agents),
+            on_step=stop,
+            time_per_move=settings.time_per_move,
+            time_bank=settings.time_bank,
+        )
     except _Validated:
         record = None
     finally:
         for agent in agents:
             _close(agent)
     if record is not None and record.forfeit_player is not None:
-        raise ArenaError(f"agent {spec} failed its validation move on {env.info.id}: "
-                         f"{record.termination}: {record.reason}"[:300])
+        raise ArenaError(
+            f"agent {spec} failed its validation move on {env.info.id}: {record.termination}: {record.reason}"[:300]
+        )
 
 
 def _close(agent: Agent) -> None:

@@ -56,8 +56,10 @@ def replay_matches(stored: GameRecord, replayed: GameRecord) -> str | None:
     elif replayed.forfeit_player != stored.forfeit_player:
         if replayed.forfeit_player is None:
             return "the game was over before the stored forfeit"
-        return (f"the stored forfeit was by player {stored.forfeit_player}, "
-                f"the replay stops at player {replayed.forfeit_player}")
+        return (
+            f"the stored forfeit was by player {stored.forfeit_player}, "
+            f"the replay stops at player {replayed.forfeit_player}"
+        )
     return None
 
 

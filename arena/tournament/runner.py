@@ -33,8 +33,9 @@ class Result:
     played: int = 0  # games played by this run (the rest were stored already)
 
 
-def open_run(store: Store, name: str, env_id: str, env: Env, agents: list[str], stored: dict,
-             settings: Settings, validate: bool) -> dict[str, GameRecord]:
+def open_run(
+    store: Store, name: str, env_id: str, env: Env, agents: list[str], stored: dict, settings: Settings, validate: bool
+) -> dict[str, GameRecord]:
     """Open (or reopen) a stored run and return its finished games by key. A reused name with
     other settings fails before the slow agent checks; each agent is recorded with its plugin."""
     from arena.plugins import get_registry
@@ -54,9 +55,16 @@ def open_run(store: Store, name: str, env_id: str, env: Env, agents: list[str], 
     return {g.key: g.record for g in store.iter_games(tournament=name)}
 
 
-def play_missing(name: str, jobs: Iterable[Job], done: dict[str, GameRecord], store: Store,
-                 backend: Backend, settings: Settings, progress: Progress,
-                 stop: Callable[[], bool] | None = None) -> int:
+def play_missing(
+    name: str,
+    jobs: Iterable[Job],
+    done: dict[str, GameRecord],
+    store: Store,
+    backend: Backend,
+    settings: Settings,
+    progress: Progress,
+    stop: Callable[[], bool] | None = None,
+) -> int:
     """Play the jobs whose keys are not in `done`, storing each game as it finishes and
     adding it to `done`; `stop()`, asked after each game, ends the run early. Returns the
     number of games played."""
@@ -75,9 +83,14 @@ def play_missing(name: str, jobs: Iterable[Job], done: dict[str, GameRecord], st
     return played
 
 
-def run_tournament(config: TournamentConfig, store: Store, backend: Backend | None = None,
-                   name: str | None = None, progress: Progress | None = None,
-                   validate: bool = True) -> Result:
+def run_tournament(
+    config: TournamentConfig,
+    store: Store,
+    backend: Backend | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+    validate: bool = True,
+) -> Result:
     """Play every scheduled game not yet in the store; the store commits each one at once."""
     from arena.api import make_env
     from arena.plugins import get_registry
@@ -89,12 +102,12 @@ def run_tournament(config: TournamentConfig, store: Store, backend: Backend | No
     done = open_run(store, name, config.env_id, env, config.agents, config.stored(), settings, validate)
     sides = len(env.info.sides)
     assert config.rounds is not None and config.games is not None  # filled in by check_config
-    progress.start(total_games(config.format, len(config.agents), sides, config.rounds, config.games),
-                   list(done.values()))
+    progress.start(
+        total_games(config.format, len(config.agents), sides, config.rounds, config.games), list(done.values())
+    )
     result = Result(name, config)
     try:
-        for jobs in rounds(config.format, config.agents, sides, config.rounds, config.games,
-                           config.seed, done):
+        for jobs in rounds(config.format, config.agents, sides, config.rounds, config.games, config.seed, done):
             result.played += play_missing(name, jobs, done, store, backend, settings, progress)
     finally:
         progress.stop()
@@ -104,6 +117,7 @@ def run_tournament(config: TournamentConfig, store: Store, backend: Backend | No
 
 
 # -- match: a head-to-head stopped by the GSPRT ----------------------------------------------
+
 
 @dataclass
 class MatchResult:
@@ -116,10 +130,20 @@ class MatchResult:
     played: int
 
 
-def run_match(a: str, b: str, env_id: str, sprt, store: Store, backend: Backend | None = None,
-              name: str | None = None, seed: int = 0, max_games: int = 1000,
-              settings: Settings | None = None, progress: Progress | None = None,
-              validate: bool = True) -> MatchResult:
+def run_match(
+    a: str,
+    b: str,
+    env_id: str,
+    sprt,
+    store: Store,
+    backend: Backend | None = None,
+    name: str | None = None,
+    seed: int = 0,
+    max_games: int = 1000,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    validate: bool = True,
+) -> MatchResult:
     """A head-to-head in seat-swapped pairs that stops when the GSPRT on pentanomial pair
     counts crosses a bound. Pairs are fed to the test in schedule order, so where it stops
     does not depend on concurrency, and a rerun resumes from the stored pairs."""
@@ -134,9 +158,16 @@ def run_match(a: str, b: str, env_id: str, sprt, store: Store, backend: Backend 
         raise ArenaError(f"--max-games must be even (seat-swapped pairs) and at least 2, got {max_games}")
     settings = settings or Settings(env_id)
     check_openings(settings.opening_plies, env)
-    config = {"format": "match", "seed": seed, "elo0": sprt.elo0, "elo1": sprt.elo1,
-              "bounds": [sprt.lower, sprt.upper], "time_per_move": settings.time_per_move,
-              "time_bank": settings.time_bank, "opening_plies": settings.opening_plies}
+    config = {
+        "format": "match",
+        "seed": seed,
+        "elo0": sprt.elo0,
+        "elo1": sprt.elo1,
+        "bounds": [sprt.lower, sprt.upper],
+        "time_per_move": settings.time_per_move,
+        "time_bank": settings.time_bank,
+        "opening_plies": settings.opening_plies,
+    }
     name = name or f"match {env_id} {a} vs {b} seed={seed} elo0={sprt.elo0:g} elo1={sprt.elo1:g}"
     done = open_run(store, name, env_id, env, [a, b], config, settings, validate)
     backend, progress = backend or InlineBackend(), progress or Progress()
@@ -171,5 +202,4 @@ def run_match(a: str, b: str, env_id: str, sprt, store: Store, backend: Backend 
             played = play_missing(name, scheduled, done, store, backend, settings, progress, decided)
     finally:
         progress.stop()
-    return MatchResult(name, status, sprt.llr, (sprt.lower, sprt.upper), list(sprt.counts),
-                       2 * next_pair, played)
+    return MatchResult(name, status, sprt.llr, (sprt.lower, sprt.upper), list(sprt.counts), 2 * next_pair, played)

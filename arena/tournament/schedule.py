@@ -41,8 +41,9 @@ def fixed_groups(fmt: str, n_agents: int, sides: int) -> list[tuple[int, ...]]:
     return [(0, *rest) for rest in combinations(range(1, n_agents), sides - 1)]
 
 
-def swiss_pairs(points: Sequence[float], played: set[frozenset],
-                byes: set[int]) -> tuple[list[tuple[int, int]], int | None]:
+def swiss_pairs(
+    points: Sequence[float], played: set[frozenset], byes: set[int]
+) -> tuple[list[tuple[int, int]], int | None]:
     """Pair agents within score groups (best first), never repeating a pairing if it can be
     avoided; with an odd field the lowest-ranked agent without a bye sits out."""
     order = sorted(range(len(points)), key=lambda i: (-points[i], i))
@@ -62,7 +63,7 @@ def _pair_without_repeats(order: list[int], played: set[frozenset]) -> list[tupl
     first, rest = order[0], order[1:]
     for i, other in enumerate(rest):
         if frozenset((first, other)) not in played:
-            tail = _pair_without_repeats(rest[:i] + rest[i + 1:], played)
+            tail = _pair_without_repeats(rest[:i] + rest[i + 1 :], played)
             if tail is not None:
                 return [(first, other), *tail]
     return None
@@ -73,14 +74,14 @@ def total_games(fmt: str, n_agents: int, sides: int, rounds: int, games: int) ->
     return rounds * per_round * games
 
 
-def rounds(fmt: str, agents: Sequence[str], sides: int, n_rounds: int, games: int, seed: int,
-           done: dict[str, GameRecord]) -> Iterator[list[Job]]:
+def rounds(
+    fmt: str, agents: Sequence[str], sides: int, n_rounds: int, games: int, seed: int, done: dict[str, GameRecord]
+) -> Iterator[list[Job]]:
     """The games of each round; a Swiss round is paired from the results before it, read
     from `done` (so the caller must have stored every game of a round before the next)."""
     if fmt != "swiss":
         groups = fixed_groups(fmt, len(agents), sides)
-        yield [job for r in range(n_rounds) for g in groups
-               for job in group_games(r, g, agents, games, seed)]
+        yield [job for r in range(n_rounds) for g in groups for job in group_games(r, g, agents, games, seed)]
         return
     index = {spec: i for i, spec in enumerate(agents)}
     points = [0.0] * len(agents)

@@ -20,14 +20,19 @@ from arena.errors import ArenaError
 from arena.web import charts
 from arena.web.data import Data
 
-METHODS = {"bt": "Bradley-Terry with 95 % intervals",
-           "elo": "online Elo (K = 16, in game order)", "openskill": "OpenSkill ordinal (mu - 3 sigma)"}
+METHODS = {
+    "bt": "Bradley-Terry with 95 % intervals",
+    "elo": "online Elo (K = 16, in game order)",
+    "openskill": "OpenSkill ordinal (mu - 3 sigma)",
+}
 PER_PAGE = 50
 MAX_PAGE_SIZE = 500
-SQLITE_MAX_INT = 2 ** 63 - 1
+SQLITE_MAX_INT = 2**63 - 1
 TERMINATION_LEGEND = {
-    "normal": "the game ended by its rules", "illegal": "a player made an illegal move and forfeited",
-    "timeout": "a player ran out of time and forfeited", "crash": "a player's code raised and it forfeited",
+    "normal": "the game ended by its rules",
+    "illegal": "a player made an illegal move and forfeited",
+    "timeout": "a player ran out of time and forfeited",
+    "crash": "a player's code raised and it forfeited",
     "protocol": "a remote player broke the protocol and forfeited",
 }
 log = logging.getLogger("arena.web")
@@ -41,8 +46,9 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
         data.prefit()
     app = Flask(__name__)
     app.config.update(JSON_SORT_KEYS=False)
-    app.jinja_env.globals.update(poll_ms=int(poll_seconds * 1000), termination_legend=TERMINATION_LEGEND,
-                                 db_path=str(data.path))
+    app.jinja_env.globals.update(
+        poll_ms=int(poll_seconds * 1000), termination_legend=TERMINATION_LEGEND, db_path=str(data.path)
+    )
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.filters["pct"] = lambda v: "" if v is None else f"{100 * v:.1f}%"
     app.jinja_env.filters["score"] = lambda v: f"{v:g}"
@@ -51,8 +57,9 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
     @app.route("/")
     def index():
         store = data.store()
-        return render_template("index.html", envs=store.envs(), tournaments=store.tournaments(),
-                               version=store.version())
+        return render_template(
+            "index.html", envs=store.envs(), tournaments=store.tournaments(), version=store.version()
+        )
 
     @app.route("/leaderboard")
     def leaderboard():
@@ -63,12 +70,13 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
         tournament = _text_arg("tournament")
         fitted, current = data.leaderboard(env, method, tournament)
         if fitted is None:
-            abort(404, f"no games of {env}" + (f" in tournament {tournament}" if tournament else "")
-                  + " in this store")
+            abort(404, f"no games of {env}" + (f" in tournament {tournament}" if tournament else "") + " in this store")
         if fitted.problem:
             abort(404, fitted.problem)
-        return data.pages.get((request.full_path, fitted.version, current),
-                              lambda: _leaderboard_page(fitted, current, env, method, tournament))
+        return data.pages.get(
+            (request.full_path, fitted.version, current),
+            lambda: _leaderboard_page(fitted, current, env, method, tournament),
+        )
 
     @app.route("/agent")
     def agent():
@@ -98,14 +106,26 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
         rows = store.games(**filters, limit=per_page, offset=(page - 1) * per_page, newest_first=True)
 
         def link(**change):
-            args = {k: v for k, v in {**filters, "page": page, "per_page": per_page, **change}.items()
-                    if v not in (None, "") and not (k == "per_page" and v == PER_PAGE)}
+            args = {
+                k: v
+                for k, v in {**filters, "page": page, "per_page": per_page, **change}.items()
+                if v not in (None, "") and not (k == "per_page" and v == PER_PAGE)
+            }
             return url_for("games") + ("?" + urlencode(args) if args else "")
 
-        return render_template("games.html", rows=rows, filters=filters, page=page, pages=pages, total=total,
-                               link=link, envs=[e for e, _ in store.envs()],
-                               tournaments=[t.name for t in store.tournaments()],
-                               terminations=list(TERMINATION_LEGEND), version=store.version())
+        return render_template(
+            "games.html",
+            rows=rows,
+            filters=filters,
+            page=page,
+            pages=pages,
+            total=total,
+            link=link,
+            envs=[e for e, _ in store.envs()],
+            tournaments=[t.name for t in store.tournaments()],
+            terminations=list(TERMINATION_LEGEND),
+            version=store.version(),
+        )
 
     @app.route("/game/<int:game_id>")
     def game(game_id: int):
@@ -137,8 +157,9 @@ def create_app(db_path, poll_seconds: float = 2.0, prefit: bool = False) -> Flas
 
     @app.errorhandler(500)
     def server_error(err):
-        return render_template("error.html", code=500, name="Server error",
-                               message="something went wrong; the server log has the details"), 500
+        return render_template(
+            "error.html", code=500, name="Server error", message="something went wrong; the server log has the details"
+        ), 500
 
     return app
 
@@ -163,11 +184,25 @@ def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: 
         checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints, intervals)
     shown = board.names[:CROSSTABLE_MAX]
     return render_template(
-        "leaderboard.html", env=env, method=method, methods=METHODS, tournament=tournament, board=board,
-        games=fitted.games, current=current, fit_seconds=fitted.seconds, intervals=intervals,
-        several_groups=len({r.get("group", 1) for r in board.rows}) > 1, ratings_charts=ratings_charts,
-        crosstable_chart=charts.crosstable_chart(shown, board.crosstable), crosstable_cut=len(board.names) - len(shown),
-        checkpoint_chart=checkpoint_chart, legend=legend, kinds=board.termination_kinds(), version=fitted.version)
+        "leaderboard.html",
+        env=env,
+        method=method,
+        methods=METHODS,
+        tournament=tournament,
+        board=board,
+        games=fitted.games,
+        current=current,
+        fit_seconds=fitted.seconds,
+        intervals=intervals,
+        several_groups=len({r.get("group", 1) for r in board.rows}) > 1,
+        ratings_charts=ratings_charts,
+        crosstable_chart=charts.crosstable_chart(shown, board.crosstable),
+        crosstable_cut=len(board.names) - len(shown),
+        checkpoint_chart=checkpoint_chart,
+        legend=legend,
+        kinds=board.termination_kinds(),
+        version=fitted.version,
+    )
 
 
 def _interval(row) -> str:
@@ -193,6 +228,6 @@ def _int_arg(name: str, default: int) -> int:
     value = _text_arg(name)
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= 10 ** 9:
+    if not value.isdigit() or not 1 <= int(value) <= 10**9:
         abort(400, f"{name} must be a whole number from 1 to 1000000000")
     return int(value)

@@ -41,10 +41,13 @@ def _num(v: float) -> str:
 
 
 def _svg(cls: str, width: float, height: float, label: str, body: list[str]) -> str:
-    return (f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{html.escape(label)}" '
-            f'font-family="DejaVu Sans Mono, Liberation Mono, Courier New, monospace" font-size="{FONT_PX}">'
-            + "".join(body) + "</svg>")
+    return (
+        f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{html.escape(label)}" '
+        f'font-family="DejaVu Sans Mono, Liberation Mono, Courier New, monospace" font-size="{FONT_PX}">'
+        + "".join(body)
+        + "</svg>"
+    )
 
 
 def _span(values: Sequence[float], open_low: bool, open_high: bool) -> tuple[float, float]:
@@ -64,8 +67,10 @@ def _finite(row: Mapping, intervals: bool) -> list[float]:
 def _arrow(cls: str, tip_x: float, tip_y: float, dx: float, dy: float, color: str = "") -> str:
     """A filled arrowhead whose tip is at (tip_x, tip_y), pointing along (dx, dy) (a unit step)."""
     back_x, back_y, side = tip_x - 7 * dx, tip_y - 7 * dy, 4.5
-    points = (f"{tip_x:.1f},{tip_y:.1f} {back_x + side * dy:.1f},{back_y - side * dx:.1f} "
-              f"{back_x - side * dy:.1f},{back_y + side * dx:.1f}")
+    points = (
+        f"{tip_x:.1f},{tip_y:.1f} {back_x + side * dy:.1f},{back_y - side * dx:.1f} "
+        f"{back_x - side * dy:.1f},{back_y + side * dx:.1f}"
+    )
     fill = f' fill="{color}"' if color else ""
     return f'<polygon class="{cls}"{fill} points="{points}"/>'
 
@@ -95,9 +100,11 @@ def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequen
     ts = ticks(*_span(finite, open_low, open_high))
     x = lambda v: left + plot * (v - ts[0]) / (ts[-1] - ts[0])  # noqa: E731
     height = top + row_h * len(rows) + 10
-    body = [f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
-            f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
-            for t in ts]
+    body = [
+        f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
+        f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
+        for t in ts
+    ]
     for k, r in enumerate(rows):
         y = top + row_h * (k + 0.5)
         name = html.escape(r["agent"])
@@ -112,11 +119,14 @@ def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequen
                 body.append(_arrow("ci open", left + plot, y, 1, 0))
             label = labels[r["agent"]]
             if label:
-                body.append(f'<text class="bound" x="{left + plot + 10:.1f}" y="{y + 4:.1f}">'
-                            f'{html.escape(label)}</text>')
+                body.append(
+                    f'<text class="bound" x="{left + plot + 10:.1f}" y="{y + 4:.1f}">{html.escape(label)}</text>'
+                )
         prior = " prior" if r.get("prior") else ""
-        body.append(f'<circle class="rating{prior}" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
-                    f'<title>{name}: {r["rating"]}{_interval_tip(r, intervals)}</title></circle>')
+        body.append(
+            f'<circle class="rating{prior}" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
+            f"<title>{name}: {r['rating']}{_interval_tip(r, intervals)}</title></circle>"
+        )
     return _svg("ratings", width, height, "Ratings with 95% intervals", body)
 
 
@@ -136,28 +146,37 @@ def crosstable_chart(names: Sequence[str], cross: Mapping[str, Mapping[str, Mapp
     body = []
     for k, n in enumerate(names):
         name = html.escape(n)
-        body.append(f'<text class="name" x="{left - 8:.1f}" y="{top + cell * (k + 0.5) + 4:.1f}" '
-                    f'text-anchor="end">{name}</text>')
+        body.append(
+            f'<text class="name" x="{left - 8:.1f}" y="{top + cell * (k + 0.5) + 4:.1f}" '
+            f'text-anchor="end">{name}</text>'
+        )
         cx, cy = left + cell * (k + 0.5) + 4, top - 8
-        body.append(f'<text class="name" x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-90 {cx:.1f} {cy:.1f})">'
-                    f'{name}</text>')
+        body.append(
+            f'<text class="name" x="{cx:.1f}" y="{cy:.1f}" transform="rotate(-90 {cx:.1f} {cy:.1f})">{name}</text>'
+        )
     for i, a in enumerate(names):
         for j, b in enumerate(names):
             c = cross.get(a, {}).get(b)
             fill = "#e4e7eb" if c is None else heat(c["score"])
-            tip = (f"{html.escape(a)} vs {html.escape(b)}: "
-                   + ("no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']} (W-D-L)"))
-            body.append(f'<rect class="cell" x="{left + cell * j:.1f}" y="{top + cell * i:.1f}" width="{cell}" '
-                        f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>')
+            tip = f"{html.escape(a)} vs {html.escape(b)}: " + (
+                "no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']} (W-D-L)"
+            )
+            body.append(
+                f'<rect class="cell" x="{left + cell * j:.1f}" y="{top + cell * i:.1f}" width="{cell}" '
+                f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>'
+            )
             if c is not None:
-                body.append(f'<text class="score" x="{left + cell * (j + 0.5):.1f}" '
-                            f'y="{top + cell * (i + 0.5) + 4:.1f}" text-anchor="middle">'
-                            f'{round(100 * c["score"])}</text>')
+                body.append(
+                    f'<text class="score" x="{left + cell * (j + 0.5):.1f}" '
+                    f'y="{top + cell * (i + 0.5) + 4:.1f}" text-anchor="middle">'
+                    f"{round(100 * c['score'])}</text>"
+                )
     return _svg("crosstable", left + size + 10, top + size + 10, "Score of row against column, in %", body)
 
 
-def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]],
-                      intervals: bool = True) -> tuple[str, list]:
+def checkpoints_chart(
+    rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True
+) -> tuple[str, list]:
     """Rating over training step, one line per run; returns the SVG and the legend
     [(run, colour)] (the legend is HTML beside the chart, where long run names wrap).
     An open end of an interval (see `ratings_chart`) runs to the top or bottom of the plot,
@@ -171,29 +190,46 @@ def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[s
     width, height, left, right, top, bottom = 640, 300, 64, 24, 16, 46
     xt = ticks(min(s for s, _ in points), max(s for s, _ in points))
     finite = [v for _, r in points for v in _finite(r, intervals)]
-    yt = ticks(*_span(finite, intervals and any(r["ci_low"] is None for _, r in points),
-                      intervals and any(r["ci_high"] is None for _, r in points)))
+    yt = ticks(
+        *_span(
+            finite,
+            intervals and any(r["ci_low"] is None for _, r in points),
+            intervals and any(r["ci_high"] is None for _, r in points),
+        )
+    )
     x = lambda v: left + (width - left - right) * (v - xt[0]) / (xt[-1] - xt[0])  # noqa: E731
     y = lambda v: height - bottom - (height - top - bottom) * (v - yt[0]) / (yt[-1] - yt[0])  # noqa: E731
-    body = [f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
-            f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>' for t in yt]
-    body += [f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
-             for t in xt]
-    body.append(f'<text class="axis" x="{(left + width - right) / 2:.0f}" y="{height - 8}" '
-                f'text-anchor="middle">training step</text>')
+    body = [
+        f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+        f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>'
+        for t in yt
+    ]
+    body += [
+        f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
+        for t in xt
+    ]
+    body.append(
+        f'<text class="axis" x="{(left + width - right) / 2:.0f}" y="{height - 8}" '
+        f'text-anchor="middle">training step</text>'
+    )
     legend = []
     for k, (run, series) in enumerate(sorted(runs.items())):
         color = PALETTE[k % len(PALETTE)]
         series.sort(key=lambda p: p[0])
         legend.append((run, color))
-        body.append(f'<polyline class="run" fill="none" stroke="{color}" stroke-width="2" points="'
-                    + " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series) + '"/>')
+        body.append(
+            f'<polyline class="run" fill="none" stroke="{color}" stroke-width="2" points="'
+            + " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series)
+            + '"/>'
+        )
         for s, r in series:
             if intervals:
                 low = y(r["ci_low"]) if r["ci_low"] is not None else height - bottom
                 high = y(r["ci_high"]) if r["ci_high"] is not None else top
-                body.append(f'<line class="ci" stroke="{color}" x1="{x(s):.1f}" x2="{x(s):.1f}" '
-                            f'y1="{low:.1f}" y2="{high:.1f}"/>')
+                body.append(
+                    f'<line class="ci" stroke="{color}" x1="{x(s):.1f}" x2="{x(s):.1f}" '
+                    f'y1="{low:.1f}" y2="{high:.1f}"/>'
+                )
                 label = open_end_label(r["ci_low"], r["ci_high"])
                 if r["ci_high"] is None:
                     body.append(_arrow("ci open", x(s), top, 0, -1, color))
@@ -202,9 +238,13 @@ def checkpoints_chart(rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[s
                 if label:  # beside the arrow, on the side of the plot's middle
                     side = 1 if x(s) < (left + width - right) / 2 else -1
                     ty = top + 10 if r["ci_high"] is None else height - bottom - 4
-                    body.append(f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
-                                f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>')
-            body.append(f'<circle fill="{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" r="4">'
-                        f'<title>{html.escape(r["agent"])} (step {s}): {r["rating"]}'
-                        f'{_interval_tip(r, intervals)}</title></circle>')
+                    body.append(
+                        f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
+                        f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>'
+                    )
+            body.append(
+                f'<circle fill="{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" r="4">'
+                f"<title>{html.escape(r['agent'])} (step {s}): {r['rating']}"
+                f"{_interval_tip(r, intervals)}</title></circle>"
+            )
     return _svg("checkpoints", width, height, "Checkpoint rating over training step", body), legend

@@ -113,13 +113,32 @@ class Data:
             games = store.summaries(env, tournament)
             board = None
             if games:
-                records = [GameRecord(env, 0, g["players"], [], scores=g["scores"], termination=g["termination"],
-                                      forfeit_player=g["forfeit_player"]) for g in games]  # no moves: not needed
+                records = [
+                    GameRecord(
+                        env,
+                        0,
+                        g["players"],
+                        [],
+                        scores=g["scores"],
+                        termination=g["termination"],
+                        forfeit_player=g["forfeit_player"],
+                    )
+                    for g in games
+                ]  # no moves: not needed
                 names = {tournament} if tournament else {t.name for t in store.tournaments() if t.env == env}
                 try:
-                    fitted, problem = board_from_records(
-                        records, f"{env} leaderboard", method, None, store.checkpoints(),
-                        display=store.display_names(), settings=settings_line(store, names)), None
+                    fitted, problem = (
+                        board_from_records(
+                            records,
+                            f"{env} leaderboard",
+                            method,
+                            None,
+                            store.checkpoints(),
+                            display=store.display_names(),
+                            settings=settings_line(store, names),
+                        ),
+                        None,
+                    )
                 except ArenaError as exc:  # e.g. only self-play games: nothing to rate, said on the page
                     fitted, problem = None, str(exc)
                 board = Board(env, fitted, len(games), version, time.perf_counter() - start, problem)
@@ -147,6 +166,7 @@ class Data:
     def prefit(self) -> None:
         """Fit every env's default board in a background thread (at server start), so that
         the first visitor of a large store does not wait for the bootstrap."""
+
         def work():
             for env, _ in self.store().envs():
                 try:
@@ -167,8 +187,10 @@ class Data:
             r = g.record
             if spec not in r.players:
                 continue
-            env = per_env.setdefault(r.env_id, {"opponents": defaultdict(lambda: [0, 0, 0]),
-                                                "seats": defaultdict(lambda: [0, 0, 0]), "games": 0})
+            env = per_env.setdefault(
+                r.env_id,
+                {"opponents": defaultdict(lambda: [0, 0, 0]), "seats": defaultdict(lambda: [0, 0, 0]), "games": 0},
+            )
             env["games"] += 1
             me = r.players.index(spec)
             mine = r.scores[me]
@@ -177,10 +199,14 @@ class Data:
             for i, (other, score) in enumerate(zip(r.players, r.scores)):
                 if i != me and other != spec:
                     env["opponents"][other][_outcome(mine, score)] += 1
-        return {"spec": spec, "envs": {e: {"games": v["games"], "opponents": dict(v["opponents"]),
-                                           "seats": dict(sorted(v["seats"].items()))}
-                                       for e, v in sorted(per_env.items())},
-                "recent": store.games(agent=spec, limit=recent, newest_first=True)}
+        return {
+            "spec": spec,
+            "envs": {
+                e: {"games": v["games"], "opponents": dict(v["opponents"]), "seats": dict(sorted(v["seats"].items()))}
+                for e, v in sorted(per_env.items())
+            },
+            "recent": store.games(agent=spec, limit=recent, newest_first=True),
+        }
 
     # -- replays ---------------------------------------------------------------------------
     def replay(self, game_id: int) -> dict:
@@ -196,11 +222,18 @@ class Data:
                 problem = None
             except ArenaError as exc:  # e.g. the env's plugin is not installed here
                 shown, problem = [], str(exc)
-            return {"frames": [{"ply": f.ply, "text": strip_ansi(f.text),
-                                "moves": [m["name"] if len(f.moves) == 1 else f"{m['seat']}:{m['name']}"
-                                          for m in f.moves],
-                                "board": board(record.env_id, f.text)} for f in shown],
-                    "problem": problem}
+            return {
+                "frames": [
+                    {
+                        "ply": f.ply,
+                        "text": strip_ansi(f.text),
+                        "moves": [m["name"] if len(f.moves) == 1 else f"{m['seat']}:{m['name']}" for m in f.moves],
+                        "board": board(record.env_id, f.text),
+                    }
+                    for f in shown
+                ],
+                "problem": problem,
+            }
 
         return {"game": stored, **self.replays.get(game_id, make)}
 
@@ -208,4 +241,3 @@ class Data:
 def _outcome(mine: float, theirs: float) -> int:
     """Index into [wins, draws, losses]."""
     return 0 if mine > theirs else 1 if mine == theirs else 2
-
