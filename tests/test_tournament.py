@@ -139,14 +139,14 @@ def test_process_pool_gives_the_same_games_as_inline(tmp_path):
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     """SIGKILL a real `arena tournament` mid-run, rerun it, compare with a run never killed."""
-    agents = ["random", "mcts:sims=300", "mcts:sims=600"]
+    agents = ["random", "mcts:sims=1500", "mcts:sims=3000"]  # slow enough to be killed mid-run on an idle machine
     args = [sys.executable, "-m", "arena", "tournament", C4, *agents, "--games", "4",
             "--concurrency", "2", "--quiet", "--db", str(tmp_path / "k.db")]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     stored = 0
     while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+        time.sleep(0.05)
         if (tmp_path / "k.db").exists():
             try:
                 with Store(tmp_path / "k.db", readonly=True) as s:
