@@ -44,7 +44,7 @@ class GameSummary:
 
 
 def _field(game: Any, key: str, default: Any = None) -> Any:
-    if isinstance(game, Mapping):
+    if type(game) is dict or isinstance(game, Mapping):  # dict first: an ABC check per field is slow on 10^5 games
         return game.get(key, default)
     return getattr(game, key, default)
 

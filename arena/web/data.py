@@ -98,8 +98,7 @@ class Data:
     def _fit(self, key: tuple) -> Board | None:
         """Fit the board of `key` at the store's current version (one fit per key at a time),
         through the very function `arena leaderboard` uses, so the numbers agree by construction."""
-        from arena.leaderboard.stored import board_from_records, settings_line
-        from arena.referee import GameRecord
+        from arena.leaderboard.stored import board_from_records, records_from_summaries, settings_line
 
         env, tournament, method = key
         with self.fit_locks[key]:
@@ -113,18 +112,7 @@ class Data:
             games = store.summaries(env, tournament)
             board = None
             if games:
-                records = [
-                    GameRecord(
-                        env,
-                        0,
-                        g["players"],
-                        [],
-                        scores=g["scores"],
-                        termination=g["termination"],
-                        forfeit_player=g["forfeit_player"],
-                    )
-                    for g in games
-                ]  # no moves: not needed
+                records = records_from_summaries(env, games)
                 names = {tournament} if tournament else {t.name for t in store.tournaments() if t.env == env}
                 try:
                     fitted, problem = (
