@@ -345,28 +345,9 @@ class Store:
         )
         return {r[0] for r in rows}
 
-    def games(
-        self,
-        *,
-        env: str | None = None,
-        tournament: str | None = None,
-        agent: str | None = None,
-        termination: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        newest_first: bool = False,
-    ) -> list[StoredGame]:
-        return list(
-            self.iter_games(
-                env=env,
-                tournament=tournament,
-                agent=agent,
-                termination=termination,
-                limit=limit,
-                offset=offset,
-                newest_first=newest_first,
-            )
-        )
+    def games(self, **filters: Any) -> list[StoredGame]:
+        """`iter_games` as a list."""
+        return list(self.iter_games(**filters))
 
     def iter_games(
         self,
