@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .render import _interval, display_rows, open_end_label
+from .render import _interval, display_rows, open_end_label, rating_span
 from .stats import Board
 
 _CSS = """
@@ -77,14 +77,6 @@ def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
     )
 
 
-def _span(values: list[float], open_low: bool, open_high: bool) -> tuple[float, float]:
-    """The finite values' range, widened on a side where an interval is open so that the
-    arrow drawn to that edge shows."""
-    lo, hi = min(values), max(values)
-    pad = 0.1 * (hi - lo or 100)
-    return lo - pad * open_low, hi + pad * open_high
-
-
 def _arrow(tip_x: float, tip_y: float, dx: int, dy: int, color: str = "") -> str:
     """An arrowhead with its tip at (tip_x, tip_y) pointing along (dx, dy): an open interval end."""
     bx, by = tip_x - 7 * dx, tip_y - 7 * dy
@@ -93,10 +85,6 @@ def _arrow(tip_x: float, tip_y: float, dx: int, dy: int, color: str = "") -> str
         f'<polygon class="open"{fill} points="{tip_x:.1f},{tip_y:.1f} {bx + 4.5 * dy:.1f},{by - 4.5 * dx:.1f} '
         f'{bx - 4.5 * dy:.1f},{by + 4.5 * dx:.1f}"/>'
     )
-
-
-def _ends(r: dict, intervals: bool) -> list[float]:
-    return [v for v in (r["rating"], *((r["ci_low"], r["ci_high"]) if intervals else ())) if v is not None]
 
 
 def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
@@ -108,13 +96,7 @@ def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
     left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
     right = max([30] + [24 + 7 * len(t) for t in labels if t])
     width, top, row_h = left + 550 + right, 28, 26
-    ticks = _ticks(
-        *_span(
-            [v for r in rows for v in _ends(r, intervals)],
-            intervals and any(r["ci_low"] is None for r in rows),
-            intervals and any(r["ci_high"] is None for r in rows),
-        )
-    )
+    ticks = _ticks(*rating_span(rows, intervals))
     x = _scale(ticks, left, width - right)
     height = top + row_h * len(rows) + 8
     body = [
@@ -189,13 +171,7 @@ def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, 
     points = [p for series in runs.values() for p in series]
     width, height, left, right, top, bottom = 760, 340, 64, 24, 36, 46
     xt = _ticks(min(s for s, _ in points), max(s for s, _ in points))
-    yt = _ticks(
-        *_span(
-            [v for _, r in points for v in _ends(r, intervals)],
-            intervals and any(r["ci_low"] is None for _, r in points),
-            intervals and any(r["ci_high"] is None for _, r in points),
-        )
-    )
+    yt = _ticks(*rating_span((r for _, r in points), intervals))
     x, y = _scale(xt, left, width - right), _scale(yt, height - bottom, top)
     body = [
         f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .stats import ROW_KEYS, Board, _round
@@ -259,6 +260,20 @@ def open_end_label(low: float | None, high: float | None) -> str | None:
     if low is None and high is None:
         return "unbounded"
     return f"> {low:.0f}" if high is None else f"< {high:.0f}"
+
+
+def rating_span(rows: Iterable[Mapping], intervals: bool) -> tuple[float, float]:
+    """The range a chart's rating axis must show: every rating and closed interval end, widened
+    on a side where some interval is open so that the arrow drawn to that edge shows."""
+    rows = list(rows)
+    ends = [
+        v for r in rows for v in (r["rating"], *((r["ci_low"], r["ci_high"]) if intervals else ())) if v is not None
+    ]
+    lo, hi = min(ends), max(ends)
+    pad = 0.1 * (hi - lo or 100)
+    open_low = intervals and any(r["ci_low"] is None for r in rows)
+    open_high = intervals and any(r["ci_high"] is None for r in rows)
+    return lo - pad * open_low, hi + pad * open_high
 
 
 def _interval(low: float | None, high: float | None) -> str:

@@ -12,7 +12,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 
-from arena.leaderboard.render import open_end_label
+from arena.leaderboard.render import open_end_label, rating_span
 
 FONT_PX = 12
 CHAR_PX = 0.6 * FONT_PX + 0.4  # a little over the advance, for rounding in the browser
@@ -50,20 +50,6 @@ def _svg(cls: str, width: float, height: float, label: str, body: list[str]) -> 
     )
 
 
-def _span(values: Sequence[float], open_low: bool, open_high: bool) -> tuple[float, float]:
-    """The finite values' range, widened on a side where some interval is open, so that the
-    arrow drawn to that edge has room to be seen."""
-    lo, hi = min(values), max(values)
-    pad = 0.1 * (hi - lo or 100)
-    return lo - pad * open_low, hi + pad * open_high
-
-
-def _finite(row: Mapping, intervals: bool) -> list[float]:
-    """The numbers of a row a chart's axis must show: the rating and its interval's closed ends."""
-    ends = (row["ci_low"], row["ci_high"]) if intervals else ()
-    return [v for v in (row["rating"], *ends) if v is not None]
-
-
 def _arrow(cls: str, tip_x: float, tip_y: float, dx: float, dy: float, color: str = "") -> str:
     """A filled arrowhead whose tip is at (tip_x, tip_y), pointing along (dx, dy) (a unit step)."""
     back_x, back_y, side = tip_x - 7 * dx, tip_y - 7 * dy, 4.5
@@ -94,10 +80,7 @@ def ratings_chart(rows: Sequence[Mapping], intervals: bool = True, names: Sequen
     plot, top, row_h = 420, 30, 24
     right = max([56] + [24 + text_width(t) for t in labels.values() if t])
     width = left + plot + right
-    finite = [v for r in rows for v in _finite(r, intervals)]
-    open_low = intervals and any(r["ci_low"] is None for r in rows)
-    open_high = intervals and any(r["ci_high"] is None for r in rows)
-    ts = ticks(*_span(finite, open_low, open_high))
+    ts = ticks(*rating_span(rows, intervals))
     x = lambda v: left + plot * (v - ts[0]) / (ts[-1] - ts[0])  # noqa: E731
     height = top + row_h * len(rows) + 10
     body = [
@@ -189,14 +172,7 @@ def checkpoints_chart(
     points = [p for series in runs.values() for p in series]
     width, height, left, right, top, bottom = 640, 300, 64, 24, 16, 46
     xt = ticks(min(s for s, _ in points), max(s for s, _ in points))
-    finite = [v for _, r in points for v in _finite(r, intervals)]
-    yt = ticks(
-        *_span(
-            finite,
-            intervals and any(r["ci_low"] is None for _, r in points),
-            intervals and any(r["ci_high"] is None for _, r in points),
-        )
-    )
+    yt = ticks(*rating_span((r for _, r in points), intervals))
     x = lambda v: left + (width - left - right) * (v - xt[0]) / (xt[-1] - xt[0])  # noqa: E731
     y = lambda v: height - bottom - (height - top - bottom) * (v - yt[0]) / (yt[-1] - yt[0])  # noqa: E731
     body = [
