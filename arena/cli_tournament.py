@@ -285,11 +285,12 @@ def _bad_anchor(text: str):
 )
 @click.option(
     "--prior",
-    type=click.Choice(["field", "none"]),
-    default="field",
+    type=click.Choice(["auto", "field", "none"]),
+    default="auto",
     show_default=True,
-    help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
-    "maximum likelihood (as Ordo -M), only without perfect scores.",
+    help="none: plain maximum likelihood (as Ordo), only without perfect scores; field: half a "
+    "virtual draw per agent and a prior estimated from the field; auto: none when every agent "
+    "won and lost at least 5 points and no score is perfect, else field (docs/ratings.md).",
 )
 @click.option(
     "--intervals",

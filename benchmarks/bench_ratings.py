@@ -9,6 +9,8 @@ fewer for mismatches, and the expected score stays exactly p, so the true Elo is
 Coverage counts, over every pair of agents in one comparison group, how often the 95 %
 interval of r_i − r_j holds the true difference (intervals with an infinite end count, and
 how many there are is reported); pairs in different groups get (−inf, inf) and are left out.
+"anchor-rel." is the same for the rating minus the anchor's (agent 0, random); "plain ML" counts
+the fields where the default `--prior auto` chose plain maximum likelihood.
 """
 from __future__ import annotations
 
@@ -82,10 +84,10 @@ def coverage(runs: int, n_boot: int, seed: int, intervals: str) -> None:
     what = "posterior curvature" if intervals == "posterior" else f"parametric bootstrap B={n_boot}"
     print(f"95 % intervals of rating differences, {what}, {runs} fields per class")
     print(f"{'field class':<22}{'pairs':>7}{'coverage':>10}{'one-sided':>11}{'median width':>14}"
-          f"{'anchor-rel. cov.':>18}{'flagged':>9}")
+          f"{'anchor-rel. cov.':>18}{'flagged':>9}{'plain ML':>10}")
     for kind in CLASSES:
         rng = np.random.default_rng(seed)  # the same fields for every interval method
-        hit = total = one_sided = anchor_hit = anchor_total = flagged = 0
+        hit = total = one_sided = anchor_hit = anchor_total = flagged = plain = 0
         widths = []
         for run in range(runs):
             true, (a, b, s) = field(kind, rng)
@@ -106,9 +108,10 @@ def coverage(runs: int, n_boot: int, seed: int, intervals: str) -> None:
             anchor_hit += int(np.sum(((fit.ci_low <= t) & (t <= fit.ci_high))[rel][1:]))
             anchor_total += int(rel.sum()) - 1
             flagged += int(fit.prior.sum())
+            plain += fit.prior_used == "none"
         width = f"{np.median(widths):.0f} Elo" if widths else "-"
         print(f"{kind:<22}{total:>7}{hit / total:>10.1%}{one_sided / total:>11.1%}{width:>14}"
-              f"{anchor_hit / anchor_total:>18.1%}{flagged / runs:>9.1f}")
+              f"{anchor_hit / anchor_total:>18.1%}{flagged / runs:>9.1f}{plain:>7}/{runs}")
 
 
 def rmse(estimate: np.ndarray, true: np.ndarray) -> float:

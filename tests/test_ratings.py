@@ -193,3 +193,24 @@ def test_prior_none_is_plain_maximum_likelihood_and_refuses_perfect_scores():
 def test_self_play_only_is_a_value_error_not_a_numpy_crash():
     with pytest.raises(ValueError, match="no games between different agents"):
         fit_bt(PairCounts.from_games([("x", "x", 1)] * 3))
+
+
+def test_auto_prior_is_plain_maximum_likelihood_when_every_agent_won_and_lost_five_points():
+    c = round_robin(np.linspace(-300, 300, 8), 100)
+    auto, none = fit_bt(c), fit_bt(c, prior="none")
+    assert auto.prior_used == "none" and auto.virtual_draws == 0 and auto.prior_sd is None
+    assert np.allclose(auto.rating, none.rating) and np.allclose(auto.ci_high, none.ci_high)
+    # the field prior would have moved the ends of the field by a few Elo (Ordo disagrees by that much)
+    assert np.max(np.abs(fit_bt(c, prior="field").rating - none.rating)) > 1
+
+
+def test_auto_prior_keeps_the_field_prior_when_an_agent_is_thin_or_perfect():
+    base = [(x, y, s) for x, y in [("a", "b"), ("b", "c"), ("a", "c")] for s in [1] * 10 + [0.5] * 10 + [0] * 10]
+    thin = PairCounts.from_games(base + [("weak", "a", 0)] * 19 + [("weak", "a", 0.5)] * 8)  # 4 points of 27
+    fit = fit_bt(thin)
+    assert fit.prior_used == "field" and fit.prior_mode == "auto"
+    assert np.allclose(fit.rating, fit_bt(thin, prior="field").rating)
+    enough = PairCounts.from_games(base + [("weak", "a", 0)] * 19 + [("weak", "a", 0.5)] * 10)  # 5 points
+    assert fit_bt(enough).prior_used == "none"
+    perfect = PairCounts.from_games(base + [("weak", "a", 0)] * 30)
+    assert fit_bt(perfect).prior_used == "field" and fit_bt(perfect).ci_low[3] == -np.inf

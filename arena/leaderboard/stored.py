@@ -73,7 +73,7 @@ def board_from_records(
     display=None,
     name_args: Iterable[str] = (),
     settings: str = "",
-    prior: str = "field",
+    prior: str = "auto",
 ) -> Leaderboard:
     """The board of stored games, one row per canonical agent under its display name."""
     env_id = records[0].env_id if records else None
