@@ -289,7 +289,7 @@ class Run:
         self.save(path, False, model)
         store = self.open_store()
         name = f"{self.trainer}:checkpoint={path}"
-        store.tag_agent(name, run=str(self.out), step=self.budget.steps)
+        store.tag_agent(name, env_id=self.options.env_id, run=str(self.out), step=self.budget.steps)
         assert self.evaluate is not None, "run_evaluation needs the evaluate callable"
         try:
             return self.evaluate(model, name, store, self.tournament)

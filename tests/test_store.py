@@ -25,6 +25,8 @@ def test_a_game_round_trips_and_a_key_is_stored_once(tmp_path):
     assert stored.key == "r0:0-1:0" and stored.id == first
     assert stored.record.latencies == pytest.approx(record.latencies, abs=1e-6)  # stored to the µs
     stored.record.latencies = record.latencies
+    assert stored.record.players == ["random", "minimax:depth=0"]  # stored canonical: tic-tac-toe is solved
+    stored.record.players = record.players
     assert stored.record == record
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -361,7 +361,7 @@ class Run:
             if store is not None:
                 store.record_game(tournament_name(self.out), self.env_id, record)
         if store is not None:
-            store.tag_agent(spec, run=str(self.out), step=step)
+            store.tag_agent(spec, env_id=self.env_id, run=str(self.out), step=step)
             store.close()
         return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
 

@@ -39,6 +39,7 @@ def board_from_store(
         title or f"{env_id} leaderboard",
         checkpoints=store.checkpoints(),
         display=store.display_names(),
+        typed=store.typed_specs(),
         settings=settings_line(store, names),
         **options,
     )
@@ -71,6 +72,7 @@ def board_from_records(
     nash: bool = False,
     intervals: str = "posterior",
     display=None,
+    typed=None,
     name_args: Iterable[str] = (),
     settings: str = "",
     prior: str = "auto",
@@ -78,9 +80,9 @@ def board_from_records(
     """The board of stored games, one row per canonical agent under its display name."""
     env_id = records[0].env_id if records else None
     specs = [p for r in records for p in r.players]
-    ids = identities(specs, env_id, display or {})
+    ids = identities(specs, env_id, display or {}, typed or {})
     if name_args:
-        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
+        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)}, typed or {})
     shown = {s: name for s, (name, _) in ids.items()}
     if anchor:
         ((key, value),) = anchor.items()
