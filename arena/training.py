@@ -203,8 +203,11 @@ class Run:
 
     `end_iteration` appends the metrics line (iteration, step, elapsed, cpu, sps + the trainer's
     fields), writes latest.pt every `checkpoint_every` iterations and evaluates every
-    `eval_every` seconds through `evaluate(model, name, store, tournament) -> metrics`, after saving the weights
-    the evaluation games are played with as iter_NNNNNN.pt."""
+    `eval_every` seconds (or every `eval_iterations` iterations, when given) through
+    `evaluate(model, name, store, tournament) -> metrics`, after saving the weights the
+    evaluation games are played with as iter_NNNNNN.pt. With `describe(title, row) -> str`, a
+    run whose progress goes to a log (stderr not a terminal) writes one line per evaluation, or
+    every `log_every` iterations without one, since a bar prints nothing into a log."""
 
     def __init__(
         self,
@@ -216,11 +219,15 @@ class Run:
         eval_every: float = 300.0,
         evaluate: Callable | None = None,
         progress_title: str = "",
+        eval_iterations: int | None = None,
+        describe: Callable[[str, dict[str, Any]], str] | None = None,
+        log_every: int = 50,
     ):
         self.trainer, self.options, self.spec = trainer, options, spec
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
         self.checkpoint_every, self.eval_every, self.evaluate = checkpoint_every, eval_every, evaluate
+        self.eval_iterations = eval_iterations
         self.iteration = 0
         self.last: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
@@ -234,7 +241,9 @@ class Run:
         self._last_eval = self.budget.seconds()
         self._metrics = open(self.out / "metrics.jsonl", "a")
         self._iter_time, self._iter_steps = time.time(), self.budget.steps
-        self._bar = _Progress(options.progress, progress_title or f"{trainer} {options.env_id}")
+        self._bar = _Progress(
+            options.progress, progress_title or f"{trainer} {options.env_id}", describe, log_every or eval_iterations
+        )
 
     # -- resume and checkpoints -------------------------------------------------------------
 
@@ -277,11 +286,16 @@ class Run:
             **metrics,
         }
         self._iter_time, self._iter_steps = now, self.budget.steps
-        if self.evaluate and self.budget.seconds() - self._last_eval >= self.eval_every:
+        if self.evaluate and self._evaluation_due():
             row.update(self.run_evaluation(model))
         self.write(row)
         if self.iteration % self.checkpoint_every == 0:
             self.save(self.out / "latest.pt", True, **self._saved)
+
+    def _evaluation_due(self) -> bool:
+        if self.eval_iterations is not None:
+            return self.iteration % self.eval_iterations == 0
+        return self.budget.seconds() - self._last_eval >= self.eval_every
 
     def run_evaluation(self, model) -> dict[str, Any]:
         self._last_eval = self.budget.seconds()
@@ -335,8 +349,13 @@ def _plain(x):
 
 
 class _Progress:
-    def __init__(self, enabled: bool, title: str):
+    def __init__(self, enabled: bool, title: str, describe: Callable | None = None, every: int | None = 50):
+        import sys
+
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.title, self.describe, self.every = title, describe, every or 50
+        self.lines = enabled and describe is not None and not sys.stderr.isatty()
 
         self.bar = Progress(
             TextColumn("{task.description}"),
@@ -344,7 +363,7 @@ class _Progress:
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
             TextColumn("{task.fields[info]}"),
-            disable=not enabled,
+            disable=not enabled or self.lines,
         )
         self.task = self.bar.add_task(title, total=1.0, info="")
         self.bar.start()
@@ -355,6 +374,12 @@ class _Progress:
             if isinstance(m.get(key), (int, float)):
                 info += f"  {key} {m[key]:.4g}"
         self.bar.update(self.task, completed=min(fraction, 1.0), info=info)
+        evaluated = any(k.startswith("eval_") for k in m)
+        if self.lines and self.describe and (evaluated or m.get("iteration", 0) % self.every == 0):
+            import sys
+
+            sys.stderr.write(self.describe(self.title, m) + "\n")
+            sys.stderr.flush()
 
     def close(self) -> None:
         self.bar.stop()
