@@ -4,7 +4,8 @@ checkpoints.
 A trainer registered through `register_trainers` builds its click command with
 `@trainer_command(name)`, which gives it the common flags:
 
-    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first
+    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first;
+                                              --steps counts env steps (STEPS_HELP), for every trainer
     --out DIR    --seed S  --resume           the run folder; --resume continues from DIR/latest.pt
     --db PATH    --workers N                  store of evaluation games; processes
     --set KEY=VALUE (repeatable)  --no-progress
@@ -66,9 +67,13 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(
-    name: str, *extra_options, default_steps: int | None = None, steps_help: str = "Budget in env steps (decisions)"
-):
+STEPS_HELP = (
+    "Budget in env steps: moves of one game (one decision in turn-based games, one joint step of all seats in "
+    "simultaneous ones), summed over parallel games and worker processes, for the whole run"
+)
+
+
+def trainer_command(name: str, *extra_options, default_steps: int | None = None):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -81,7 +86,7 @@ def trainer_command(
             "--steps",
             type=int,
             default=None,
-            help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
+            help=STEPS_HELP + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
         )
         @click.option(
             "--out", type=click.Path(path_type=Path), default=None, help=f"Run folder (default runs/{name}-GAME)."
