@@ -222,8 +222,8 @@ def test_a_killed_run_leaves_a_usable_last_checkpoint(tmp_path):
 
 
 def test_the_opponent_mix_samples_scripted_games_at_its_share():
-    from arena_ppo.pool import RANDOM, SCRIPTED
     from arena_ppo.league import draw_opponent
+    from arena_ppo.pool import RANDOM, SCRIPTED
 
     rng, pool = np.random.default_rng(0), OpponentPool()
     args = Args(random_fraction=0.1, scripted_fraction=0.3)
@@ -235,8 +235,8 @@ def test_the_opponent_mix_samples_scripted_games_at_its_share():
 def test_scripted_opponents_play_from_the_batched_arrays_as_from_observations():
     pytest.importorskip("arena_fivehero")
     from arena.agents import Observation
-    from arena_ppo.pool import SCRIPTED
     from arena_ppo.league import OpponentNets
+    from arena_ppo.pool import SCRIPTED
     from arena_ppo.vec import VecEnv
 
     vec = VecEnv("fivehero/3v3:shaped=true", 2, seed=3)
