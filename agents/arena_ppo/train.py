@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from arena.envs.base import parse_env_id
+from arena.envs.base import Env, parse_env_id
 from arena.errors import ArenaError
 from arena.training import Options, Run, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.league import League
 from arena_ppo.model import TeamPolicy, logp_entropy, sample
-from arena_ppo.vec import VecEnv
+from arena_ppo.vec import make_vec_env
 
 
 @dataclass
@@ -53,6 +53,9 @@ class Args:
     """continue from OUT/latest.pt (model, optimiser, pool, step count, time spent)"""
     num_envs: int = 16
     """envs stepped together, with one batched forward pass per step"""
+    workers: int = 1
+    """processes that step the envs (num_envs split between them, in parallel); the policy's
+    forward passes and the update stay in the trainer's process"""
     rollout: int = 64
     """steps per env per iteration"""
     epochs: int = 10
@@ -207,25 +210,33 @@ def to_t(x: np.ndarray) -> torch.Tensor:
 def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int, name: str = "ppo",
              store=None, tournament: str = "") -> dict[str, Any]:
     """Score of the current policy against `spec` over `games` referee games, half per side;
-    each game goes into `store` (an arena.store.Store) when given, with the policy as `name`."""
+    each game goes into `store` (an arena.store.Store) when given, with the policy as `name`.
+    In envs whose players can be eliminated (magent2 battle), also the opponent's seats killed
+    and the policy's lost per game (`kills`, `deaths`)."""
     from arena.api import make_agent, make_env
     from arena.referee import play
     from arena_ppo.agent import PPOAgent
 
     env = make_env(env_id)
     me, other = PPOAgent.from_model(env.info, model), make_agent(spec, env)
-    scores = []
+    scores, kills, deaths = [], [], []
     for game in range(games):
         side = game % 2
         agents = [me, other] if side == 0 else [other, me]
         record = play(env, agents, seed=seed + game, names=[name, spec][::1 if side == 0 else -1])
         scores.append(record.scores[side])
+        gone = set(env.eliminated())  # the game's final state is still in env
+        kills.append(len(gone & set(record.sides[1 - side])))
+        deaths.append(len(gone & set(record.sides[side])))
         if store is not None:
             store.record_game(tournament, env_id, record)
     score = float(np.mean(scores))
     clipped = min(max(score, 0.5 / games), 1 - 0.5 / games)
-    return {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
-            "elo_diff": 400 * math.log10(clipped / (1 - clipped))}
+    result = {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
+              "elo_diff": 400 * math.log10(clipped / (1 - clipped))}
+    if type(env).eliminated is not Env.eliminated:  # games whose players can die: a won battle is fought
+        result.update(kills=float(np.mean(kills)), deaths=float(np.mean(deaths)))
+    return result
 
 
 # -- the loop ----------------------------------------------------------------------------------
@@ -260,12 +271,12 @@ def train(args: Args) -> dict[str, Any]:
     the trainer kit's Run (arena.training); whom the learner plays, through the League."""
     torch.set_num_threads(1)
     options = Options(args.env_id, Path(args.out), args.minutes, args.cpu_minutes, args.steps, args.seed,
-                      args.resume, args.store, 1, (), args.progress)
+                      args.resume, args.store, args.workers, (), args.progress)
     options.check()
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
     with contextlib.ExitStack() as cleanup:
-        vec = VecEnv(args.env_id, args.num_envs, args.seed)
+        vec = make_vec_env(args.env_id, args.num_envs, args.seed, args.workers)
         cleanup.callback(vec.close)
         info, sides = vec.info, vec.info.sides
         selfplay = self_play_sides(info)
@@ -413,13 +424,15 @@ def describe(title: str, m: dict[str, Any]) -> str:
     """One iteration's metrics by name: throughput, the mean return of finished episodes, the
     PPO losses (policy-gradient, value), entropy, approximate KL and clip fraction of the
     update, self-play scores against the latest policy, the snapshot pool, random and the
-    scripted team, and evaluation scores against each --eval agent."""
+    scripted team, and evaluation scores against each --eval agent (with the enemies killed
+    per game where players can die)."""
     named = {"episode_return": "episode return", "pg_loss": "policy loss", "v_loss": "value loss",
              "entropy": "entropy", "approx_kl": "approx KL", "clipfrac": "clip fraction",
              "score_vs_latest": "score vs latest", "score_vs_pool": "score vs pool",
              "score_vs_random": "score vs random", "score_vs_scripted": "score vs scripted"}
     fields = [f"{label} {m[key]:.3f}" for key, label in named.items() if m.get(key) is not None]
-    evals = [f"vs {k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
+    evals = [f"vs {k[5:-6]} {v:.2f}" + (f" ({m[k[:-6] + '_kills']:.1f} kills/game)" if k[:-6] + "_kills" in m else "")
+             for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
     return (f"[{time.strftime('%H:%M:%S', time.gmtime(m['elapsed']))}] {title}: iteration {m['iteration']}, step {m['step']:,} ({m['sps']:,} steps/s), "
             + ", ".join(fields) + (" | evaluation: " + ", ".join(evals) if evals else ""))
 
@@ -440,9 +453,7 @@ def command(options: Options):
         from arena_ppo.turns import run_turn_based
 
         return run_turn_based(options, env)
-    if options.workers != 1:
-        raise ArenaError(f"team ppo runs in one process; --workers must be 1, not {options.workers}")
     args = Args(env_id=options.env_id, minutes=options.minutes, cpu_minutes=options.cpu_minutes,
                 steps=options.steps, out=str(options.out), seed=options.seed, resume=options.resume,
-                store=options.db, progress=options.progress)
+                store=options.db, workers=options.workers, progress=options.progress)
     return train(dataclasses.replace(args, **overrides_for(Args, options.overrides)))
