@@ -22,4 +22,5 @@ def register_agents(register):
              description="magent2 battle army: attack an adjacent enemy, else advance on the nearest",
              requires=Requirements(kind=SIMULTANEOUS, envs=("magent2/battle_v4*",)))
     register("human", "arena_baselines.simple:HumanAgent",
-             description="you, at the terminal", requires=Requirements(kind=TURN_BASED))
+             description="you, at the terminal", requires=Requirements(kind=TURN_BASED),
+             interactive=True)
