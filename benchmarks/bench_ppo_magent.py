@@ -7,10 +7,11 @@ army (advance, attack the nearest enemy), with kills per game beside the score.
 magent2 battle has no base to destroy: a game is won by the team with the larger total
 return (+5 per kill, +0.2 per hit, -0.1 per attack, -0.005 per step), so a team that never
 attacks "wins" against random play, which pays for its misses. To make the learner fight, it
-trains (by default) on the same battle without the attack penalty (`attack_penalty=0`: an
-attack costs nothing, a hit still pays) and meets the scripted army in a share of its games
-(`--scripted-fraction`), where standing still loses soldiers; it is judged on the standard
-battle. The team size comes from map_size (16 → 6 v 6); the checkpoint plays whole teams
+trains (by default) on the same battle without the attack penalty and with a hit worth 1
+instead of 0.2 (`attack_penalty=0,attack_opponent_reward=1`: an attack costs nothing, a hit
+pays at once, so the mapping "enemy next to me → attack that cell" has a direct reward), and
+meets the scripted army in a share of its games (`--scripted-fraction`), which comes to it
+and kills the soldiers that stand still; it is judged on the standard battle. The team size comes from map_size (16 → 6 v 6); the checkpoint plays whole teams
 through the referee, half the games per side."""
 
 import argparse
@@ -20,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 import arena
+from arena.training import overrides_for
 from arena_ppo.train import Args, train
 
 ENV = "magent2/battle_v4:map_size=16,max_cycles=150"
-TRAIN_ENV = ENV + ",attack_penalty=0"
+TRAIN_ENV = ENV + ",attack_penalty=0,attack_opponent_reward=1"
 
 
 def match(spec: str, games: int, env_id: str = ENV, opponent: str = "random") -> dict:
@@ -56,6 +58,8 @@ def main() -> None:
     parser.add_argument("--train-env", default=TRAIN_ENV, help="the battle_v4 variant trained on")
     parser.add_argument("--scripted-fraction", type=float, default=0.4, help="share of games vs battle-scripted")
     parser.add_argument("--random-fraction", type=float, default=0.2, help="share of games vs random")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other arena_ppo.train.Args field")
     parser.add_argument("--out", default="runs/bench_magent")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--games", type=int, default=40)
@@ -67,7 +71,7 @@ def main() -> None:
                    num_envs=8, rollout=64, epochs=4, minibatches=2, lr=5e-4, gamma=0.99,
                    random_fraction=opts.random_fraction, scripted_fraction=opts.scripted_fraction,
                    scripted_spec="battle-scripted", eval_env_id=opts.env, eval_opponents="random,battle-scripted",
-                   eval_every=25, eval_games=10))
+                   eval_every=40, eval_games=10, **overrides_for(Args, tuple(opts.overrides))))
     rows = [json.loads(line) for line in open(Path(opts.out) / "metrics.jsonl")]
     print(f"trained on {opts.train_env}: {rows[-1]['step']:,} env steps ({rows[-1]['iteration']} iterations) in "
           f"{rows[-1]['elapsed']:.0f} s wall, {rows[-1]['cpu']:.0f} s CPU")
