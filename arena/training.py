@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import time
 import typing
 from collections.abc import Callable
@@ -37,6 +38,7 @@ import click
 
 from arena.checkpoints import load_checkpoint, prepare_run_dir
 from arena.errors import ArenaError
+from arena.progress import TrainingLines
 
 
 @dataclasses.dataclass
@@ -54,6 +56,17 @@ class Options:
     workers: int = 1
     overrides: tuple[str, ...] = ()
     progress: bool = True
+
+    def budget_text(self) -> str:
+        """The budget as given, e.g. '10 minutes' or '20,000 steps' ('the default steps')."""
+        parts = [
+            f"{value:g} {unit}"
+            for value, unit in ((self.minutes, "minutes"), (self.cpu_minutes, "CPU minutes"))
+            if value is not None
+        ]
+        if self.steps is not None:
+            parts.append(f"{self.steps:,} steps")
+        return " or ".join(parts) or "the default steps"
 
     def check(self) -> None:
         """One-line errors for budgets and counts, before anything is written."""
@@ -234,7 +247,12 @@ class Run:
         self._last_eval = self.budget.seconds()
         self._metrics = open(self.out / "metrics.jsonl", "a")
         self._iter_time, self._iter_steps = time.time(), self.budget.steps
-        self._bar = _Progress(options.progress, progress_title or f"{trainer} {options.env_id}")
+        title = progress_title or f"{trainer} {options.env_id}"
+        # Into a log (stdout not a terminal): plain lines, the first now, instead of the bar.
+        self.log = TrainingLines(title, enabled=options.progress and not sys.stdout.isatty())
+        self._shown = (self.budget.seconds(), self.budget.steps)  # at the last line: steps/s since
+        self._bar = _Progress(options.progress and not self.log.enabled, title)
+        self.log.start({"budget": options.budget_text(), "run folder": self.out})
 
     # -- resume and checkpoints -------------------------------------------------------------
 
@@ -303,11 +321,25 @@ class Run:
     def open_store(self):
         return open_store(self.options.db, self.out)
 
+    def note(self, doing: str, fields: dict[str, Any] | None = None, force: bool = False) -> None:
+        """A progress line for a log, at most one every 30 s unless `force`d: what the run is
+        doing, its step, steps/s since the last line and `fields`. Long stretches of work
+        inside an iteration (the first games of a large game) call this as they go."""
+        now, steps = self.budget.seconds(), self.budget.steps
+        rate = round((steps - self._shown[1]) / max(now - self._shown[0], 1e-9)) if steps > self._shown[1] else None
+        if self.log(doing, {"step": steps, **(fields or {}), "steps/s": rate}, force):
+            self._shown = (now, steps)
+
     def write(self, row: dict[str, Any]) -> None:
         self.last = row
         self._metrics.write(json.dumps(row, default=_plain) + "\n")
         self._metrics.flush()
         self._bar.update(self.budget.fraction(), row)
+        if not row.get("final"):
+            shown = {k: v for k, v in row.items() if k not in ("iteration", "step", "elapsed", "cpu", "sps")}
+            self.note(f"iteration {row['iteration']}", shown, force=any(k.startswith("eval_") for k in row))
+        else:
+            self.log("finished", {k: v for k, v in row.items() if k != "final"}, force=True)
 
     def final(self, metrics: dict[str, Any]) -> None:
         """Extra figures measured after the last iteration (a line of their own)."""
