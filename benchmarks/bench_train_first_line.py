@@ -5,7 +5,8 @@ start of the command to each of its first lines, with stdout redirected to a fil
 
 For each trainer (muzero, ppo) it starts `arena train TRAINER ENV --minutes 10 > log`, notes
 when each line lands in the log (polled every 20 ms) and kills the run after `--lines` lines
-or `--limit` seconds. The first line is written as the run starts, the next as its work
+or `--limit` seconds. Each line's arrival is shown in wall-clock seconds and in the CPU seconds
+the run had used by then (the wall time it would take on an idle core). The first line is written as the run starts, the next as its work
 starts (self-play), then one every 30 s or per iteration/evaluation.
 """
 
@@ -20,19 +21,30 @@ import time
 from pathlib import Path
 
 
-def first_lines(trainer: str, env_id: str, lines: int, limit: float, folder: Path) -> list[tuple[float, str]]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time the run has used (user + system, from /proc): on an idle machine its wall time
+    to a line would be about this, the command being one thread until its work starts."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def first_lines(trainer: str, env_id: str, lines: int, limit: float, folder: Path) -> list[tuple[float, float, str]]:
     log = folder / f"{trainer}.log"
     with open(log, "wb") as f:
         start = time.perf_counter()
         run = subprocess.Popen([sys.executable, "-m", "arena", "train", trainer, env_id, "--minutes", "10",
                                 "--out", str(folder / trainer), "--db", str(folder / "a.db")],
                                stdout=f, stderr=subprocess.STDOUT)
-    seen: list[tuple[float, str]] = []
+    seen: list[tuple[float, float, str]] = []
     try:
         while len(seen) < lines and run.poll() is None and time.perf_counter() - start < limit:
             text = log.read_text()
             complete = text.splitlines()[: text.count("\n")]
-            seen += [(time.perf_counter() - start, line) for line in complete[len(seen):]]
+            seen += [(time.perf_counter() - start, cpu_seconds(run.pid), line) for line in complete[len(seen):]]
             time.sleep(0.02)
     finally:
         run.kill()
@@ -53,8 +65,8 @@ def main() -> None:
             seen = first_lines(trainer, args.env, args.lines, args.limit, Path(folder))
             print(f"{trainer}: {len(seen)} lines in the first {args.limit:.0f} s" if len(seen) < args.lines else
                   f"{trainer}:")
-            for at, line in seen:
-                print(f"  {at:6.1f} s  {line[:180]}")
+            for at, cpu, line in seen:
+                print(f"  {at:6.1f} s wall, {cpu:5.1f} s CPU  {line[:160]}")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
