@@ -56,16 +56,27 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def table(title: str, columns: list[str], rows: list[list]) -> None:
+def table(title: str, columns: list[str], rows: list[list], wrap: tuple[str, ...] = ()) -> None:
+    """A listing that reads at any width, in a pipe too (where rich assumes 80 columns): only the
+    columns named in `wrap` (prose, lists) wrap, at spaces; names, ids and short values are never
+    folded or cut, so no two rows can look alike. A table whose unwrappable columns do not fit
+    is printed wider than the screen rather than cut."""
+    from rich import box
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
+    from rich.text import Text  # Text, not markup: names may contain [brackets]
 
-    t = Table(title=title, show_lines=False)
+    t = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), title_justify="left"
+    )
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(c, no_wrap=c not in wrap, overflow="fold")
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(t)
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+    console = Console()
+    needed = Measurement.get(console, console.options.update_width(10_000), t).minimum  # unclamped by the screen
+    (console if needed <= console.width else Console(width=needed)).print(t)
 
 
 @cli.command()
@@ -105,6 +116,7 @@ def plugins(as_json):
             ]
             for r in rows
         ],
+        wrap=("registered", "problems"),
     )
 
 
@@ -129,22 +141,25 @@ def envs(as_json, family, show_all):
     rows = [r for r in list_envs(show_all) if not family or r["id"].startswith(family)]
     if as_json:
         return echo_json(rows)
-    columns = ["id", "kind", "players", "teams", "forward model", "plugin"]
+    # One wrapping column for the game's traits (or why it is left out): the longest ids (43
+    # characters) then still fit 80 columns.
     table(
-        "envs",
-        columns + (["left out because"] if show_all else []),
+        "envs" + (" (and the games left out)" if show_all else ""),
+        ["id", "players", "plays", "plugin"],
         [
             [
                 r["id"],
-                r["kind"],
                 r["players"],
-                "yes" if r["teams"] else "no",
-                "yes" if r["forward_model"] else "no",
+                f"left out: {r['left_out']}"
+                if r["left_out"]
+                else ", ".join(
+                    [r["kind"], *["teams"] * bool(r["teams"]), *["forward model"] * bool(r["forward_model"])]
+                ),
                 r["plugin"],
-                *([r["left_out"] or ""] if show_all else []),
             ]
             for r in rows
         ],
+        wrap=("plays",),
     )
 
 
@@ -186,6 +201,7 @@ def agents(env_id, as_json):
             ]
             for r in rows
         ],
+        wrap=("plays", "description"),
     )
 
 

@@ -168,7 +168,7 @@ class TrainingLines:
     first as it starts (`start`), one at each stage (`force`), the first of its work at once,
     then at most one every `every` seconds. A line says what the run is doing and names its fields:
 
-        [0:00:41] muzero openspiel/chess: self-play and learning, step 96, games 0, positions 11,264, replay 11,264, loss 9.173, positions/s 283
+        [0:00:41] muzero openspiel/chess: self-play and learning, step 11,264, gradient steps 96, games 0, replay 11,264, loss 9.173, steps/s 283
 
     They go to stdout, where the trainers' bars are drawn. `enabled=None`: when stdout is not
     a terminal (`arena train ... > log`); on a terminal the bar shows the same. The clock

@@ -41,11 +41,12 @@ def test_ppo_line_names_every_field():
 
 
 def test_muzero_writes_a_line_per_evaluation_into_a_log(arena_cli, tmp_path):
-    result = arena_cli("train", "muzero", "openspiel/tic_tac_toe", "--steps", "20", "--out", str(tmp_path / "run"),
+    result = arena_cli("train", "muzero", "openspiel/tic_tac_toe", "--steps", "3072", "--out", str(tmp_path / "run"),
                        "--db", str(tmp_path / "a.db"), "--eval-games", "2", timeout=300)
     assert result.returncode == 0, result.stderr
     log = result.stdout + result.stderr
-    assert "muzero openspiel/tic_tac_toe: step 20, games" in log and "random win" in log
+    assert "muzero openspiel/tic_tac_toe: step 3,072 (" in log and "gradient steps), games" in log
+    assert "random win" in log
     assert "loss nan" not in log
 
 
@@ -84,3 +85,12 @@ def test_training_lines_come_at_most_every_30_s_unless_forced():
         lines("work", {"step": t, "loss": None}, force=forced)
     assert written == ["[0:00:00] t: starting, budget 1 minutes", "[0:00:01] t: work, step 1",
                        "[0:00:31] t: work, step 31", "[0:00:40] t: work, step 40", "[0:01:11] t: work, step 71"]
+
+
+def test_every_trainer_documents_one_meaning_of_steps(arena_cli):
+    from arena.training import STEPS_HELP
+
+    for trainer in ("muzero", "ppo"):
+        result = arena_cli("train", trainer, "--help")
+        assert result.returncode == 0, result.stderr
+        assert " ".join(STEPS_HELP.split()[:6]) in " ".join(result.stdout.split())

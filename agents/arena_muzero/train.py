@@ -3,8 +3,10 @@ one process (or with self-play worker processes, --workers N).
 
     loss = Σ_k s_k [CE(π_k, p_k) + c_v (z_k − v_k)² + 1[k≥1] (r_k − r̂_k)²],  s_0 = 1, s_k = 1/K
 with the gradient into the dynamics halved at each unroll step, weight decay 1e-4.
-Budgets (--minutes, --steps) count the whole run, so `--resume` after an interruption
-finishes the same run. Checkpoints are written atomically: a killed run keeps its last one.
+Budgets (--minutes, --cpu-minutes, --steps) count the whole run, so `--resume` after an
+interruption finishes the same run. --steps counts env steps as every trainer of the kit does:
+positions played by self-play (one move of one game; the learner's and the workers'), not
+gradient steps (`steps` in metrics.jsonl). Checkpoints are written atomically: a killed run keeps its last one.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ class Run:
         # one as self-play starts, one every 30 s and one per evaluation.
         self.log = TrainingLines(f"muzero {env_id}", enabled=show_progress and not sys.stdout.isatty())
         budget = [f"{v:g} {unit}" for v, unit in ((minutes, "minutes"), (cpu_minutes, "CPU minutes")) if v]
-        budget += [f"{steps:,} gradient steps"] if steps else []
+        budget += [f"{steps:,} steps"] if steps else []
         self.log.start({"budget": " or ".join(budget), "run folder": out})
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
@@ -210,7 +212,7 @@ class Run:
         p = self.progress
         return ((self.minutes is not None and p["elapsed_s"] >= self.minutes * 60)
                 or (self.cpu_minutes is not None and p["cpu_s"] >= self.cpu_minutes * 60)
-                or (self.max_steps is not None and p["steps"] >= self.max_steps))
+                or (self.max_steps is not None and p["positions"] >= self.max_steps))
 
     def fraction(self) -> float:
         p = self.progress
@@ -220,7 +222,7 @@ class Run:
         if self.cpu_minutes is not None:
             parts.append(p["cpu_s"] / (self.cpu_minutes * 60))
         if self.max_steps is not None:
-            parts.append(p["steps"] / self.max_steps)
+            parts.append(p["positions"] / self.max_steps)
         return min(1.0, max(parts))
 
     # -- the loop
@@ -239,7 +241,7 @@ class Run:
         evaluation: dict = {}
         columns = [TextColumn("[bold]muzero[/] {task.fields[env]}"), BarColumn(),
                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                   TextColumn("steps {task.fields[steps]} games {task.fields[games]} "
+                   TextColumn("step {task.fields[steps]} games {task.fields[games]} "
                               "{task.fields[losses]} {task.fields[eval]}")]
         needed = 4 * self.cfg.batch_size
         log = self.log
@@ -249,10 +251,10 @@ class Run:
             nonlocal shown
             p, now = self.progress, time.perf_counter() - start
             learning = not math.isnan(recent["loss"])
-            fields = {"step": p["steps"], "games": p["games"], "positions": p["positions"],
+            fields = {"step": p["positions"], "gradient steps": p["steps"], "games": p["games"],
                       "replay": f"{self.replay.size:,}" + ("" if learning else f"/{needed:,} before learning"),
                       "loss": recent["loss"] if learning else None,
-                      "positions/s": round((p["positions"] - shown[1]) / max(now - shown[0], 1e-9))
+                      "steps/s": round((p["positions"] - shown[1]) / max(now - shown[0], 1e-9))
                       if p["positions"] > shown[1] else None}
             doing = ("self-play and learning" if learning else
                      f"self-play ({self.cfg.num_envs} games side by side, {self.cfg.simulations} simulations a move)")
@@ -286,8 +288,8 @@ class Run:
                         self._log(recent, lengths, evaluation)
                         if log.enabled:
                             bar.console.print(
-                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['steps']}, "
-                                f"games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
+                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['positions']:,} "
+                                f"({self.progress['steps']:,} gradient steps), games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
                                 f" | {describe_evaluation(evaluation) or 'no evaluation games'}",
                                 markup=False, highlight=False, soft_wrap=True)
                         lengths, last_eval = [], elapsed
@@ -295,7 +297,7 @@ class Run:
                         self.checkpoint()
                         last_ckpt = elapsed
                     note()
-                    bar.update(task, completed=self.fraction(), steps=self.progress["steps"],
+                    bar.update(task, completed=self.fraction(), steps=f"{self.progress['positions']:,}",
                                games=self.progress["games"],
                                losses=describe_losses(recent, self.replay.size, needed),
                                eval=describe_evaluation(evaluation))
@@ -326,8 +328,6 @@ class Run:
             self.progress["steps"] += 1
             self.progress["trained"] += self.cfg.batch_size
             out = {k: float(v.detach()) for k, v in parts.items()}
-            if self.max_steps is not None and self.progress["steps"] >= self.max_steps:
-                break
         self.net.eval()
         return out
 
@@ -391,7 +391,7 @@ class Run:
         return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
 
     def _log(self, recent: dict, lengths: list[int], evaluation: dict) -> None:
-        row = {"time": time.time(), **self.progress, **{f"loss_{k}": v for k, v in recent.items()},
+        row = {"time": time.time(), "step": self.progress["positions"], **self.progress, **{f"loss_{k}": v for k, v in recent.items()},
                "game_length": float(np.mean(lengths)) if lengths else None, "eval": evaluation}
         self.metrics.write(json.dumps(row) + "\n")
         self.metrics.flush()
@@ -447,11 +447,11 @@ def describe_losses(recent: dict, replay_size: int, needed: int) -> str:
     "muzero",
     click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation."),
     click.option("--net", type=click.Choice(["mlp", "resnet"]), default=None,
-                 help="Network (default: mlp; resnet needs board planes)."),
-    steps_help="Gradient-step budget for the whole run")
+                 help="Network (default: mlp; resnet needs board planes)."))
 def command(options: Options, eval_games, net):
     """Train MuZero (Gumbel search) on a two-player turn-based game by self-play. --steps counts
-    gradient steps; --set takes any field of arena_muzero.train.TrainConfig."""
+    env steps (positions played), like every trainer; --set takes any field of
+    arena_muzero.train.TrainConfig."""
     env_id, minutes, steps, cpu_minutes = options.env_id, options.minutes, options.steps, options.cpu_minutes
     out, seed, resume, workers, db = options.out, options.seed, options.resume, options.workers, options.db
     if minutes is None and steps is None and cpu_minutes is None:
