@@ -231,27 +231,40 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
     A `human` agent is asked at the terminal: it sees the position and the legal moves by
     name, and types a name or a number. If input ends before the game does, the game is
     abandoned (not stored anywhere, not counted as a forfeit) and the command exits 0."""
-    from arena.api import make_agent, make_env
+    from arena.api import interactive, make_agent, make_env
+    from arena.backends import Job, LocalPool, Settings
     from arena.errors import NoMoreInput
     from arena.referee import play as play_game
+    from arena.render import NamingEnv, show_step
 
     env = make_env(env_id)
-    agents = [make_agent(spec, env) for spec in agent_specs]
-    human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
-
-    shown = _Naming(env) if render else env
-
-    def show(env, record):
-        click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in shown.last))
-        click.echo(env.render())
-
+    human = interactive(agent_specs)
+    # Agents that need no terminal play in a worker process, so that one that kills its
+    # interpreter loses the game instead of ending the arena; it warms up while they are checked.
+    pool = None if human else LocalPool(1, env_id, agent_specs)
     try:
-        record = play_game(
-            shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move, on_step=show if render else None
-        )
-    except NoMoreInput:
-        click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
-        return
+        agents = [make_agent(spec, env) for spec in agent_specs]  # a bad spec: one line, exit 2
+        if pool is not None:
+            for agent in agents:
+                agent.close()
+            settings = Settings(env_id, time_per_move, render=render)
+            [(_, record)] = list(pool.run(settings, [Job("play", seed, tuple(agent_specs))]))
+        else:
+            try:
+                record = play_game(
+                    NamingEnv(env) if render else env,
+                    agents,
+                    seed,
+                    names=list(agent_specs),
+                    time_per_move=time_per_move,
+                    on_step=show_step if render else None,
+                )
+            except NoMoreInput:
+                click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
+                return
+    finally:
+        if pool is not None:
+            pool.close()
     get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
@@ -296,21 +309,6 @@ def exploitability(agent_spec, env_id, as_json):
 
 def _uniform(obs) -> dict[int, float]:
     return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
-
-
-class _Naming:
-    """The env, noting each step's moves by name before it plays them (a name such as
-    chess SAN needs the position before the move)."""
-
-    def __init__(self, env):
-        self._env, self.last = env, []
-
-    def __getattr__(self, name):
-        return getattr(self._env, name)
-
-    def step(self, actions):
-        self.last = [(seat, self._env.action_to_string(seat, action)) for seat, action in actions.items()]
-        self._env.step(actions)
 
 
 class TrainGroup(click.Group):

@@ -4,7 +4,8 @@ checkpoints.
 A trainer registered through `register_trainers` builds its click command with
 `@trainer_command(name)`, which gives it the common flags:
 
-    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first
+    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first;
+                                              --steps counts env steps (STEPS_HELP), for every trainer
     --out DIR    --seed S  --resume           the run folder; --resume continues from DIR/latest.pt
     --db PATH    --workers N                  store of evaluation games; processes
     --set KEY=VALUE (repeatable)  --no-progress
@@ -66,9 +67,13 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(
-    name: str, *extra_options, default_steps: int | None = None, steps_help: str = "Budget in env steps (decisions)"
-):
+STEPS_HELP = (
+    "Budget in env steps: moves of one game (one decision in turn-based games, one joint step of all seats in "
+    "simultaneous ones), summed over parallel games and worker processes, for the whole run"
+)
+
+
+def trainer_command(name: str, *extra_options, default_steps: int | None = None):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -81,7 +86,7 @@ def trainer_command(
             "--steps",
             type=int,
             default=None,
-            help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
+            help=STEPS_HELP + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
         )
         @click.option(
             "--out", type=click.Path(path_type=Path), default=None, help=f"Run folder (default runs/{name}-GAME)."
@@ -203,8 +208,11 @@ class Run:
 
     `end_iteration` appends the metrics line (iteration, step, elapsed, cpu, sps + the trainer's
     fields), writes latest.pt every `checkpoint_every` iterations and evaluates every
-    `eval_every` seconds through `evaluate(model, name, store, tournament) -> metrics`, after saving the weights
-    the evaluation games are played with as iter_NNNNNN.pt."""
+    `eval_every` seconds (or every `eval_iterations` iterations, when given) through
+    `evaluate(model, name, store, tournament) -> metrics`, after saving the weights the
+    evaluation games are played with as iter_NNNNNN.pt. With `describe(title, row) -> str`, a
+    run whose progress goes to a log (stderr not a terminal) writes one line per evaluation, or
+    every `log_every` iterations without one, since a bar prints nothing into a log."""
 
     def __init__(
         self,
@@ -216,11 +224,15 @@ class Run:
         eval_every: float = 300.0,
         evaluate: Callable | None = None,
         progress_title: str = "",
+        eval_iterations: int | None = None,
+        describe: Callable[[str, dict[str, Any]], str] | None = None,
+        log_every: int = 50,
     ):
         self.trainer, self.options, self.spec = trainer, options, spec
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
         self.checkpoint_every, self.eval_every, self.evaluate = checkpoint_every, eval_every, evaluate
+        self.eval_iterations = eval_iterations
         self.iteration = 0
         self.last: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
@@ -234,7 +246,9 @@ class Run:
         self._last_eval = self.budget.seconds()
         self._metrics = open(self.out / "metrics.jsonl", "a")
         self._iter_time, self._iter_steps = time.time(), self.budget.steps
-        self._bar = _Progress(options.progress, progress_title or f"{trainer} {options.env_id}")
+        self._bar = _Progress(
+            options.progress, progress_title or f"{trainer} {options.env_id}", describe, log_every or eval_iterations
+        )
 
     # -- resume and checkpoints -------------------------------------------------------------
 
@@ -277,11 +291,16 @@ class Run:
             **metrics,
         }
         self._iter_time, self._iter_steps = now, self.budget.steps
-        if self.evaluate and self.budget.seconds() - self._last_eval >= self.eval_every:
+        if self.evaluate and self._evaluation_due():
             row.update(self.run_evaluation(model))
         self.write(row)
         if self.iteration % self.checkpoint_every == 0:
             self.save(self.out / "latest.pt", True, **self._saved)
+
+    def _evaluation_due(self) -> bool:
+        if self.eval_iterations is not None:
+            return self.iteration % self.eval_iterations == 0
+        return self.budget.seconds() - self._last_eval >= self.eval_every
 
     def run_evaluation(self, model) -> dict[str, Any]:
         self._last_eval = self.budget.seconds()
@@ -335,8 +354,13 @@ def _plain(x):
 
 
 class _Progress:
-    def __init__(self, enabled: bool, title: str):
+    def __init__(self, enabled: bool, title: str, describe: Callable | None = None, every: int | None = 50):
+        import sys
+
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.title, self.describe, self.every = title, describe, every or 50
+        self.lines = enabled and describe is not None and not sys.stderr.isatty()
 
         self.bar = Progress(
             TextColumn("{task.description}"),
@@ -344,7 +368,7 @@ class _Progress:
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
             TextColumn("{task.fields[info]}"),
-            disable=not enabled,
+            disable=not enabled or self.lines,
         )
         self.task = self.bar.add_task(title, total=1.0, info="")
         self.bar.start()
@@ -355,6 +379,12 @@ class _Progress:
             if isinstance(m.get(key), (int, float)):
                 info += f"  {key} {m[key]:.4g}"
         self.bar.update(self.task, completed=min(fraction, 1.0), info=info)
+        evaluated = any(k.startswith("eval_") for k in m)
+        if self.lines and self.describe and (evaluated or m.get("iteration", 0) % self.every == 0):
+            import sys
+
+            sys.stderr.write(self.describe(self.title, m) + "\n")
+            sys.stderr.flush()
 
     def close(self) -> None:
         self.bar.stop()

@@ -35,9 +35,19 @@ def test_ppo_line_names_every_field():
 
 
 def test_muzero_writes_a_line_per_evaluation_into_a_log(arena_cli, tmp_path):
-    result = arena_cli("train", "muzero", "openspiel/tic_tac_toe", "--steps", "20", "--out", str(tmp_path / "run"),
+    result = arena_cli("train", "muzero", "openspiel/tic_tac_toe", "--steps", "3072", "--out", str(tmp_path / "run"),
                        "--db", str(tmp_path / "a.db"), "--eval-games", "2", timeout=300)
     assert result.returncode == 0, result.stderr
     log = result.stdout + result.stderr
-    assert "muzero openspiel/tic_tac_toe: step 20, games" in log and "random win" in log
+    assert "muzero openspiel/tic_tac_toe: step 3,072 (" in log and "gradient steps), games" in log
+    assert "random win" in log
     assert "loss nan" not in log
+
+
+def test_every_trainer_documents_one_meaning_of_steps(arena_cli):
+    from arena.training import STEPS_HELP
+
+    for trainer in ("muzero", "ppo"):
+        result = arena_cli("train", trainer, "--help")
+        assert result.returncode == 0, result.stderr
+        assert " ".join(STEPS_HELP.split()[:6]) in " ".join(result.stdout.split())

@@ -18,4 +18,5 @@ def register_agents(register):
                          "(iterations, greedy); small two-player zero-sum games",
              requires=Requirements(kind=TURN_BASED, players=2, envs=("openspiel/*",)))
     register("human", "arena_baselines.simple:HumanAgent",
-             description="you, at the terminal", requires=Requirements(kind=TURN_BASED))
+             description="you, at the terminal", requires=Requirements(kind=TURN_BASED),
+             interactive=True)
