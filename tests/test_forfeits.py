@@ -101,7 +101,8 @@ def test_at_concurrency_1_a_segfaulting_agent_loses_its_games_and_the_tournament
     assert "12 games (12 played now)" in result.stdout and "rerun" not in result.stderr
     games = json.loads(arena_cli("games", "--db", str(db), "--json").stdout)
     blamed = {(g["players"][g["forfeit_player"]], g["termination"]) for g in games if g["forfeit_player"] is not None}
-    assert blamed == {(field[1], "crash"), (field[2], "crash")}
+    # stored canonical: the defaults filled in
+    assert blamed == {("inproc-segfault:at=1,rate=0.5", "crash"), ("inproc-abort:at=1,rate=0.5", "crash")}
     reasons = " | ".join(g["reason"] for g in games if g["forfeit_player"] is not None)
     assert "SIGSEGV" in reasons and "SIGABRT" in reasons
 

@@ -351,4 +351,4 @@ def test_a_tournament_records_the_plugin_of_an_agent_named_by_its_qualified_name
                      "--db", str(db), "--quiet")
     assert done.returncode == 0, done.stderr
     rows = dict(sqlite3.connect(db).execute("SELECT spec, plugin FROM agents").fetchall())
-    assert rows == {"baselines.random": "baselines", "minimax": "baselines"}
+    assert rows == {"baselines.random": "baselines", "minimax:depth=0": "baselines"}  # stored canonical

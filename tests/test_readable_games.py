@@ -2,6 +2,8 @@
 human at the terminal who sees the board and may run out of input."""
 
 import json
+import sys
+from pathlib import Path
 
 import chess
 import pytest
@@ -68,7 +70,9 @@ def test_games_json_carries_move_names(arena_cli, tmp_path):
 
 def test_replay_render_names_each_move(arena_cli, tmp_path):
     db = str(tmp_path / "a.db")
-    arena_cli("tournament", "pettingzoo/classic/connect_four_v3", "random", "random:", "--games", "2",
+    # two agents (random and random: are one agent, refused): the example bot over the JSON-lines protocol
+    bot = f"cmd:{sys.executable} {Path(__file__).resolve().parents[1] / 'examples' / 'agents' / 'random_bot.py'}"
+    arena_cli("tournament", "pettingzoo/classic/connect_four_v3", "random", bot, "--games", "2",
               "--db", db, "--quiet", "--concurrency", "1")
     out = arena_cli("replay", "1", "--db", db, "--render")
     assert out.returncode == 0, out.stderr
