@@ -244,3 +244,16 @@ def test_online_ratings_refuse_counts_because_they_need_the_order_of_play():
             Leaderboard(counted, method=method)
     assert Leaderboard(counted).rows[0]["games"] == 3
 
+
+def test_checkpoints_of_groups_that_never_met_are_charted_apart():
+    games = [GameSummary(["a@1", "a@2"], [0.0, 1.0]), GameSummary(["a@2", "a@1"], [0.5, 0.5])] * 3 + \
+            [GameSummary(["b@1", "b@2"], [1.0, 0.0]), GameSummary(["b@2", "b@1"], [0.5, 0.5])] * 3
+    checkpoints = {"a@1": ("runs/a", 1), "a@2": ("runs/a", 2), "b@1": ("runs/b", 1), "b@2": ("runs/b", 2)}
+    page = Leaderboard(games, checkpoints=checkpoints).to_html()
+    charts = re.findall(r'<svg class="chart checkpoints".*?</svg>', page, re.S)
+    assert len(charts) == 2 and "<h3>group 2</h3>" in page
+    shown = [sorted(set(re.findall(r"<title>(\w@\d) \(step", c))) for c in charts]
+    assert sorted(shown) == [["a@1", "a@2"], ["b@1", "b@2"]]  # never two groups on one axis
+    legends = re.findall(r'<ul class="runs">(.*?)</ul>', page)
+    assert [re.findall(r"</span>([^<]+)</li>", x) for x in legends] in ([["runs/a"], ["runs/b"]], [["runs/b"], ["runs/a"]])
+    assert len(re.findall(r'<svg class="chart ratings"', page)) == 2

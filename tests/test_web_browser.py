@@ -106,7 +106,7 @@ def test_static_html_page_keeps_labels_inside_its_charts(served, page, arena_cli
     assert _labels_outside_their_chart(page) == []
 
 
-def test_static_page_of_two_groups_keeps_labels_inside_its_charts(page, tmp_path):
+def test_static_page_of_two_groups_charts_each_apart_with_labels_inside(page, tmp_path):
     from arena.leaderboard import GameSummary, Leaderboard
 
     long = "muzero:checkpoint=runs/connect_four/step_"
@@ -118,7 +118,7 @@ def test_static_page_of_two_groups_keeps_labels_inside_its_charts(page, tmp_path
     html = tmp_path / "groups.html"
     html.write_text(Leaderboard(games, checkpoints=checkpoints).to_html(), encoding="utf-8")
     page.goto(html.as_uri())
-    assert page.locator("svg.chart.ratings").count() == 2 and page.locator("svg.chart.checkpoints").count() == 1
+    assert page.locator("svg.chart.ratings").count() == 2 and page.locator("svg.chart.checkpoints").count() == 2
     assert _labels_outside_their_chart(page) == []
     page.set_viewport_size({"width": 420, "height": 800})
     assert _labels_outside_their_chart(page) == []

@@ -7,9 +7,9 @@ Liberation Mono and Courier all use 0.6), so a label's width is known here and m
 the longest name instead of cutting it. The browser tests measure every label's box against its
 chart's, on both pages.
 
-Comparison groups: ratings of agents that no games link are not comparable, so the ratings are
-charted one group at a time (`by_group`); the head-to-head table needs no split (cells of two
-groups are simply empty).
+Comparison groups: ratings of agents that no games link are not comparable, so the ratings and
+the checkpoints are charted one group at a time (`by_group`); the head-to-head table needs no
+split (cells of two groups are simply empty).
 """
 
 from __future__ import annotations
@@ -259,10 +259,12 @@ def checkpoints_chart(
 def checkpoints_charts(
     rows: Sequence[Mapping], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True
 ) -> list[tuple[int, str, list[tuple[str, str]]]]:
-    """(group, chart, legend) of the rated rows holding checkpoints."""
-    rated = [r for r in rows if r["rating"] is not None]
-    return (
-        [(1, *checkpoints_chart(rated, checkpoints, intervals))]
-        if any(r["agent"] in checkpoints for r in rated)
-        else []
-    )
+    """(group, chart, legend) for each comparison group holding checkpoints: steps of runs whose
+    ratings no games link are never drawn on one axis. A run keeps its colour in every chart."""
+    runs = sorted({checkpoints[r["agent"]][0] for r in rows if r["agent"] in checkpoints})
+    colors = {run: PALETTE[k % len(PALETTE)] for k, run in enumerate(runs)}
+    return [
+        (g, *checkpoints_chart(group, checkpoints, intervals, colors))
+        for g, group in by_group(rows).items()
+        if any(r["agent"] in checkpoints for r in group)
+    ]

@@ -71,21 +71,20 @@ def _tally(games: Iterable[Any], in_order: bool):
     for game in games:
         if type(game) is not dict:  # dicts (the store's) are read directly: 10^5 calls of _field cost 0.2 s
             game = {key: _field(game, key) for key in ("players", "scores", "termination", "forfeit_player", "count")}
-        players, scores = game["players"], [float(s) for s in game["scores"]]
+        players, scores = game["players"], tuple(map(float, game["scores"]))
         if len(players) != len(scores):
             raise ArenaError(f"game summary has {len(players)} players but {len(scores)} scores")
-        key = (
-            tuple([index.setdefault(p, len(index)) for p in players]),
-            tuple(scores),
-            game.get("termination") or "normal",
-            game.get("forfeit_player"),
-        )
+        try:
+            seats = tuple(map(index.__getitem__, players))
+        except KeyError:  # a name not seen before: number it
+            seats = tuple([index.setdefault(p, len(index)) for p in players])
+        key = (seats, scores, game.get("termination") or "normal", game.get("forfeit_player"))
         count = int(game.get("count") or 1)
         tally[key] = tally.get(key, 0) + count
         if in_order:
             if count != 1:
                 raise ArenaError("online ratings (elo, openskill) need the games one by one in play order, not counts")
-            sequence.append((list(players), scores))
+            sequence.append((list(players), list(scores)))
     kinds = sorted({k[2] for k in tally})
     code = {kind: c for c, kind in enumerate(kinds)}
     by_seats: dict[int, list] = defaultdict(list)

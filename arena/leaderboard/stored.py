@@ -86,7 +86,8 @@ def board_from_summaries(
         except ArenaError:
             canon = None
         anchor = {shown.get(key) or (by_canon.get(canon) if canon else None) or key: value}
-    games = [{**g, "players": [shown[p] for p in g["players"]]} for g in summaries]
+    renamed = any(shown[s] != s for s in specs)
+    games = [{**g, "players": [shown[p] for p in g["players"]]} for g in summaries] if renamed else summaries
     return Leaderboard(
         games,
         method=method,

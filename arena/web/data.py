@@ -59,7 +59,7 @@ class Board:
 class Data:
     """Read-only access to one store file; one SQLite connection per server thread.
 
-    Leaderboards: a Bradley-Terry fit with 200 bootstrap refits takes seconds on 100 agents
+    Leaderboards: reading and fitting a board of 10^5 games takes a good part of a second
     (docs/results.md), so a board is fitted once per store version and kept; when games
     arrive, the page keeps showing the last board (saying it is updating) while one
     background thread refits, and the live poll swaps in the new board when it is ready.
