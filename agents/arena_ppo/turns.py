@@ -63,7 +63,16 @@ class TurnArgs:
     magnet_coef_final: float | None = None
     """α at the end of the budget (linear in between); default: `magnet_coef`"""
     magnet_rate: float = 0.01
-    """per-update rate at which the magnet's parameters move towards the policy's"""
+    """rate at which the magnet's parameters move towards the policy's, every `magnet_every`
+    updates (1.0: the magnet becomes a copy of the policy)"""
+    magnet_every: int = 1
+    """updates between magnet moves; with `magnet_rate` 1 the magnet is a frozen snapshot of
+    the policy replaced every `magnet_every` updates (R-NaD's regularisation policy), so each
+    stretch solves the game regularised towards a fixed policy, a proximal-point step"""
+    reward_scale: float = 0.0
+    """returns are divided by this before learning; 0: the game's largest absolute utility
+    (OpenSpiel's max_utility, else 1), so α, the clip and the critic see returns in [-1, 1]
+    whatever the game's stakes (Kuhn ±2, Leduc ±13)"""
     ent_coef: float = 0.0
     """entropy bonus (KL to a uniform magnet is the same term; the moving magnet replaces it)"""
     vf_coef: float = 0.5
@@ -133,6 +142,14 @@ def exploitability_of(env, model: TeamPolicy) -> float | None:
         return None
 
 
+def max_utility(env) -> float:
+    """The largest absolute return of a game: OpenSpiel declares it; 1 for other games."""
+    game = getattr(env, "game", None)
+    if game is None:
+        return 1.0
+    return float(max(abs(game.max_utility()), abs(game.min_utility()))) or 1.0
+
+
 def measurable(env) -> bool:
     """Whether the env computes exploitability exactly (it refuses games it cannot enumerate)."""
     try:
@@ -146,11 +163,12 @@ class Games:
     """`num_envs` games in progress: each move's decision is kept until its game ends, then
     its seat's chain of decisions gets its advantages (only the learner's seats are kept)."""
 
-    def __init__(self, env_id: str, n: int, rng: np.random.Generator):
+    def __init__(self, env_id: str, n: int, rng: np.random.Generator, reward_scale: float = 0.0):
         from arena.api import make_env
 
         self.envs = [make_env(env_id) for _ in range(n)]
         self.info = self.envs[0].info
+        self.scale = reward_scale or max_utility(self.envs[0])
         self.rng = rng
         self.obs_dim = int(np.prod(self.info.observation_shape))
         self.trace: list[dict[int, list]] = [{} for _ in range(n)]  # env -> seat -> decisions
@@ -189,7 +207,7 @@ class Games:
             now = np.asarray(env.returns(), dtype=np.float64)
             for s in (0, 1):  # a reward belongs to the seat's latest decision
                 if self.trace[e][s] and now[s] != self.before[e][s]:
-                    self.trace[e][s][-1][6] += now[s] - self.before[e][s]
+                    self.trace[e][s][-1][6] += (now[s] - self.before[e][s]) / self.scale
             self.before[e] = now
             if env.is_over():
                 if abs(now.sum()) > 1e-6 and not getattr(env, "game", None):
@@ -209,7 +227,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     budget = run.budget
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)
-    games = Games(args.env_id, args.num_envs, rng)
+    games = Games(args.env_id, args.num_envs, rng, args.reward_scale)
     D, A = games.obs_dim, games.info.num_actions
     measure_env = games.envs[0].__class__.__new__(games.envs[0].__class__)
     measure_env.__dict__.update(copy.copy(games.envs[0].__dict__))
@@ -294,10 +312,11 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
         model.obs_norm.update(b_obs)
         if S:
             model.state_norm.update(b_state)
-        _move_magnet(magnet, model, args.magnet_rate)
+        iteration = run.iteration + 1
+        if iteration % args.magnet_every == 0:
+            _move_magnet(magnet, model, args.magnet_rate)
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
-        iteration = run.iteration + 1
         if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
             pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
             opponents.clear()
@@ -311,6 +330,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
             metrics["exploitability"] = exploitability_of(measure_env, model)
+            metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
         run.end_iteration(metrics, model, optimizer=optimizer, pool=pool, magnet=magnet)
     if can_measure:
         run.final({"exploitability": exploitability_of(measure_env, model)})
