@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -90,6 +91,14 @@ def cannot_play(agent_name: str, info: EnvInfo) -> str | None:
     """Why the registered agent cannot play this env, or None."""
     req: Requirements = get_registry().requirements(agent_name)
     return req.reason_cannot_play(info.id, info.kind, len(info.sides), info.teams is not None, info.forward_model)
+
+
+def interactive(specs: Iterable[str]) -> bool:
+    """Whether any of these agents talks to the user at the terminal (`AgentSpec.interactive`,
+    e.g. `human`): their games are played in this process, not in a worker."""
+    registry = get_registry()
+    entries = (registry.find("agents", spec.partition(":")[0]) for spec in specs)
+    return any(entry is not None and entry.spec.interactive for entry in entries)
 
 
 def make_agent(spec: str, env: Env | EnvInfo) -> Agent:

@@ -9,6 +9,7 @@ does not change results), with one torch thread each.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from arena import _warm
 from arena.agents import Agent, ObservationProtocol
 from arena.envs.base import Env
 from arena.errors import ArenaError
@@ -44,6 +46,7 @@ class Settings:
     time_bank: float = 0.0
     opening_plies: int = 0
     isolate: bool = False  # every agent in its own process, through `arena serve-agent`
+    render: bool = False  # print the game after every move (`arena play --render`)
 
 
 @dataclass(frozen=True)
@@ -232,13 +235,19 @@ def play_job(settings: Settings, job: Job) -> GameRecord:
     for agent in agents:
         if isinstance(agent, OpeningAgent):
             agent.game_seed = job.seed
+    shown: Any = env
+    if settings.render:
+        from arena.render import NamingEnv, show_step
+
+        shown = NamingEnv(env)
     record = play(
-        env,
+        shown,
         agents,
         job.seed,
         names=list(job.players),
         time_per_move=settings.time_per_move,
         time_bank=settings.time_bank,
+        on_step=show_step if settings.render else None,
         on_call=_status.calling,
     )
     if (
@@ -273,7 +282,9 @@ class Backend(Protocol):
 
 
 class InlineBackend:
-    """Plays the games one after another in this process (concurrency 1)."""
+    """Plays the games one after another in this process: for agents that talk to the user at
+    this process's terminal (`AgentSpec.interactive`), and the Python API's default. Agent
+    code that kills the interpreter ends the run here; `LocalPool(1)` costs it one game."""
 
     workers = 1
 
@@ -322,37 +333,70 @@ class _Bounded:
 
 
 class LocalPool(_Bounded):
-    """Worker processes on this machine (forkserver where available, else spawn). A worker
-    killed by agent code (a segfault, an abort, os._exit) costs that agent the game it was
-    playing, as a `crash`; the pool is rebuilt and the other games in flight are played again
-    (same seeds, same records)."""
+    """Worker processes on this machine, one or more. A worker killed by agent code (a
+    segfault, an abort, os._exit) costs that agent the game it was playing, as a `crash`; the
+    pool is rebuilt and the other games in flight are played again (same seeds, same records).
+
+    Given the game (`env_id`) and the `agents`, the workers get a head start while the arena
+    checks the agents. One worker is forked from this process (it has the arena imported
+    already; a fresh interpreter would repeat its start-up, about as long as a short run) and
+    at once, before the run starts threads such as the progress display's. Several workers
+    fork from a forkserver (spawn where there is none) that imports the game's and the agents'
+    modules first (`arena._warm`), so each worker need not."""
 
     MAX_RETRIES = 3  # deaths of a worker outside agent code that one game may see
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, env_id: str | None = None, agents: Iterable[str] = ()):
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.settings: Settings | None = None
         self.status_dir: str | None = None
         self.processes: dict = {}
+        for var in THREAD_ENV:  # inherited by the workers before they import torch or BLAS
+            os.environ.setdefault(var, "1")
+        methods = multiprocessing.get_all_start_methods()
+        method = "fork" if workers == 1 and "fork" in methods else "forkserver" if "forkserver" in methods else "spawn"
+        self.context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            self.context.set_forkserver_preload(["arena._die_with_parent", "arena._warm"])
+        if env_id is not None:
+            self.warm_up(env_id, agents)
 
-    def _ensure(self, settings: Settings) -> ProcessPoolExecutor:
+    def warm_up(self, env_id: str, agents: Iterable[str] = ()) -> None:
+        """Start the workers (fork) or the forkserver now; neither is waited for."""
+        method = self.context.get_start_method()
+        wanted = {"env": env_id, "agents": sorted({spec.partition(":")[0] for spec in agents})}
+        if method == "fork":
+            try:
+                _warm.warm(wanted)  # imports this process needs anyway, to check the agents
+            except Exception:  # noqa: BLE001, S110 - the same failure comes back, in one line, at the check
+                pass
+            self._ensure().submit(os.getpid)  # forks the worker; the answer is not needed
+            self.processes.update(getattr(self.pool, "_processes", None) or {})
+        elif method == "forkserver":
+            from multiprocessing import forkserver
+
+            before = os.environ.get(_warm.VARIABLE)
+            os.environ[_warm.VARIABLE] = json.dumps(wanted)  # read by the forkserver as it starts
+            try:
+                forkserver.ensure_running()
+            finally:
+                if before is None:
+                    os.environ.pop(_warm.VARIABLE, None)
+                else:
+                    os.environ[_warm.VARIABLE] = before
+
+    def _ensure(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            for var in THREAD_ENV:  # inherited by the workers before they import torch or BLAS
-                os.environ.setdefault(var, "1")
             if self.status_dir is None:
                 self.status_dir = tempfile.mkdtemp(prefix="arena-workers-")
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            context = multiprocessing.get_context(method)
-            if method == "forkserver":
-                context.set_forkserver_preload(["arena._die_with_parent"])
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(), self.status_dir)
+                self.workers, mp_context=self.context, initializer=_init_worker, initargs=(os.getpid(), self.status_dir)
             )
         return self.pool
 
     def _submit(self, settings, job):
-        handle = self._ensure(settings).submit(play_job, settings, job)
+        handle = self._ensure().submit(play_job, settings, job)
         self.processes.update(getattr(self.pool, "_processes", None) or {})  # for the autopsy
         return handle
 
@@ -562,9 +606,20 @@ class RayBackend(_Bounded):
             self.ray.shutdown()
 
 
-def make_backend(name: str, concurrency: int, address: str | None = None) -> Backend:
+def make_backend(
+    name: str, concurrency: int, address: str | None = None, env_id: str | None = None, agents: Iterable[str] = ()
+) -> Backend:
+    """The backend for a run of `agents` on `env_id`. Local games are played in worker
+    processes at every concurrency, 1 included, so that agent code that kills its
+    interpreter costs one game, never the run; only agents that need this process's
+    terminal (`AgentSpec.interactive`, e.g. `human`) play here, one game after another."""
+    from arena.api import interactive
+
+    agents = list(agents)
+    if interactive(agents):
+        return InlineBackend()
     if name == "local":
-        return InlineBackend() if concurrency == 1 else LocalPool(concurrency)
+        return LocalPool(concurrency, env_id, agents)
     if name == "ray":
         return RayBackend(concurrency, address)
     raise ArenaError(f"unknown backend {name!r}; choose local or ray")

@@ -56,16 +56,27 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def table(title: str, columns: list[str], rows: list[list]) -> None:
+def table(title: str, columns: list[str], rows: list[list], wrap: tuple[str, ...] = ()) -> None:
+    """A listing that reads at any width, in a pipe too (where rich assumes 80 columns): only the
+    columns named in `wrap` (prose, lists) wrap, at spaces; names, ids and short values are never
+    folded or cut, so no two rows can look alike. A table whose unwrappable columns do not fit
+    is printed wider than the screen rather than cut."""
+    from rich import box
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
+    from rich.text import Text  # Text, not markup: names may contain [brackets]
 
-    t = Table(title=title, show_lines=False)
+    t = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), title_justify="left"
+    )
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(c, no_wrap=c not in wrap, overflow="fold")
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(t)
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+    console = Console()
+    needed = Measurement.get(console, console.options.update_width(10_000), t).minimum  # unclamped by the screen
+    (console if needed <= console.width else Console(width=needed)).print(t)
 
 
 @cli.command()
@@ -105,6 +116,7 @@ def plugins(as_json):
             ]
             for r in rows
         ],
+        wrap=("registered", "problems"),
     )
 
 
@@ -129,22 +141,25 @@ def envs(as_json, family, show_all):
     rows = [r for r in list_envs(show_all) if not family or r["id"].startswith(family)]
     if as_json:
         return echo_json(rows)
-    columns = ["id", "kind", "players", "teams", "forward model", "plugin"]
+    # One wrapping column for the game's traits (or why it is left out): the longest ids (43
+    # characters) then still fit 80 columns.
     table(
-        "envs",
-        columns + (["left out because"] if show_all else []),
+        "envs" + (" (and the games left out)" if show_all else ""),
+        ["id", "players", "plays", "plugin"],
         [
             [
                 r["id"],
-                r["kind"],
                 r["players"],
-                "yes" if r["teams"] else "no",
-                "yes" if r["forward_model"] else "no",
+                f"left out: {r['left_out']}"
+                if r["left_out"]
+                else ", ".join(
+                    [r["kind"], *["teams"] * bool(r["teams"]), *["forward model"] * bool(r["forward_model"])]
+                ),
                 r["plugin"],
-                *([r["left_out"] or ""] if show_all else []),
             ]
             for r in rows
         ],
+        wrap=("plays",),
     )
 
 
@@ -186,6 +201,7 @@ def agents(env_id, as_json):
             ]
             for r in rows
         ],
+        wrap=("plays", "description"),
     )
 
 
@@ -215,27 +231,40 @@ def play(env_id, agent_specs, seed, render, time_per_move, as_json):
     A `human` agent is asked at the terminal: it sees the position and the legal moves by
     name, and types a name or a number. If input ends before the game does, the game is
     abandoned (not stored anywhere, not counted as a forfeit) and the command exits 0."""
-    from arena.api import make_agent, make_env
+    from arena.api import interactive, make_agent, make_env
+    from arena.backends import Job, LocalPool, Settings
     from arena.errors import NoMoreInput
     from arena.referee import play as play_game
+    from arena.render import NamingEnv, show_step
 
     env = make_env(env_id)
-    agents = [make_agent(spec, env) for spec in agent_specs]
-    human = any(spec.partition(":")[0] == "human" for spec in agent_specs)
-
-    shown = _Naming(env) if render else env
-
-    def show(env, record):
-        click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in shown.last))
-        click.echo(env.render())
-
+    human = interactive(agent_specs)
+    # Agents that need no terminal play in a worker process, so that one that kills its
+    # interpreter loses the game instead of ending the arena; it warms up while they are checked.
+    pool = None if human else LocalPool(1, env_id, agent_specs)
     try:
-        record = play_game(
-            shown, agents, seed, names=list(agent_specs), time_per_move=time_per_move, on_step=show if render else None
-        )
-    except NoMoreInput:
-        click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
-        return
+        agents = [make_agent(spec, env) for spec in agent_specs]  # a bad spec: one line, exit 2
+        if pool is not None:
+            for agent in agents:
+                agent.close()
+            settings = Settings(env_id, time_per_move, render=render)
+            [(_, record)] = list(pool.run(settings, [Job("play", seed, tuple(agent_specs))]))
+        else:
+            try:
+                record = play_game(
+                    NamingEnv(env) if render else env,
+                    agents,
+                    seed,
+                    names=list(agent_specs),
+                    time_per_move=time_per_move,
+                    on_step=show_step if render else None,
+                )
+            except NoMoreInput:
+                click.echo("\nno more input: game abandoned, not stored and not scored", err=True)
+                return
+    finally:
+        if pool is not None:
+            pool.close()
     get_registry().notify("on_game_end", record=record)
     if as_json:
         return echo_json(record.to_dict())
@@ -280,21 +309,6 @@ def exploitability(agent_spec, env_id, as_json):
 
 def _uniform(obs) -> dict[int, float]:
     return {a: 1.0 / len(obs.legal_actions) for a in obs.legal_actions}
-
-
-class _Naming:
-    """The env, noting each step's moves by name before it plays them (a name such as
-    chess SAN needs the position before the move)."""
-
-    def __init__(self, env):
-        self._env, self.last = env, []
-
-    def __getattr__(self, name):
-        return getattr(self._env, name)
-
-    def step(self, actions):
-        self.last = [(seat, self._env.action_to_string(seat, action)) for seat, action in actions.items()]
-        self._env.step(actions)
 
 
 class TrainGroup(click.Group):

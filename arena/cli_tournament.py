@@ -205,7 +205,9 @@ def tournament(
         env_id, specs, fmt, games, rounds, challenger, seed, time_per_move, time_bank, opening_plies, isolate
     )
     with _store(db, readonly=False) as store:
-        runner = make_backend(backend, concurrency or default_concurrency(), address)
+        runner = make_backend(
+            backend, concurrency or default_concurrency(), address, env_id, specs + ([challenger] if challenger else [])
+        )
         display = _display(
             f"tournament {env_id}", quiet, progress_every, standings_every, names={s: n for n, s in named if n}
         )
@@ -665,7 +667,7 @@ def match(
     )
     settings = Settings(env_id, time_per_move, time_bank, opening_plies)
     with _store(db, readonly=False) as store:
-        runner = make_backend("local", concurrency or default_concurrency())
+        runner = make_backend("local", concurrency or default_concurrency(), None, env_id, [agent_a, agent_b])
         display = _display(
             f"match {agent_a} vs {agent_b} on {env_id}",
             quiet,

@@ -57,6 +57,10 @@ class AgentSpec:
     # them; without them the agent is listed as unavailable with that command.
     needs: tuple[str, ...] = ()
     install: str = ""
+    # It talks to the user at the arena's terminal (stdin), so its games are played in the
+    # arena's own process; every other agent plays in a worker process, where a crash of its
+    # interpreter costs one game, not the run.
+    interactive: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not AGENT_NAME.match(self.name):
@@ -66,6 +70,7 @@ class AgentSpec:
             )
         _check_common(self)
         _check_type(f"agent {self.name}: requires", self.requires, Requirements)
+        _check_type(f"agent {self.name}: interactive", self.interactive, bool)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ checkpoints.
 A trainer registered through `register_trainers` builds its click command with
 `@trainer_command(name)`, which gives it the common flags:
 
-    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first
+    --minutes M  --cpu-minutes M  --steps N   budget; training stops at whichever ends first;
+                                              --steps counts env steps (STEPS_HELP), for every trainer
     --out DIR    --seed S  --resume           the run folder; --resume continues from DIR/latest.pt
     --db PATH    --workers N                  store of evaluation games; processes
     --set KEY=VALUE (repeatable)  --no-progress
@@ -27,6 +28,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import time
 import typing
 from collections.abc import Callable
@@ -37,6 +39,7 @@ import click
 
 from arena.checkpoints import load_checkpoint, prepare_run_dir
 from arena.errors import ArenaError
+from arena.progress import TrainingLines
 
 
 @dataclasses.dataclass
@@ -55,6 +58,17 @@ class Options:
     overrides: tuple[str, ...] = ()
     progress: bool = True
 
+    def budget_text(self) -> str:
+        """The budget as given, e.g. '10 minutes' or '20,000 steps' ('the default steps')."""
+        parts = [
+            f"{value:g} {unit}"
+            for value, unit in ((self.minutes, "minutes"), (self.cpu_minutes, "CPU minutes"))
+            if value is not None
+        ]
+        if self.steps is not None:
+            parts.append(f"{self.steps:,} steps")
+        return " or ".join(parts) or "the default steps"
+
     def check(self) -> None:
         """One-line errors for budgets and counts, before anything is written."""
         for flag, value in (("--minutes", self.minutes), ("--cpu-minutes", self.cpu_minutes)):
@@ -66,9 +80,13 @@ class Options:
             raise ArenaError(f"--workers must be 1 or more, got {self.workers}")
 
 
-def trainer_command(
-    name: str, *extra_options, default_steps: int | None = None, steps_help: str = "Budget in env steps (decisions)"
-):
+STEPS_HELP = (
+    "Budget in env steps: moves of one game (one decision in turn-based games, one joint step of all seats in "
+    "simultaneous ones), summed over parallel games and worker processes, for the whole run"
+)
+
+
+def trainer_command(name: str, *extra_options, default_steps: int | None = None):
     """Decorator: a click command `name` ENV_ID with the common flags (and any `extra_options`,
     click.option decorators whose values are passed as keywords), calling f(options, **extra)."""
 
@@ -81,7 +99,7 @@ def trainer_command(
             "--steps",
             type=int,
             default=None,
-            help=steps_help + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
+            help=STEPS_HELP + (f"; {default_steps:,} if no budget" if default_steps else "") + ".",
         )
         @click.option(
             "--out", type=click.Path(path_type=Path), default=None, help=f"Run folder (default runs/{name}-GAME)."
@@ -203,8 +221,15 @@ class Run:
 
     `end_iteration` appends the metrics line (iteration, step, elapsed, cpu, sps + the trainer's
     fields), writes latest.pt every `checkpoint_every` iterations and evaluates every
-    `eval_every` seconds through `evaluate(model, name, store, tournament) -> metrics`, after saving the weights
-    the evaluation games are played with as iter_NNNNNN.pt."""
+    `eval_every` seconds (or every `eval_iterations` iterations, when given) through
+    `evaluate(model, name, store, tournament) -> metrics`, after saving the weights the
+    evaluation games are played with as iter_NNNNNN.pt.
+
+    A run whose progress goes to a log (stdout not a terminal) writes plain lines instead of the
+    bar, which prints nothing into a log (`TrainingLines`): one as it starts, one per stage and
+    evaluation, and the iterations' metrics at most every 30 s; with `describe(title, row) ->
+    str`, that line per evaluation or every `log_every` iterations. `note` says what a long
+    stretch inside an iteration is doing."""
 
     def __init__(
         self,
@@ -216,11 +241,15 @@ class Run:
         eval_every: float = 300.0,
         evaluate: Callable | None = None,
         progress_title: str = "",
+        eval_iterations: int | None = None,
+        describe: Callable[[str, dict[str, Any]], str] | None = None,
+        log_every: int = 50,
     ):
         self.trainer, self.options, self.spec = trainer, options, spec
         self.seed = options.seed
         self.out = prepare_run_dir(options.out)
         self.checkpoint_every, self.eval_every, self.evaluate = checkpoint_every, eval_every, evaluate
+        self.eval_iterations = eval_iterations
         self.iteration = 0
         self.last: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
@@ -234,7 +263,12 @@ class Run:
         self._last_eval = self.budget.seconds()
         self._metrics = open(self.out / "metrics.jsonl", "a")
         self._iter_time, self._iter_steps = time.time(), self.budget.steps
-        self._bar = _Progress(options.progress, progress_title or f"{trainer} {options.env_id}")
+        title = progress_title or f"{trainer} {options.env_id}"
+        self.log = TrainingLines(title, enabled=options.progress and not sys.stdout.isatty())
+        self.describe, self.log_every = describe, log_every or eval_iterations or 50
+        self._shown = (self.budget.seconds(), self.budget.steps)  # at the last line: steps/s since
+        self._bar = _Progress(options.progress and not self.log.enabled, title)
+        self.log.start({"budget": options.budget_text(), "run folder": self.out})
 
     # -- resume and checkpoints -------------------------------------------------------------
 
@@ -277,11 +311,16 @@ class Run:
             **metrics,
         }
         self._iter_time, self._iter_steps = now, self.budget.steps
-        if self.evaluate and self.budget.seconds() - self._last_eval >= self.eval_every:
+        if self.evaluate and self._evaluation_due():
             row.update(self.run_evaluation(model))
         self.write(row)
         if self.iteration % self.checkpoint_every == 0:
             self.save(self.out / "latest.pt", True, **self._saved)
+
+    def _evaluation_due(self) -> bool:
+        if self.eval_iterations is not None:
+            return self.iteration % self.eval_iterations == 0
+        return self.budget.seconds() - self._last_eval >= self.eval_every
 
     def run_evaluation(self, model) -> dict[str, Any]:
         self._last_eval = self.budget.seconds()
@@ -303,11 +342,29 @@ class Run:
     def open_store(self):
         return open_store(self.options.db, self.out)
 
+    def note(self, doing: str, fields: dict[str, Any] | None = None, force: bool = False) -> None:
+        """A progress line for a log, at most one every 30 s unless `force`d: what the run is
+        doing, its step, steps/s since the last line and `fields`. Long stretches of work
+        inside an iteration (the first games of a large game) call this as they go."""
+        now, steps = self.budget.seconds(), self.budget.steps
+        rate = round((steps - self._shown[1]) / max(now - self._shown[0], 1e-9)) if steps > self._shown[1] else None
+        if self.log(doing, {"step": steps, **(fields or {}), "steps/s": rate}, force):
+            self._shown = (now, steps)
+
     def write(self, row: dict[str, Any]) -> None:
         self.last = row
         self._metrics.write(json.dumps(row, default=_plain) + "\n")
         self._metrics.flush()
         self._bar.update(self.budget.fraction(), row)
+        evaluated = any(k.startswith("eval_") for k in row)
+        if row.get("final"):
+            self.log("finished", {k: v for k, v in row.items() if k != "final"}, force=True)
+        elif self.describe is not None:
+            if self.log.enabled and (evaluated or row["iteration"] % self.log_every == 0):
+                self.log.write(self.describe(self.log.title, row))
+        else:
+            shown = {k: v for k, v in row.items() if k not in ("iteration", "step", "elapsed", "cpu", "sps")}
+            self.note(f"iteration {row['iteration']}", shown, force=evaluated)
 
     def final(self, metrics: dict[str, Any]) -> None:
         """Extra figures measured after the last iteration (a line of their own)."""

@@ -7,7 +7,7 @@ specs are distinct) on Connect Four. Runs alternate 1, 2, 1, 2, ... so that load
 processes hits both settings alike; each run is a whole tournament into a fresh SQLite file
 (validation, worker start-up and commits included) and is timed by wall clock; the steady
 rate counts from the first finished game to the last, leaving out start-up. Concurrency 1
-plays in-process, so start-up favours it. On a shared machine the ratio also measures how
+plays in one worker forked from the arena (cheaper to start than a forkserver's workers). On a shared machine the ratio also measures how
 much of a second core the other processes leave free: compare with the load average printed.
 """
 

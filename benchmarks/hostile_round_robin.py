@@ -14,6 +14,10 @@ the tournament's check and then cannot start in any worker. Checks: the Ctrl-C e
 kill -9 leaves a store that passes SQLite's integrity check, and 1 s after each end (Ctrl-C,
 kill -9, finish) no agent process is alive; the final run stores every scheduled game exactly
 once, each with a classified termination, forfeits blamed only on hostile agents.
+
+Then the same checks at --concurrency 1, where the games are played in one worker forked
+from the arena: the two well-behaved agents against the in-process hostile ones (segfault,
+abort, SystemExit, late failure to start), run to the end (--one-games per pairing).
 """
 
 from __future__ import annotations
@@ -65,9 +69,9 @@ def leftovers(markers: list[str]) -> list[str]:
     return found
 
 
-def command(db: Path, specs: list[str], games: int, isolate: bool) -> list[str]:
+def command(db: Path, specs: list[str], games: int, isolate: bool, concurrency: int = 2) -> list[str]:
     return [sys.executable, "-m", "arena", "tournament", "openspiel/tic_tac_toe", *specs,
-            "--games", str(games), "--concurrency", "2", "--time-per-move", "2.0",
+            "--games", str(games), "--concurrency", str(concurrency), "--time-per-move", "2.0",
             "--name", "hostile-rr", "--db", str(db), "--quiet", *(["--isolate"] if isolate else [])]
 
 
@@ -128,6 +132,7 @@ def main() -> None:
     p.add_argument("--interrupt-at", type=float, default=0.3, help="share of the games stored at the Ctrl-C")
     p.add_argument("--kill-at", type=float, default=0.7, help="share of the games stored at the kill -9")
     p.add_argument("--isolate", action="store_true")
+    p.add_argument("--one-games", type=int, default=12, help="games per pairing of the concurrency-1 run")
     args = p.parse_args()
 
     tag = f"rr{os.getpid()}"
@@ -159,29 +164,46 @@ def main() -> None:
             for line in left:
                 print("  LEFT:", line)
             ends.append((code in expect, left))  # a run that ended before its signal fails: rerun with less time
-        games = stored_games(db)
-        keys = [g.key for g in games]
+        ok = check_games(db, specs, good, scheduled) and all(good_end and not left for good_end, left in ends)
 
-        # -- every game classified, forfeits only by hostile agents
-        by_agent: dict[str, collections.Counter] = {s: collections.Counter() for s in specs}
-        unclassified = blamed_good = 0
-        for g in games:
-            r = g.record
-            if r.termination not in TERMINATIONS or (r.termination != "normal") != (r.forfeit_player is not None):
-                unclassified += 1
-            for i, spec in enumerate(r.players):
-                by_agent[spec]["games"] += 1
-                if r.forfeit_player == i:
-                    by_agent[spec][r.termination] += 1
-                    blamed_good += spec in good
-        print(f"unclassified games: {unclassified}; forfeits blamed on well-behaved agents: {blamed_good}; "
-              f"games lost: {scheduled - len(set(keys))}")
-        for spec, counts in by_agent.items():
-            short = spec.replace(f"{sys.executable} ", "").replace(str(ROOT) + "/", "")
-            print(f"  {short[:70]:70s} {dict(counts)}")
-        ok = (all(good_end and not left for good_end, left in ends) and len(set(keys)) == scheduled == len(keys)
-              and not unclassified and not blamed_good and integrity(db) == "ok")
+        # -- concurrency 1: in-process hostile agents in a one-worker pool, run to the end
+        one = good + [s for s in hostile if s.startswith("inproc-")] + ["inproc-abort:rate=0.1"]
+        db1 = Path(tmp) / "one.db"
+        scheduled1 = len(one) * (len(one) - 1) // 2 * args.one_games
+        code, last, took = run_until(command(db1, one, args.one_games, args.isolate, concurrency=1), env, db1, None,
+                                     None)
+        left = settle(markers)
+        print(f"concurrency 1 (to the end): exit code {code} after {took:.0f}s; {len(stored_games(db1))} of "
+              f"{scheduled1} games stored; integrity {integrity(db1)}; processes alive 1 s later: {len(left)}")
+        print("  last stderr line:", last)
+        for line in left:
+            print("  LEFT:", line)
+        ok = check_games(db1, one, good, scheduled1) and code == 0 and not left and ok
         print("RESULT:", "PASS" if ok else "FAIL")
+
+
+def check_games(db: Path, specs: list[str], good: list[str], scheduled: int) -> bool:
+    """Every scheduled game stored once and classified, forfeits only by hostile agents."""
+    games = stored_games(db)
+    keys = [g.key for g in games]
+    by_agent: dict[str, collections.Counter] = {s: collections.Counter() for s in specs}
+    unclassified = blamed_good = 0
+    for g in games:
+        r = g.record
+        if r.termination not in TERMINATIONS or (r.termination != "normal") != (r.forfeit_player is not None):
+            unclassified += 1
+        for i, spec in enumerate(r.players):
+            by_agent[spec]["games"] += 1
+            if r.forfeit_player == i:
+                by_agent[spec][r.termination] += 1
+                blamed_good += spec in good
+    print(f"unclassified games: {unclassified}; forfeits blamed on well-behaved agents: {blamed_good}; "
+          f"games lost: {scheduled - len(set(keys))}")
+    for spec, counts in by_agent.items():
+        short = spec.replace(f"{sys.executable} ", "").replace(str(ROOT) + "/", "")
+        print(f"  {short[:70]:70s} {dict(counts)}")
+    return (len(set(keys)) == scheduled == len(keys) and not unclassified and not blamed_good
+            and integrity(db) == "ok")
 
 
 if __name__ == "__main__":

@@ -88,3 +88,47 @@ def test_a_tournament_survives_agents_that_kill_their_worker_or_cannot_start(are
     # every game of the late-failing agent is its forfeit; random lost none by fault
     assert sum(1 for g in games if "inproc-latefail" in g["players"]) == 20 == \
         sum(1 for g in games if g["forfeit_player"] is not None and "latefail" in g["players"][g["forfeit_player"]])
+
+
+# -- at concurrency 1 too: games are played in a one-worker pool, forked from the arena ----------
+
+def test_at_concurrency_1_a_segfaulting_agent_loses_its_games_and_the_tournament_goes_on(arena_cli, tmp_path):
+    db = tmp_path / "arena.db"
+    field = ["random", "inproc-segfault:rate=0.5", "inproc-abort:rate=0.5"]
+    result = arena_cli("tournament", "openspiel/tic_tac_toe", *field, "--games", "4", "--concurrency", "1",
+                       "--quiet", "--db", str(db), "--name", "one", env=PLUGIN_ENV, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "12 games (12 played now)" in result.stdout and "rerun" not in result.stderr
+    games = json.loads(arena_cli("games", "--db", str(db), "--json").stdout)
+    blamed = {(g["players"][g["forfeit_player"]], g["termination"]) for g in games if g["forfeit_player"] is not None}
+    assert blamed == {(field[1], "crash"), (field[2], "crash")}
+    reasons = " | ".join(g["reason"] for g in games if g["forfeit_player"] is not None)
+    assert "SIGSEGV" in reasons and "SIGABRT" in reasons
+
+
+def test_arena_play_reports_a_segfaulting_agent_as_its_crash_forfeit(arena_cli):
+    result = arena_cli("play", "openspiel/tic_tac_toe", "random", "inproc-segfault:at=0", "--json", env=PLUGIN_ENV)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["termination"], record["forfeit_player"], record["scores"]) == ("crash", 1, [1.0, 0.0])
+    assert "killed its worker process" in record["reason"] and "SIGSEGV" in record["reason"]
+    shown = arena_cli("play", "openspiel/tic_tac_toe", "inproc-segfault:at=1", "random", "--render", env=PLUGIN_ENV)
+    assert shown.returncode == 0 and not shown.stderr, shown.stderr
+    assert "-- move 2:" in shown.stdout and "termination: crash (inproc-segfault:at=1: agent code killed" in shown.stdout
+
+
+def test_a_match_survives_a_segfaulting_agent_at_concurrency_1(arena_cli, tmp_path):
+    result = arena_cli("match", "inproc-segfault:rate=0.5", "random", "openspiel/tic_tac_toe", "--max-games", "6",
+                       "--concurrency", "1", "--quiet", "--json", "--db", str(tmp_path / "m.db"), env=PLUGIN_ENV)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["games"] == 6
+
+
+def test_only_agents_that_need_the_terminal_play_in_the_arenas_own_process():
+    from arena.backends import InlineBackend, LocalPool, make_backend
+
+    for concurrency in (1, 2):
+        backend = make_backend("local", concurrency, agents=["random", "mcts:sims=2"])
+        assert isinstance(backend, LocalPool) and backend.workers == concurrency
+        backend.close()
+        assert isinstance(make_backend("local", concurrency, agents=["human", "random"]), InlineBackend)

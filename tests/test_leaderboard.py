@@ -183,11 +183,11 @@ def test_html_draws_an_open_interval_to_the_chart_edge_with_the_bound_the_games_
     page = board.to_html()
     ratings = re.search(r'<svg class="chart ratings".*?</svg>', page, re.S).group(0)
     checkpoints = re.search(r'<svg class="chart checkpoints".*?</svg>', page, re.S).group(0)
-    assert ratings.count('class="open"') == 1 and 'class="bound" x=' in ratings
-    assert f">&gt; {a['ci_low']:.0f}</text>" in ratings and f"[{a['ci_low']:.0f}, +inf)" in ratings
-    assert checkpoints.count('class="open"') == 1 and f">&gt; {a['ci_low']:.0f}</text>" in checkpoints
+    assert ratings.count('class="ci open"') == 1 and 'class="bound" x=' in ratings
+    assert f">&gt; {a['ci_low']:.0f}</text>" in ratings and f"[{a['ci_low']}, +inf)" in ratings
+    assert checkpoints.count('class="ci open"') == 1 and f">&gt; {a['ci_low']:.0f}</text>" in checkpoints
     elo = Leaderboard(games, method="elo").to_html()
-    assert 'class="open"' not in elo and 'class="ci"' not in elo  # online Elo has no interval at all
+    assert 'class="ci' not in elo  # online Elo has no interval at all
 
 
 def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
@@ -201,3 +201,59 @@ def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
     flat = "".join(line.strip("│┃ ") for line in out.splitlines())  # names fold within their cell
     assert long.replace(" ", "")[:40] in flat.replace(" ", "")
     assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def _mixed_games(seed: int) -> list[dict]:
+    """Two-, three- and four-seat games with draws, shared best scores, self-play and forfeits."""
+    import random
+
+    rng = random.Random(seed)
+    names = ["random", "a", "b", "c", "d", "e"]
+    out = []
+    for _ in range(400):
+        seats = rng.choice([2, 2, 2, 3, 4])
+        players = [rng.choice(names) for _ in range(seats)]
+        scores = [rng.choice([0.0, 0.5, 1.0]) for _ in range(seats)]
+        termination, culprit = "normal", None
+        if rng.random() < 0.1:
+            termination, culprit = rng.choice(["illegal", "timeout", "crash"]), rng.randrange(seats)
+            scores = [0.0 if s == culprit else 1.0 for s in range(seats)]
+        out.append({"players": players, "scores": scores, "termination": termination, "forfeit_player": culprit})
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_counts_of_identical_games_give_the_board_of_the_games_one_by_one(seed):
+    from collections import Counter
+
+    games = _mixed_games(seed)
+    counts = Counter((tuple(g["players"]), tuple(g["scores"]), g["termination"], g["forfeit_player"]) for g in games)
+    counted = [{"players": list(p), "scores": list(s), "termination": t, "forfeit_player": f, "count": n}
+               for (p, s, t, f), n in counts.items()]
+    assert len(counted) < len(games)
+    for options in ({}, {"nash": True}, {"intervals": "bootstrap", "n_boot": 20}, {"anchor": {"a": 100}}):
+        one_by_one, grouped = Leaderboard(games, **options), Leaderboard(counted, **options)
+        assert json.loads(grouped.to_json_full()) == json.loads(one_by_one.to_json_full())
+        assert grouped.n_games == len(games)
+
+
+def test_online_ratings_refuse_counts_because_they_need_the_order_of_play():
+    counted = [{"players": ["a", "b"], "scores": [1.0, 0.0], "count": 3}]
+    for method in ("elo", "openskill"):
+        with pytest.raises(ArenaError, match="one by one in play order"):
+            Leaderboard(counted, method=method)
+    assert Leaderboard(counted).rows[0]["games"] == 3
+
+
+def test_checkpoints_of_groups_that_never_met_are_charted_apart():
+    games = [GameSummary(["a@1", "a@2"], [0.0, 1.0]), GameSummary(["a@2", "a@1"], [0.5, 0.5])] * 3 + \
+            [GameSummary(["b@1", "b@2"], [1.0, 0.0]), GameSummary(["b@2", "b@1"], [0.5, 0.5])] * 3
+    checkpoints = {"a@1": ("runs/a", 1), "a@2": ("runs/a", 2), "b@1": ("runs/b", 1), "b@2": ("runs/b", 2)}
+    page = Leaderboard(games, checkpoints=checkpoints).to_html()
+    charts = re.findall(r'<svg class="chart checkpoints".*?</svg>', page, re.S)
+    assert len(charts) == 2 and "<h3>group 2</h3>" in page
+    shown = [sorted(set(re.findall(r"<title>(\w@\d) \(step", c))) for c in charts]
+    assert sorted(shown) == [["a@1", "a@2"], ["b@1", "b@2"]]  # never two groups on one axis
+    legends = re.findall(r'<ul class="runs">(.*?)</ul>', page)
+    assert [re.findall(r"</span>([^<]+)</li>", x) for x in legends] in ([["runs/a"], ["runs/b"]], [["runs/b"], ["runs/a"]])
+    assert len(re.findall(r'<svg class="chart ratings"', page)) == 2

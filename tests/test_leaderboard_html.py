@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from arena.leaderboard import GameSummary, Leaderboard
+from arena.leaderboard.charts import text_width
 from arena.ratings import expected_score
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -56,11 +57,11 @@ def test_dom_has_table_charts_heatmap_and_checkpoints(tmp_path):
     ratings_svg = re.search(r'<svg class="chart ratings".*?</svg>', dom, re.S).group(0)
     assert ratings_svg.count('class="rating"') == n
     assert ratings_svg.count('class="ci"') == 3 * n  # a bar and two caps per agent
-    heat = re.search(r'<svg class="chart heatmap".*?</svg>', dom, re.S).group(0)
+    heat = re.search(r'<svg class="chart crosstable".*?</svg>', dom, re.S).group(0)
     assert heat.count('class="cell"') == n * n
     checkpoints = re.search(r'<svg class="chart checkpoints".*?</svg>', dom, re.S).group(0)
     assert checkpoints.count("<polyline") == 1 and checkpoints.count('class="rating"') == 4
-    assert "runs/ppo" in checkpoints and "timeout" in dom
+    assert re.search(r'<ul class="runs"><li>.*?runs/ppo</li></ul>', dom) and "timeout" in dom
 
 
 def test_screenshot(tmp_path):
@@ -79,6 +80,7 @@ def test_long_names_are_never_clipped_in_the_chart_labels():
     games = [GameSummary([long, "random"], [1.0, 0.0]), GameSummary(["random", long], [0.5, 0.5])] * 3
     page = Leaderboard(games).to_html()
     ratings = re.search(r'<svg class="chart ratings"[^>]*width="(\d+)"', page)
-    label_x = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">' + re.escape(long), page)]
-    assert label_x and min(label_x) >= 7 * len(long)  # right-aligned label starts inside the picture
+    label_x = [float(x) for x in re.findall(r'<text class="name" x="([\d.]+)" y="[\d.]+" text-anchor="end">'
+                                             + re.escape(long), page)]
+    assert label_x and min(label_x) >= text_width(long)  # right-aligned label starts inside the picture
     assert int(ratings.group(1)) > min(label_x)

@@ -27,7 +27,7 @@ def trained(tmp_path_factory):
     """A few seconds of real training, through the CLI in a subprocess."""
     out = tmp_path_factory.mktemp("run") / "ttt"
     proc = subprocess.run(
-        [sys.executable, "-m", "arena", "train", "muzero", ENV, "--steps", "20", "--out", str(out),
+        [sys.executable, "-m", "arena", "train", "muzero", ENV, "--steps", "3072", "--out", str(out),
          "--db", str(out.parent / "arena.db"), "--eval-games", "4"],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -39,7 +39,10 @@ def test_training_writes_checkpoint_config_and_metrics(trained):
 
     assert (trained / "latest.pt").is_file() and (trained / "config.json").is_file()
     rows = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
-    assert rows[-1]["steps"] == 20 and rows[-1]["games"] > 0
+    # --steps counts env steps (positions played, 256 games x 12 moves), as for every trainer;
+    # learning starts once 2048 positions of finished games are in the replay.
+    assert rows[-1]["step"] == rows[-1]["positions"] == 3072 and rows[-1]["games"] > 0
+    assert rows[-1]["steps"] > 0
     assert np.isfinite(rows[-1]["loss_loss"])
     assert set(rows[-1]["eval"]["random_seat0"]) == {"win", "draw", "loss"}
     assert rows[-1]["eval"]["positions"]["positions"] == 4520  # every reachable position checked
@@ -63,19 +66,20 @@ def test_evaluation_games_are_in_the_store(trained):
 
 
 def test_resume_continues_the_run(trained):
-    code = _cli(["train", "muzero", ENV, "--steps", "24", "--out", str(trained), "--resume",
+    code = _cli(["train", "muzero", ENV, "--steps", "3584", "--out", str(trained), "--resume",
                  "--db", str(trained.parent / "arena.db"), "--eval-games", "0"])
     assert code == 0
     ckpt = torch.load(trained / "latest.pt", weights_only=True)
-    assert ckpt["progress"]["steps"] == 24
+    assert ckpt["progress"]["positions"] == 3584  # the whole run's budget: 2 more moves of 256 games
 
 
 def test_self_play_worker_processes(tmp_path):
     out = tmp_path / "workers"
-    code = _cli(["train", "muzero", ENV, "--steps", "10", "--workers", "2", "--out", str(out),
+    code = _cli(["train", "muzero", ENV, "--steps", "3072", "--workers", "2", "--out", str(out),
                  "--eval-games", "0", "--db", str(tmp_path / "arena.db")])
     assert code == 0
-    assert torch.load(out / "latest.pt", weights_only=True)["progress"]["steps"] == 10
+    progress = torch.load(out / "latest.pt", weights_only=True)["progress"]
+    assert progress["positions"] >= 3072 and progress["steps"] > 0  # the workers' positions count too
 
 
 def test_a_dead_self_play_worker_stops_the_run():

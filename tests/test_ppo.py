@@ -222,8 +222,8 @@ def test_a_killed_run_leaves_a_usable_last_checkpoint(tmp_path):
 
 
 def test_the_opponent_mix_samples_scripted_games_at_its_share():
+    from arena_ppo.league import draw_opponent
     from arena_ppo.pool import RANDOM, SCRIPTED
-    from arena_ppo.train import draw_opponent
 
     rng, pool = np.random.default_rng(0), OpponentPool()
     args = Args(random_fraction=0.1, scripted_fraction=0.3)
@@ -235,8 +235,8 @@ def test_the_opponent_mix_samples_scripted_games_at_its_share():
 def test_scripted_opponents_play_from_the_batched_arrays_as_from_observations():
     pytest.importorskip("arena_fivehero")
     from arena.agents import Observation
+    from arena_ppo.league import OpponentNets
     from arena_ppo.pool import SCRIPTED
-    from arena_ppo.train import OpponentNets
     from arena_ppo.vec import VecEnv
 
     vec = VecEnv("fivehero/3v3:shaped=true", 2, seed=3)
@@ -272,6 +272,7 @@ def test_self_play_trains_on_magent2_battle_through_the_adapter(tmp_path):
                         eval_env_id=env_id, eval_opponents="random", eval_every=2, eval_games=2, progress=False))
     assert result["iteration"] == 2 and result["episodes"] == 2  # both games ended at step 20
     assert np.isfinite(result["v_loss"]) and result["eval_random_games"] == 2
+    assert 0 <= result["eval_random_kills"] <= 2 and 0 <= result["eval_random_deaths"] <= 2  # beside the wins
     env = arena.make_env(env_id)
     record = arena.play(env, [arena.make_agent(f"ppo:checkpoint={tmp_path}/latest.pt", env),
                               arena.make_agent("random", env)], seed=1)
@@ -290,3 +291,50 @@ def test_shaping_weight_keeps_the_result_whole():
     draw = weigh_shaping(rho, [Finished(0, [0.0] * 4, [0.5, 0.5])], sides, weight=0.2)
     np.testing.assert_allclose(draw[0], 0.2 * rho[0], atol=1e-6)
     assert weigh_shaping(rho, [], sides, weight=1.0) is rho
+
+
+def test_worker_processes_step_the_same_games_as_one_process():
+    from arena_ppo.vec import VecEnv, WorkerVecEnv
+
+    workers = WorkerVecEnv(SPREAD, 5, seed=4, workers=2)  # envs 0-2 in worker 0, 3-4 in worker 1
+    try:
+        chunks = [VecEnv(SPREAD, 3, [4, 0]), VecEnv(SPREAD, 2, [4, 1])]  # what each worker runs
+        rng = np.random.default_rng(0)
+        ends = []
+        for _ in range(60):  # episodes of 25 steps: games end and restart in both workers
+            obs, mask, alive, state = workers.observe(np.zeros(5, int))
+            parts = [c.observe(np.zeros(len(c.envs), int)) for c in chunks]
+            for got, want in zip((obs, mask, alive, state), zip(*parts)):
+                np.testing.assert_array_equal(got, np.concatenate(want))
+            actions = rng.integers(0, 5, size=(5, 3))
+            rewards, done, finished = workers.step(actions)
+            steps = [chunks[0].step(actions[:3]), chunks[1].step(actions[3:])]
+            np.testing.assert_array_equal(rewards, np.concatenate([s[0] for s in steps]))
+            np.testing.assert_array_equal(done, np.concatenate([s[1] for s in steps]))
+            assert [g.env for g in finished] == [g.env for g in steps[0][2]] + [3 + g.env for g in steps[1][2]]
+            ends += [g.env for g in finished]
+        assert sorted(set(ends)) == [0, 1, 2, 3, 4]
+    finally:
+        workers.close()
+
+
+def test_a_dead_rollout_worker_is_a_one_line_error():
+    from arena_ppo.vec import WorkerVecEnv
+
+    workers = WorkerVecEnv(SPREAD, 2, seed=0, workers=2)
+    try:
+        workers.procs[1].kill()
+        workers.procs[1].join(10)
+        with pytest.raises(ArenaError, match="ppo rollout worker 1 stopped"):
+            workers.step(np.zeros((2, 3), np.int64))
+    finally:
+        workers.close()
+
+
+def test_team_ppo_trains_with_rollout_workers(tmp_path):
+    pytest.importorskip("arena_fivehero")
+    result = train(Args(env_id="fivehero/3v3:shaped=true", steps=2 * 64 * 4, out=str(tmp_path), num_envs=4,
+                        rollout=64, epochs=1, workers=2, random_fraction=0.5, eval_every=10**6, progress=False))
+    assert result["iteration"] == 2 and result["step"] == 512 and np.isfinite(result["v_loss"])
+    data = ckpt.load(tmp_path / "latest.pt")
+    assert data["args"]["workers"] == 2 and data["global_step"] == 512

@@ -1,5 +1,6 @@
 """The SQLite store on real files: recording, deduplication, metadata, and bad files left untouched."""
 
+import json
 import sqlite3
 
 import pytest
@@ -101,3 +102,30 @@ def test_a_checkpoint_replaced_after_its_games_is_refused(tmp_path):
         with pytest.raises(ArenaError, match="changed since its games"):
             store.register_agent(spec)
         assert len(store.games()) == 1  # nothing stored is lost
+
+
+def test_result_counts_give_the_board_of_every_stored_game_and_an_index_covers_them(tmp_path):
+    from arena.leaderboard.stored import board_from_records, board_from_store
+
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        for seed in range(12):
+            record = a_game(seed % 3)  # three distinct games, each stored four times
+            record.players = [["random", "minimax"], ["minimax", "random"], ["random", "random"]][seed % 3]
+            store.record_game("t", "openspiel/tic_tac_toe", record)
+        store.db.execute("DROP INDEX games_results")  # as a store made before the index
+    with Store(path, readonly=True) as store:
+        assert store.db.execute("SELECT 1 FROM sqlite_master WHERE name='games_results'").fetchone() is None
+        counts = store.result_counts("openspiel/tic_tac_toe")
+        assert [c["count"] for c in counts] == [4, 4, 4]
+        assert [c["players"] for c in counts] == [["random", "minimax"], ["minimax", "random"], ["random", "random"]]
+        records = [g.record for g in store.games(env="openspiel/tic_tac_toe")]
+        by_counts = board_from_store(store, "openspiel/tic_tac_toe").to_json_full()
+        one_by_one = board_from_records(records, "openspiel/tic_tac_toe leaderboard").to_json_full()
+        drop = lambda text: {k: v for k, v in json.loads(text).items() if k != "settings"}  # noqa: E731
+        assert drop(by_counts) == drop(one_by_one)
+    with Store(path) as store:  # opened for writing: the index comes back
+        plan = store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT players, scores, termination, forfeit_player, count(*) FROM games "
+            "WHERE env=? GROUP BY 1, 2, 3, 4", ("openspiel/tic_tac_toe",)).fetchall()
+        assert "COVERING INDEX games_results" in " ".join(str(row[-1]) for row in plan)

@@ -86,6 +86,9 @@ def groups_client(tmp_path_factory):
         run_tournament(TournamentConfig("openspiel/tic_tac_toe", ["mcts:sims=5", "mcts:sims=40"], games=2), store,
                        name="b")
         store.record_game("self", c4.info.id, play(c4, [make_agent("random", c4)] * 2, 0))
+        for spec, run, step in (("random", "r", 1), ("minimax", "r", 2), ("mcts:sims=5", "m", 5),
+                                ("mcts:sims=40", "m", 40)):
+            store.tag_agent(spec, run=run, step=step)
     return create_app(path).test_client()
 
 
@@ -97,6 +100,14 @@ def test_groups_that_never_met_get_a_chart_each_and_a_group_column(groups_client
     shown = [set(re.findall(r'class="name"[^>]*>([^<]+)<', c)) for c in charts]
     assert sorted(map(sorted, shown)) == [["mcts:sims=40", "mcts:sims=5"], ["minimax", "random"]]
     assert "2 groups never met" in text
+
+
+def test_checkpoints_of_groups_that_never_met_get_a_chart_each(groups_client):
+    text = groups_client.get("/leaderboard?env=openspiel/tic_tac_toe").get_data(as_text=True)
+    charts = re.findall(r'<svg class="chart checkpoints".*?</svg>', text, re.S)
+    shown = [sorted(set(re.findall(r"<title>([^<]+?) \(step", c))) for c in charts]
+    assert sorted(shown) == [["mcts:sims=40", "mcts:sims=5"], ["minimax", "random"]]
+    assert "not rated on one scale" in text
 
 
 def test_an_env_of_self_play_only_is_a_404_that_says_why(groups_client):

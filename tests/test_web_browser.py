@@ -100,7 +100,27 @@ def test_static_html_page_keeps_labels_inside_its_charts(served, page, arena_cli
     html = tmp_path / "board.html"
     assert arena_cli("leaderboard", "openspiel/tic_tac_toe", "--db", str(path), "--html", str(html)).returncode == 0
     page.goto(html.as_uri())
-    assert page.locator("svg.chart").count() >= 2
+    assert page.locator("svg.chart").count() == 3  # ratings, head to head, checkpoints
+    assert _labels_outside_their_chart(page) == []
+    page.set_viewport_size({"width": 420, "height": 800})
+    assert _labels_outside_their_chart(page) == []
+
+
+def test_static_page_of_two_groups_charts_each_apart_with_labels_inside(page, tmp_path):
+    from arena.leaderboard import GameSummary, Leaderboard
+
+    long = "muzero:checkpoint=runs/connect_four/step_"
+    a, b = [f"{long}{s}.pt,sims=16" for s in (1000, 2000)], ["mcts:sims=10,uct_c=1.4", "mcts:sims=100,uct_c=1.4"]
+    games = [GameSummary([x, y], s) for x, y in (a, b) for s in ([1.0, 0.0], [0.0, 1.0], [0.5, 0.5])]
+    games += [GameSummary([a[1], a[0]], [1.0, 0.0]), GameSummary([b[1], b[0]], [1.0, 0.0])]
+    checkpoints = {a[0]: ("runs/connect_four", 1000), a[1]: ("runs/connect_four", 2000),
+                   b[0]: ("sims", 10), b[1]: ("sims", 100)}
+    html = tmp_path / "groups.html"
+    html.write_text(Leaderboard(games, checkpoints=checkpoints).to_html(), encoding="utf-8")
+    page.goto(html.as_uri())
+    assert page.locator("svg.chart.ratings").count() == 2 and page.locator("svg.chart.checkpoints").count() == 2
+    assert _labels_outside_their_chart(page) == []
+    page.set_viewport_size({"width": 420, "height": 800})
     assert _labels_outside_their_chart(page) == []
 
 

@@ -3,8 +3,10 @@ one process (or with self-play worker processes, --workers N).
 
     loss = Σ_k s_k [CE(π_k, p_k) + c_v (z_k − v_k)² + 1[k≥1] (r_k − r̂_k)²],  s_0 = 1, s_k = 1/K
 with the gradient into the dynamics halved at each unroll step, weight decay 1e-4.
-Budgets (--minutes, --steps) count the whole run, so `--resume` after an interruption
-finishes the same run. Checkpoints are written atomically: a killed run keeps its last one.
+Budgets (--minutes, --cpu-minutes, --steps) count the whole run, so `--resume` after an
+interruption finishes the same run. --steps counts env steps as every trainer of the kit does:
+positions played by self-play (one move of one game; the learner's and the workers'), not
+gradient steps (`steps` in metrics.jsonl). Checkpoints are written atomically: a killed run keeps its last one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from torch.nn import functional as F
 
 from arena import TURN_BASED, ArenaError, make_env
 from arena.checkpoints import prepare_run_dir
+from arena.progress import TrainingLines
 from arena.training import Options, open_store, overrides_for, tournament_name, trainer_command
 from arena_muzero.agent import FORMAT, Player, load_checkpoint
 from arena_muzero.model import NetConfig, NumpyModel, build
@@ -163,6 +166,12 @@ class Run:
         self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
         info = self.info = trainable(env_id)
         self.show_progress = show_progress
+        # A log (stdout not a terminal) gets plain lines instead of the bar: the first now, then
+        # one as self-play starts, one every 30 s and one per evaluation.
+        self.log = TrainingLines(f"muzero {env_id}", enabled=show_progress and not sys.stdout.isatty())
+        budget = [f"{v:g} {unit}" for v, unit in ((minutes, "minutes"), (cpu_minutes, "CPU minutes")) if v]
+        budget += [f"{steps:,} steps"] if steps else []
+        self.log.start({"budget": " or ".join(budget), "run folder": out})
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
         self.net = build(self.net_cfg)
@@ -203,7 +212,7 @@ class Run:
         p = self.progress
         return ((self.minutes is not None and p["elapsed_s"] >= self.minutes * 60)
                 or (self.cpu_minutes is not None and p["cpu_s"] >= self.cpu_minutes * 60)
-                or (self.max_steps is not None and p["steps"] >= self.max_steps))
+                or (self.max_steps is not None and p["positions"] >= self.max_steps))
 
     def fraction(self) -> float:
         p = self.progress
@@ -213,7 +222,7 @@ class Run:
         if self.cpu_minutes is not None:
             parts.append(p["cpu_s"] / (self.cpu_minutes * 60))
         if self.max_steps is not None:
-            parts.append(p["steps"] / self.max_steps)
+            parts.append(p["positions"] / self.max_steps)
         return min(1.0, max(parts))
 
     # -- the loop
@@ -232,12 +241,29 @@ class Run:
         evaluation: dict = {}
         columns = [TextColumn("[bold]muzero[/] {task.fields[env]}"), BarColumn(),
                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                   TextColumn("steps {task.fields[steps]} games {task.fields[games]} "
+                   TextColumn("step {task.fields[steps]} games {task.fields[games]} "
                               "{task.fields[losses]} {task.fields[eval]}")]
         needed = 4 * self.cfg.batch_size
-        lines = not sys.stderr.isatty()  # logs get one line per evaluation instead of a bar
+        log = self.log
+        shown = (time.perf_counter() - start, self.progress["positions"])  # at the last line: positions/s since
+
+        def note(force: bool = False) -> None:
+            nonlocal shown
+            p, now = self.progress, time.perf_counter() - start
+            learning = not math.isnan(recent["loss"])
+            fields = {"step": p["positions"], "gradient steps": p["steps"], "games": p["games"],
+                      "replay": f"{self.replay.size:,}" + ("" if learning else f"/{needed:,} before learning"),
+                      "loss": recent["loss"] if learning else None,
+                      "steps/s": round((p["positions"] - shown[1]) / max(now - shown[0], 1e-9))
+                      if p["positions"] > shown[1] else None}
+            doing = ("self-play and learning" if learning else
+                     f"self-play ({self.cfg.num_envs} games side by side, {self.cfg.simulations} simulations a move)")
+            if log(doing, fields, force):
+                shown = (now, p["positions"])
+
+        note(force=True)
         try:
-            with Progress(*columns, transient=False, disable=not self.show_progress) as bar:
+            with Progress(*columns, transient=False, disable=not self.show_progress or log.enabled) as bar:
                 task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0,
                                     losses=describe_losses(recent, 0, needed), eval="")
                 while not self.done():
@@ -260,17 +286,18 @@ class Run:
                     if elapsed - last_eval >= self.cfg.eval_every_s or self.done():
                         evaluation = self.evaluate()
                         self._log(recent, lengths, evaluation)
-                        if lines:
+                        if log.enabled:
                             bar.console.print(
-                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['steps']}, "
-                                f"games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
+                                f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['positions']:,} "
+                                f"({self.progress['steps']:,} gradient steps), games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
                                 f" | {describe_evaluation(evaluation) or 'no evaluation games'}",
                                 markup=False, highlight=False, soft_wrap=True)
                         lengths, last_eval = [], elapsed
                     if elapsed - last_ckpt >= self.cfg.checkpoint_every_s:
                         self.checkpoint()
                         last_ckpt = elapsed
-                    bar.update(task, completed=self.fraction(), steps=self.progress["steps"],
+                    note()
+                    bar.update(task, completed=self.fraction(), steps=f"{self.progress['positions']:,}",
                                games=self.progress["games"],
                                losses=describe_losses(recent, self.replay.size, needed),
                                eval=describe_evaluation(evaluation))
@@ -301,8 +328,6 @@ class Run:
             self.progress["steps"] += 1
             self.progress["trained"] += self.cfg.batch_size
             out = {k: float(v.detach()) for k, v in parts.items()}
-            if self.max_steps is not None and self.progress["steps"] >= self.max_steps:
-                break
         self.net.eval()
         return out
 
@@ -366,7 +391,7 @@ class Run:
         return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
 
     def _log(self, recent: dict, lengths: list[int], evaluation: dict) -> None:
-        row = {"time": time.time(), **self.progress, **{f"loss_{k}": v for k, v in recent.items()},
+        row = {"time": time.time(), "step": self.progress["positions"], **self.progress, **{f"loss_{k}": v for k, v in recent.items()},
                "game_length": float(np.mean(lengths)) if lengths else None, "eval": evaluation}
         self.metrics.write(json.dumps(row) + "\n")
         self.metrics.flush()
@@ -422,11 +447,11 @@ def describe_losses(recent: dict, replay_size: int, needed: int) -> str:
     "muzero",
     click.option("--eval-games", type=int, default=None, help="Games vs random per seat at each evaluation."),
     click.option("--net", type=click.Choice(["mlp", "resnet"]), default=None,
-                 help="Network (default: mlp; resnet needs board planes)."),
-    steps_help="Gradient-step budget for the whole run")
+                 help="Network (default: mlp; resnet needs board planes)."))
 def command(options: Options, eval_games, net):
     """Train MuZero (Gumbel search) on a two-player turn-based game by self-play. --steps counts
-    gradient steps; --set takes any field of arena_muzero.train.TrainConfig."""
+    env steps (positions played), like every trainer; --set takes any field of
+    arena_muzero.train.TrainConfig."""
     env_id, minutes, steps, cpu_minutes = options.env_id, options.minutes, options.steps, options.cpu_minutes
     out, seed, resume, workers, db = options.out, options.seed, options.resume, options.workers, options.db
     if minutes is None and steps is None and cpu_minutes is None:

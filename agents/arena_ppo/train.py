@@ -3,10 +3,11 @@
 One shared policy plays every hero of a team (seat one-hot input); a centralised critic may
 see the global state (MAPPO). Per-hero rewards are zero-summed between teams and blended
 with the team mean by the team spirit τ (0.3 → 1.0). In team-vs-team envs the learner plays
-80 % of its games against its latest self and 20 % against past snapshots drawn by quality
-(pool.py), after small shares against uniform random play and a fixed scripted team (as
-OpenAI Five met scripted bots early); only the learning side's data is trained on.
-Cooperative envs (one team) need no opponent.
+80 % of its games against its latest self and 20 % against past snapshots drawn by quality,
+after small shares against uniform random play and a fixed scripted team (as OpenAI Five met
+scripted bots early); only the learning side's data is trained on. Cooperative envs (one team)
+need no opponent. Whom the learner plays is the League's business (league.py); budget, metrics,
+checkpoints and evaluation games the trainer kit's (arena.training.Run).
 
     arena train ppo mpe2/simple_spread_v3 --steps 1500000 --out runs/spread
     arena train ppo fivehero/5v5 --minutes 60 --out runs/five
@@ -14,8 +15,8 @@ Cooperative envs (one team) need no opponent.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -25,14 +26,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from arena.checkpoints import prepare_run_dir
 from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
-from arena.training import Options, overrides_for, trainer_command
+from arena.training import Options, Run, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
-from arena_ppo.model import MASKED, TeamPolicy, logp_entropy, sample
-from arena_ppo.pool import LATEST, RANDOM, SCRIPTED, OpponentPool
-from arena_ppo.vec import VecEnv
+from arena_ppo.league import League
+from arena_ppo.model import TeamPolicy, logp_entropy, sample
+from arena_ppo.vec import make_vec_env
 
 
 @dataclass
@@ -53,6 +53,9 @@ class Args:
     """continue from OUT/latest.pt (model, optimiser, pool, step count, time spent)"""
     num_envs: int = 16
     """envs stepped together, with one batched forward pass per step"""
+    workers: int = 1
+    """processes that step the envs (num_envs split between them, in parallel); the policy's
+    forward passes and the update stay in the trainer's process"""
     rollout: int = 64
     """steps per env per iteration"""
     epochs: int = 10
@@ -207,181 +210,169 @@ def to_t(x: np.ndarray) -> torch.Tensor:
 def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int, name: str = "ppo",
              store=None, tournament: str = "") -> dict[str, Any]:
     """Score of the current policy against `spec` over `games` referee games, half per side;
-    each game goes into `store` (an arena.store.Store) when given, with the policy as `name`."""
+    each game goes into `store` (an arena.store.Store) when given, with the policy as `name`.
+    In envs whose players can be eliminated (magent2 battle), also the opponent's seats killed
+    and the policy's lost per game (`kills`, `deaths`)."""
     from arena.api import make_agent, make_env
     from arena.referee import play
     from arena_ppo.agent import PPOAgent
 
     env = make_env(env_id)
     me, other = PPOAgent.from_model(env.info, model), make_agent(spec, env)
-    scores = []
+    scores, kills, deaths = [], [], []
     for game in range(games):
         side = game % 2
         agents = [me, other] if side == 0 else [other, me]
         record = play(env, agents, seed=seed + game, names=[name, spec][::1 if side == 0 else -1])
         scores.append(record.scores[side])
+        gone = env.eliminated()  # the game's final state is still in env
+        if gone is not None:
+            kills.append(len(set(gone) & set(record.sides[1 - side])))
+            deaths.append(len(set(gone) & set(record.sides[side])))
         if store is not None:
             store.record_game(tournament, env_id, record)
     score = float(np.mean(scores))
     clipped = min(max(score, 0.5 / games), 1 - 0.5 / games)
-    return {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
-            "elo_diff": 400 * math.log10(clipped / (1 - clipped))}
+    result = {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
+              "elo_diff": 400 * math.log10(clipped / (1 - clipped))}
+    if kills:  # players can die (magent2 battle): a battle won by never attacking shows here
+        result.update(kills=float(np.mean(kills)), deaths=float(np.mean(deaths)))
+    return result
 
 
 # -- the loop ----------------------------------------------------------------------------------
 
 
+@dataclass
+class Rollout:
+    """One iteration's samples, time × env × learning seat (the critic's global state per env)."""
+
+    obs: np.ndarray
+    mask: np.ndarray
+    alive: np.ndarray
+    seat: np.ndarray
+    state: np.ndarray
+    action: np.ndarray
+    logp: np.ndarray
+    value: np.ndarray
+    reward: np.ndarray
+    done: np.ndarray
+
+    @classmethod
+    def empty(cls, T: int, E: int, K: int, D: int, A: int, S: int) -> Rollout:
+        f32, i64 = np.float32, np.int64
+        return cls(np.zeros((T, E, K, D), f32), np.zeros((T, E, K, A), bool), np.zeros((T, E, K), f32),
+                   np.zeros((T, E, K), i64), np.zeros((T, E, max(S, 1)), f32), np.zeros((T, E, K), i64),
+                   np.zeros((T, E, K), f32), np.zeros((T, E, K), f32), np.zeros((T, E, K), f32),
+                   np.zeros((T, E), f32))
+
+
 def train(args: Args) -> dict[str, Any]:
+    """Train; the last metrics row. Budget, metrics, checkpoints and evaluation games go through
+    the trainer kit's Run (arena.training); whom the learner plays, through the League."""
     torch.set_num_threads(1)
-    if args.minutes is not None and args.minutes <= 0:
-        raise ArenaError(f"--minutes must be > 0, got {args.minutes:g}")
-    if args.steps is not None and args.steps <= 0:
-        raise ArenaError(f"--steps must be > 0, got {args.steps}")
-    total_steps = args.steps or (None if args.minutes or args.cpu_minutes else 1_000_000)
-    total_seconds = args.minutes * 60 if args.minutes else None
-    total_cpu = args.cpu_minutes * 60 if args.cpu_minutes else None
-    out = prepare_run_dir(args.out)
+    options = Options(args.env_id, Path(args.out), args.minutes, args.cpu_minutes, args.steps, args.seed,
+                      args.resume, args.store, args.workers, (), args.progress)
+    options.check()
     rng = np.random.default_rng(args.seed)
     torch.manual_seed(args.seed)
-
-    vec = VecEnv(args.env_id, args.num_envs, args.seed)
-    info = vec.info
-    selfplay = self_play_sides(info)
-    sides = info.sides
-    side_seats = np.array(sides)  # (sides, K)
-    E, T, K, N, D, A = args.num_envs, args.rollout, len(sides[0]), info.num_seats, vec.obs_dim, info.num_actions
-    S = vec.state_dim if args.central_critic else 0
-    model = TeamPolicy(D, N, A, S, args.hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-5)
-    pool = OpponentPool(args.quality_eta, args.pool_capacity)
-    global_step, iteration, time_before = 0, 0, 0.0
-    if args.resume:
-        data = ckpt.load(out / "latest.pt")
-        model = ckpt.build_model(data, out / "latest.pt", info)
-        model.train()
+    with contextlib.ExitStack() as cleanup:
+        vec = make_vec_env(args.env_id, args.num_envs, args.seed, args.workers)
+        cleanup.callback(vec.close)
+        info, sides = vec.info, vec.info.sides
+        selfplay = self_play_sides(info)
+        T, E, K, N, D, A = args.rollout, args.num_envs, len(sides[0]), info.num_seats, vec.obs_dim, info.num_actions
+        S = vec.state_dim if args.central_critic else 0
+        model = TeamPolicy(D, N, A, S, args.hidden)
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-5)
-        optimizer.load_state_dict(data["optimizer"])
-        pool.load_state_dict(data["pool"])
-        global_step, iteration, time_before = data["global_step"], data["iteration"], data["elapsed"]
-    opponents = OpponentNets(model, pool, D, N, A, S, args.hidden)
-    if selfplay and args.scripted_fraction > 0:
-        opponents.add_scripted(args.scripted_spec, vec.envs)
+        league = League(args, sides, model, (D, N, A, S, args.hidden), vec.envs, rng)
 
-    eval_specs = [s for s in args.eval_opponents.split(",") if s.strip()] if selfplay else []
-    eval_env = args.eval_env_id or parse_env_id(args.env_id)[0]
-    eval_specs = [s for s in eval_specs if _can_play(s, eval_env)]
+        eval_env = args.eval_env_id or parse_env_id(args.env_id)[0]
+        eval_specs = [s for s in args.eval_opponents.split(",") if s.strip() and _can_play(s, eval_env)] if selfplay else []
 
-    def checkpoint(path: Path, full: bool) -> None:
-        data = {**ckpt.model_spec(model, info, args.hidden), "model": model.state_dict(),
-                "args": dataclasses.asdict(args), "global_step": global_step, "iteration": iteration,
-                "elapsed": elapsed(), "cpu": cpu_used()}
-        if full:
-            data.update(optimizer=optimizer.state_dict(), pool=pool.state_dict())
-        ckpt.save(path, data)
+        def evaluate_all(model: TeamPolicy, name: str, store, tournament: str) -> dict[str, Any]:
+            row = {}
+            for spec in eval_specs:
+                result = evaluate(model, eval_env, spec, args.eval_games, seed=args.seed * 100_003 + run.iteration,
+                                  name=name, store=store, tournament=tournament)
+                row.update({f"eval_{spec}_{k}": v for k, v in result.items()})
+            return row
 
-    # Rollout storage: time × env × learning seat.
-    b_obs = np.zeros((T, E, K, D), np.float32)
-    b_mask = np.zeros((T, E, K, A), bool)
-    b_alive = np.zeros((T, E, K), np.float32)
-    b_seat = np.zeros((T, E, K), np.int64)
-    b_state = np.zeros((T, E, max(S, 1)), np.float32)
-    b_action = np.zeros((T, E, K), np.int64)
-    b_logp = np.zeros((T, E, K), np.float32)
-    b_value = np.zeros((T, E, K), np.float32)
-    b_reward = np.zeros((T, E, K), np.float32)
-    b_done = np.zeros((T, E), np.float32)
+        run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, info, args.hidden),
+                                             "args": dataclasses.asdict(args)},
+                  default_steps=1_000_000, checkpoint_every=args.checkpoint_every, eval_iterations=args.eval_every,
+                  evaluate=evaluate_all if eval_specs else None, describe=describe, log_every=args.eval_every)
+        cleanup.callback(run.close)  # an interrupted run still leaves a usable last checkpoint
+        run.restore(model=model, optimizer=optimizer, pool=league.pool)
+        budget = run.budget
 
-    learn_side = np.arange(E) % len(sides)  # envs alternate sides so the policy plays both
-    opponent = np.full(E, LATEST)
-    rows = np.arange(E)[:, None]
-    obs, mask, alive, state = vec.observe(learn_side if S else None)
-    done = np.zeros(E, bool)
-    start = time.time()
-    elapsed = lambda: time_before + time.time() - start  # noqa: E731
-    cpu_start = time.process_time() - (data.get("cpu", 0.0) if args.resume else 0.0)
-    cpu_used = lambda: time.process_time() - cpu_start  # noqa: E731
-    progress_of = lambda: max(global_step / total_steps if total_steps else 0.0,  # noqa: E731
-                              elapsed() / total_seconds if total_seconds else 0.0,
-                              cpu_used() / total_cpu if total_cpu else 0.0)
-    metrics_file = open(out / "metrics.jsonl", "a")
-    bar = Progress(args.progress, f"ppo {args.env_id}", every=args.eval_every)
-    last: dict[str, Any] = {}
-    try:
-        while progress_of() < 1.0:
-            frac = progress_of()
-            tau = args.tau_start + (args.tau_end - args.tau_start) * frac
-            ent_coef = args.ent_coef + (args.ent_coef_final - args.ent_coef) * frac
-            shaping_final = args.shaping if args.shaping_final is None else args.shaping_final
-            shaping = args.shaping + (shaping_final - args.shaping) * frac if selfplay else 1.0
+        buf = Rollout.empty(T, E, K, D, A, S)
+        rows = np.arange(E)[:, None]
+        obs, mask, alive, state = vec.observe(league.learn_side if S else None)
+        done = np.zeros(E, bool)
+        while budget.fraction() < 1.0:
+            frac = budget.fraction()
+            tau = _lerp(args.tau_start, args.tau_end, frac)
+            ent_coef = _lerp(args.ent_coef, args.ent_coef_final, frac)
+            shaping = _lerp(args.shaping, _default(args.shaping_final, args.shaping), frac) if selfplay else 1.0
             optimizer.param_groups[0]["lr"] = args.lr * (1.0 - frac)
-            episode_returns, scores_latest, scores_pool, scores_random, scores_scripted = [], [], [], [], []
-            iter_start, step_before = time.time(), global_step
+            episode_returns = []
 
-            # 1. Rollout: the learning side acts from the current policy; opponents from theirs.
+            # 1. Rollout: the learner's seats act from the current policy, the others from the league.
             for t in range(T):
-                seats = side_seats[learn_side]  # (E, K)
-                b_obs[t], b_mask[t], b_alive[t], b_seat[t] = obs[rows, seats], mask[rows, seats], alive[rows, seats], seats
+                seats = league.learner_seats()  # (E, K)
+                buf.obs[t], buf.mask[t], buf.alive[t], buf.seat[t] = obs[rows, seats], mask[rows, seats], alive[rows, seats], seats
                 if S:
-                    b_state[t] = state
-                b_done[t] = done
+                    buf.state[t] = state
+                buf.done[t] = done
                 with torch.inference_mode():
-                    o, s, m = to_t(b_obs[t]).view(E * K, D), to_t(b_seat[t]).view(-1), to_t(b_mask[t]).view(E * K, A)
+                    o, s, m = to_t(buf.obs[t]).view(E * K, D), to_t(buf.seat[t]).view(-1), to_t(buf.mask[t]).view(E * K, A)
                     action, logp = sample(model.logits(o, s, m))
-                    value = model.value(o, s, to_t(b_state[t]).repeat_interleave(K, 0) if S else None)
-                b_action[t], b_logp[t], b_value[t] = action.view(E, K), logp.view(E, K), value.view(E, K)
+                    value = model.value(o, s, to_t(buf.state[t]).repeat_interleave(K, 0) if S else None)
+                buf.action[t], buf.logp[t], buf.value[t] = action.view(E, K), logp.view(E, K), value.view(E, K)
                 actions = np.zeros((E, N), np.int64)
-                actions[rows, seats] = b_action[t]
-                if selfplay:
-                    opponents.act(obs, mask, side_seats[1 - learn_side], opponent, actions)
+                actions[rows, seats] = buf.action[t]
+                league.opponent_actions(obs, mask, actions)
                 rho, done, finished = vec.step(actions)
                 rho = weigh_shaping(rho, finished, sides, shaping)
-                b_reward[t] = shape_rewards(rho, sides, tau, args.zero_sum)[rows, seats]
-                global_step += E
+                buf.reward[t] = shape_rewards(rho, sides, tau, args.zero_sum)[rows, seats]
+                budget.add_steps(E)
                 for game in finished:
-                    e, side = game.env, learn_side[game.env]
+                    side = league.learn_side[game.env]
                     episode_returns.append(np.mean([game.returns[s] for s in sides[side]]))
-                    if selfplay:
-                        score = game.scores[side]
-                        {LATEST: scores_latest, RANDOM: scores_random,
-                         SCRIPTED: scores_scripted}.get(opponent[e], scores_pool).append(score)
-                        if score == 0.5:
-                            b_reward[t, e] -= args.draw_penalty
-                        if score == 1.0 and opponent[e] in pool.ids:
-                            pool.learner_won(pool.ids.index(opponent[e]))
-                        learn_side[e] = 1 - side
-                        opponent[e] = draw_opponent(pool, rng, args)
-                        opponents.new_game(e, side_seats[1 - learn_side[e]])
-                obs, mask, alive, state = vec.observe(learn_side if S else None)
+                    if league.game_over(game) == 0.5:
+                        buf.reward[t, game.env] -= args.draw_penalty
+                obs, mask, alive, state = vec.observe(league.learn_side if S else None)
 
             # 2. Advantages (GAE) over each learning seat's own chain of steps.
-            seats = side_seats[learn_side]
+            seats = league.learner_seats()
             with torch.inference_mode():
                 st = to_t(state).repeat_interleave(K, 0) if S else None
                 next_value = model.value(to_t(obs[rows, seats]).view(E * K, D), to_t(seats).view(-1), st).view(E, K).numpy()
-            advantages, returns = compute_gae(b_reward, b_value, b_done[..., None], next_value,
+            advantages, returns = compute_gae(buf.reward, buf.value, buf.done[..., None], next_value,
                                               done[:, None].astype(np.float32), args.gamma, args.gae_lambda)
 
-            # 3. PPO update on the learning side's samples; dead heroes count for the critic only.
+            # 3. PPO update on the learner's samples; dead heroes count for the critic only.
             model.value_norm.update(to_t(returns))
             flat = lambda x, *shape: to_t(x).reshape(T * E * K, *shape)  # noqa: E731
-            f_obs, f_seat, f_mask, f_action = flat(b_obs, D), flat(b_seat), flat(b_mask, A), flat(b_action)
-            f_state = to_t(b_state[:, :, None, :S].repeat(K, 2)).reshape(T * E * K, S) if S else None
-            f_logp, f_value, f_adv, f_ret, f_alive = flat(b_logp), flat(b_value), flat(advantages), flat(returns), flat(b_alive)
-            batch = T * E * K
+            b_obs, b_seat, b_mask, b_action = flat(buf.obs, D), flat(buf.seat), flat(buf.mask, A), flat(buf.action)
+            b_state = to_t(buf.state[:, :, None, :S].repeat(K, 2)).reshape(T * E * K, S) if S else None
+            b_logp, b_value, b_adv, b_ret, b_alive = flat(buf.logp), flat(buf.value), flat(advantages), flat(returns), flat(buf.alive)
             stats = []
             for _ in range(args.epochs):
-                for mb in torch.randperm(batch).chunk(args.minibatches):
-                    logits = model.logits(f_obs[mb], f_seat[mb], f_mask[mb])
-                    new_logp, entropy = logp_entropy(logits, f_action[mb])
-                    ratio = (new_logp - f_logp[mb]).exp()
-                    w = f_alive[mb]
-                    adv = f_adv[mb]
+                for mb in torch.randperm(T * E * K).chunk(args.minibatches):
+                    logits = model.logits(b_obs[mb], b_seat[mb], b_mask[mb])
+                    new_logp, entropy = logp_entropy(logits, b_action[mb])
+                    ratio = (new_logp - b_logp[mb]).exp()
+                    w = b_alive[mb]
+                    adv = b_adv[mb]
                     adv_mean = masked_mean(adv, w)
                     adv = (adv - adv_mean) / (masked_mean((adv - adv_mean) ** 2, w).sqrt() + 1e-8)
                     pg_loss = masked_mean(torch.max(-adv * ratio, -adv * ratio.clamp(1 - args.clip, 1 + args.clip)), w)
                     entropy_mean = masked_mean(entropy, w)
-                    v_new = model.value_normalized(f_obs[mb], f_seat[mb], f_state[mb] if S else None)
-                    target, v_old = model.value_norm(f_ret[mb].unsqueeze(-1)).squeeze(-1), model.value_norm(f_value[mb].unsqueeze(-1)).squeeze(-1)
+                    v_new = model.value_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
+                    target = model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)
+                    v_old = model.value_norm(b_value[mb].unsqueeze(-1)).squeeze(-1)
                     v_clipped = v_old + (v_new - v_old).clamp(-args.clip, args.clip)
                     v_loss = 0.5 * torch.max((v_new - target) ** 2, (v_clipped - target) ** 2).mean()
                     loss = pg_loss - ent_coef * entropy_mean + args.vf_coef * v_loss
@@ -394,63 +385,27 @@ def train(args: Args) -> dict[str, Any]:
                         clipped = masked_mean(((ratio - 1).abs() > args.clip).float(), w)
                     stats.append([pg_loss.item(), v_loss.item(), entropy_mean.item(), kl.item(), clipped.item()])
             # Normalisers move after the update, so a rollout and its update see the same inputs.
-            alive_rows = b_alive.reshape(-1) > 0
-            model.obs_norm.update(to_t(b_obs.reshape(-1, D)[alive_rows]))
+            model.obs_norm.update(to_t(buf.obs.reshape(-1, D)[buf.alive.reshape(-1) > 0]))
             if S:
-                model.state_norm.update(to_t(b_state[:, :, :S].reshape(-1, S)))
-            iteration += 1
+                model.state_norm.update(to_t(buf.state[:, :, :S].reshape(-1, S)))
 
-            # 4. Self-play bookkeeping, metrics, checkpoints, evaluation.
-            if selfplay and iteration % args.snapshot_every == 0:
-                pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
-                # An env whose snapshot just left the pool plays on against the latest policy.
-                opponent[~np.isin(opponent, [LATEST, RANDOM, SCRIPTED, *pool.ids])] = LATEST
+            # 4. Logging: the league's scores and snapshot, then the kit's metrics line,
+            # checkpoints and evaluation games.
             pg, vl, ent, kl, cf = np.mean(stats, axis=0)
-            last = {"iteration": iteration, "step": global_step, "elapsed": round(elapsed(), 1),
-                    "sps": round((global_step - step_before) / (time.time() - iter_start)),
-                    "tau": round(tau, 3), "shaping": round(shaping, 3), "lr": optimizer.param_groups[0]["lr"],
-                    "pg_loss": pg,
-                    "v_loss": vl, "entropy": ent, "approx_kl": kl, "clipfrac": cf,
-                    "episodes": len(episode_returns),
-                    "episode_return": float(np.mean(episode_returns)) if episode_returns else None}
-            if selfplay:
-                last.update(score_vs_latest=_mean(scores_latest), score_vs_pool=_mean(scores_pool),
-                            score_vs_random=_mean(scores_random), score_vs_scripted=_mean(scores_scripted),
-                            pool=len(pool))
-            if eval_specs and iteration % args.eval_every == 0:
-                path = out / f"iter_{iteration:05d}.pt"
-                checkpoint(path, full=False)
-                name = f"ppo:checkpoint={path}"
-                store = open_store(args, out)
-                store.tag_agent(name, run=str(out), step=global_step)
-                for spec in eval_specs:
-                    result = evaluate(model, eval_env, spec, args.eval_games, seed=args.seed * 100_003 + iteration,
-                                      name=name, store=store, tournament=f"train:{out}")
-                    last.update({f"eval_{spec}_{k}": v for k, v in result.items()})
-                store.close()
-            metrics_file.write(json.dumps(last) + "\n")
-            metrics_file.flush()
-            if iteration % args.checkpoint_every == 0:
-                checkpoint(out / "latest.pt", full=True)
-            bar.update(progress_of(), last)
-    finally:  # an interrupted run still leaves a usable last checkpoint
-        if iteration:
-            checkpoint(out / "latest.pt", full=True)
-        bar.close()
-        metrics_file.close()
-        vec.close()
-    return last
+            metrics = {"tau": round(tau, 3), "shaping": round(shaping, 3), "lr": optimizer.param_groups[0]["lr"],
+                       "pg_loss": pg, "v_loss": vl, "entropy": ent, "approx_kl": kl, "clipfrac": cf,
+                       "episodes": len(episode_returns), "episode_return": _mean(episode_returns),
+                       **league.end_iteration(run.iteration + 1, model)}
+            run.end_iteration(metrics, model, optimizer=optimizer, pool=league.pool)
+    return run.last
 
 
-def draw_opponent(pool: OpponentPool, rng: np.random.Generator, args: Args) -> int:
-    """RANDOM, SCRIPTED, LATEST or the id of a pool snapshot, for the next game of one env."""
-    u = rng.random()
-    if u < args.random_fraction:
-        return RANDOM
-    if u < args.random_fraction + args.scripted_fraction:
-        return SCRIPTED
-    i = pool.sample(rng, args.latest_fraction)
-    return LATEST if i == LATEST else pool.ids[i]
+def _lerp(start: float, end: float, fraction: float) -> float:
+    return start + (end - start) * fraction
+
+
+def _default(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _mean(xs: list[float]) -> float | None:
@@ -466,120 +421,19 @@ def _can_play(spec: str, env_id: str) -> bool:
     return get_registry().find("agents", name) is not None and cannot_play(name, make_env(env_id).info) is None
 
 
-def open_store(args: Args, out: Path):
-    import os
-
-    from arena.store import Store
-
-    return Store(args.store or os.environ.get("ARENA_DB") or out / "arena.db")
-
-
-class OpponentNets:
-    """The opponents' actions: one batched forward pass per distinct opponent (latest or a
-    pool snapshot) over the envs that play it; a scripted team per env for SCRIPTED."""
-
-    def __init__(self, model: TeamPolicy, pool: OpponentPool, *dims: int):
-        self.model, self.pool, self.dims, self.nets = model, pool, dims, {}
-        self.scripted: list = []
-
-    def add_scripted(self, spec: str, envs) -> None:
-        """One scripted agent per env (it keeps per-game state, e.g. who is retreating)."""
-        from arena.api import make_agent
-
-        self.scripted = [make_agent(spec, env) for env in envs]
-
-    def new_game(self, e: int, seats: np.ndarray) -> None:
-        if self.scripted:
-            self.scripted[e].reset([int(s) for s in seats], 0)
-
-    def net(self, snapshot_id: int) -> TeamPolicy:
-        if snapshot_id == LATEST:
-            return self.model
-        if snapshot_id not in self.nets:
-            self.nets = {k: v for k, v in self.nets.items() if k in self.pool.ids}
-            net = TeamPolicy(*self.dims)
-            net.load_state_dict(self.pool.snapshots[self.pool.ids.index(snapshot_id)])
-            self.nets[snapshot_id] = net
-        return self.nets[snapshot_id]
-
-    @torch.inference_mode()
-    def act(self, obs, mask, seats, opponent, actions) -> None:
-        for snapshot_id in np.unique(opponent):
-            envs = np.flatnonzero(opponent == snapshot_id)[:, None]
-            if snapshot_id == SCRIPTED:
-                self._act_scripted(obs, mask, seats, envs[:, 0], actions)
-                continue
-            o, m, s = obs[envs, seats[envs[:, 0]]], mask[envs, seats[envs[:, 0]]], seats[envs[:, 0]]
-            m = to_t(m).flatten(0, 1)
-            if snapshot_id == RANDOM:
-                logits = torch.zeros(m.shape).masked_fill(~m, MASKED)
-            else:
-                logits = self.net(snapshot_id).logits(to_t(o).flatten(0, 1), to_t(s).flatten(), m)
-            a, _ = sample(logits)
-            actions[envs, s] = a.view(len(envs), -1).numpy()
-
-    def _act_scripted(self, obs, mask, seats, envs, actions) -> None:
-        for e in envs:
-            views = {int(s): _Seen(int(s), obs[e, s], np.flatnonzero(mask[e, s]).tolist()) for s in seats[e]}
-            for seat, action in self.scripted[e].act_team(views).items():
-                actions[e, seat] = action
-
-
-@dataclass
-class _Seen:
-    """What a scripted agent reads of an Observation, taken from the batched arrays."""
-
-    seat: int
-    tensor: np.ndarray
-    legal_actions: list[int]
-
-
-class Progress:
-    """A rich progress bar over the budget, showing the latest return or score; off a
-    terminal (logs, CI) one line per evaluation (or every `every` iterations without
-    evaluations) with every field named, since a bar prints nothing into a log."""
-
-    def __init__(self, enabled: bool, title: str, every: int = 50):
-        import sys
-
-        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
-        from rich.progress import Progress as RichProgress
-
-        self.title, self.every = title, every
-        self.lines = enabled and not sys.stderr.isatty()
-        self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                TimeElapsedColumn(), TextColumn("{task.fields[info]}"),
-                                disable=not enabled or self.lines)
-        self.task = self.bar.add_task(title, total=1.0, info="")
-        self.bar.start()
-
-    def update(self, fraction: float, m: dict[str, Any]) -> None:
-        info = f"step {m['step']:,}  {m['sps']} steps/s"
-        if m.get("episode_return") is not None:
-            info += f"  return {m['episode_return']:.2f}"
-        evals = [f"{k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
-        self.bar.update(self.task, completed=min(fraction, 1.0), info=info + ("  " + ", ".join(evals) if evals else ""))
-        if self.lines and (evals or m["iteration"] % self.every == 0):
-            import sys
-
-            sys.stderr.write(describe(self.title, m) + "\n")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        self.bar.stop()
-
-
 def describe(title: str, m: dict[str, Any]) -> str:
     """One iteration's metrics by name: throughput, the mean return of finished episodes, the
     PPO losses (policy-gradient, value), entropy, approximate KL and clip fraction of the
     update, self-play scores against the latest policy, the snapshot pool, random and the
-    scripted team, and evaluation scores against each --eval agent."""
+    scripted team, and evaluation scores against each --eval agent (with the enemies killed
+    per game where players can die)."""
     named = {"episode_return": "episode return", "pg_loss": "policy loss", "v_loss": "value loss",
              "entropy": "entropy", "approx_kl": "approx KL", "clipfrac": "clip fraction",
              "score_vs_latest": "score vs latest", "score_vs_pool": "score vs pool",
              "score_vs_random": "score vs random", "score_vs_scripted": "score vs scripted"}
     fields = [f"{label} {m[key]:.3f}" for key, label in named.items() if m.get(key) is not None]
-    evals = [f"vs {k[5:-6]} {v:.2f}" for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
+    evals = [f"vs {k[5:-6]} {v:.2f}" + (f" ({m[k[:-6] + '_kills']:.1f} kills/game)" if k[:-6] + "_kills" in m else "")
+             for k, v in m.items() if k.startswith("eval_") and k.endswith("_score")]
     return (f"[{time.strftime('%H:%M:%S', time.gmtime(m['elapsed']))}] {title}: iteration {m['iteration']}, step {m['step']:,} ({m['sps']:,} steps/s), "
             + ", ".join(fields) + (" | evaluation: " + ", ".join(evals) if evals else ""))
 
@@ -600,9 +454,7 @@ def command(options: Options):
         from arena_ppo.turns import run_turn_based
 
         return run_turn_based(options, env)
-    if options.workers != 1:
-        raise ArenaError(f"team ppo runs in one process; --workers must be 1, not {options.workers}")
     args = Args(env_id=options.env_id, minutes=options.minutes, cpu_minutes=options.cpu_minutes,
                 steps=options.steps, out=str(options.out), seed=options.seed, resume=options.resume,
-                store=options.db, progress=options.progress)
+                store=options.db, workers=options.workers, progress=options.progress)
     return train(dataclasses.replace(args, **overrides_for(Args, options.overrides)))

@@ -324,6 +324,8 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
                 games.opponent[e] = (pool.sample(rng, 1.0 - args.pool_fraction) if len(pool) else -1)
                 games.opp_seat[e] = rng.integers(2)
             seats, obs, mask, state = games.observe(bool(S))
+            run.note("self-play", {"games finished": len(outcomes),
+                                   "decisions": f"{len(batch):,}/{args.batch:,} for the next update"})
 
         # 2. The mirror-descent step: PPO's clipped surrogate + α KL(π ‖ magnet) + value loss.
         b_obs = torch.from_numpy(np.stack([d[0] for d in batch]))
@@ -422,6 +424,11 @@ def run_turn_based(options, env) -> dict[str, Any]:
     if options.workers != 1:
         raise ArenaError(f"turn-based ppo runs in one process; --workers must be 1, not {options.workers}")
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
+    run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
+              default_steps=1_000_000, eval_every=args.eval_every)
+    # Whether the game is small enough for exact exploitability (and cfr): a walk of up to a
+    # million histories, many seconds on a large game such as chess, so the log hears of it.
+    run.note("counting the game's histories (exact exploitability up to 1,000,000)", force=True)
     specs = [s.strip() for s in args.eval_opponents.split(",") if s.strip()]
     specs = [s for s in specs if _can_play(s, options.env_id) and (not s.startswith("cfr") or measurable(env))]
 
@@ -433,9 +440,7 @@ def run_turn_based(options, env) -> dict[str, Any]:
             row.update({f"eval_{spec}_{k}": v for k, v in result.items()})
         return row
 
-    run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
-              default_steps=1_000_000, eval_every=args.eval_every,
-              evaluate=evaluate_all if specs and args.eval_games > 0 else None)
+    run.evaluate = evaluate_all if specs and args.eval_games > 0 else None
     try:
         return train_turn_based(args, run)
     finally:

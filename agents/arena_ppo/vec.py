@@ -131,3 +131,115 @@ class VecEnv:
     def close(self) -> None:
         for env in self.envs:
             env.close()
+
+
+class WorkerVecEnv:
+    """VecEnv with its envs split over `workers` processes that step in parallel (the policy
+    stays in this process: one batched forward pass per step, as with VecEnv). Same interface
+    and data as VecEnv; each worker seeds its share of envs from (seed, worker index), so a
+    run is reproducible for a given seed and number of workers."""
+
+    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
+        import multiprocessing as mp
+
+        if not 1 < workers <= num_envs:
+            raise ArenaError(f"--workers must be from 2 to num_envs ({num_envs}) to split the envs, got {workers}")
+        local = make_env(env_id)
+        self.info = local.info
+        if self.info.kind != SIMULTANEOUS:
+            raise ArenaError(f"ppo trains on simultaneous-move envs; {env_id} is {self.info.kind}")
+        # Agents built per env (the scripted opponents) only read the env's info: one local copy.
+        self.envs = [local] * num_envs
+        self.obs_dim = int(np.prod(self.info.observation_shape))
+        self.offsets = np.cumsum([0] + [len(c) for c in np.array_split(np.arange(num_envs), workers)])
+        context = mp.get_context("spawn")  # no fork of a process that holds torch threads
+        self.conns, self.procs = [], []
+        for i in range(workers):
+            parent, child = context.Pipe()
+            proc = context.Process(target=_worker, args=(child, env_id, int(self.offsets[i + 1] - self.offsets[i]),
+                                                         [seed, i]), daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+        self.state_dim = int(self._gather()[0])
+
+    def _send(self, parts: list) -> None:
+        for i, (conn, part) in enumerate(zip(self.conns, parts)):
+            try:
+                conn.send(part)
+            except (BrokenPipeError, OSError):
+                raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
+
+    def _gather(self) -> list:
+        replies = []
+        for i, conn in enumerate(self.conns):
+            try:
+                ok, reply = conn.recv()
+            except (EOFError, OSError):
+                raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
+            if not ok:
+                raise ArenaError(f"ppo rollout worker {i} failed: {reply}")
+            replies.append(reply)
+        return replies
+
+    def observe(self, sides: np.ndarray | None = None):
+        self._send([("observe", None if sides is None else sides[a:b]) for a, b in self._ranges()])
+        parts = self._gather()
+        obs, mask, alive = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        return obs, mask, alive, None if sides is None else np.concatenate([p[3] for p in parts])
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Finished]]:
+        self._send([("step", actions[a:b]) for a, b in self._ranges()])
+        parts = self._gather()
+        finished = [Finished(int(self.offsets[i]) + game.env, game.returns, game.scores)
+                    for i, part in enumerate(parts) for game in part[2]]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), finished
+
+    def _ranges(self) -> list[tuple[int, int]]:
+        return [(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def close(self) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(("close", None))
+            except (BrokenPipeError, OSError):
+                pass
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+        self.envs[0].close()
+
+
+def _worker(conn, env_id: str, num_envs: int, seed: list[int]) -> None:
+    """A rollout worker: its share of the envs, stepped on request."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C ends the trainer, which closes its workers
+    try:
+        import torch
+
+        torch.set_num_threads(1)  # envs may use torch; one thread per process on a shared CPU
+    except ImportError:
+        pass
+    try:
+        vec = VecEnv(env_id, num_envs, seed)  # type: ignore[arg-type]
+        conn.send((True, vec.state_dim))
+    except Exception as exc:  # noqa: BLE001 - reported to the trainer as one line
+        conn.send((False, f"{type(exc).__name__}: {exc}"))
+        return
+    while True:
+        command, arg = conn.recv()
+        if command == "close":
+            vec.close()
+            return
+        try:
+            conn.send((True, vec.observe(arg) if command == "observe" else vec.step(arg)))
+        except Exception as exc:  # noqa: BLE001
+            conn.send((False, f"{type(exc).__name__}: {exc}"))
+
+
+def make_vec_env(env_id: str, num_envs: int, seed: int, workers: int = 1) -> VecEnv | WorkerVecEnv:
+    """The envs in this process (workers=1), or split over `workers` processes."""
+    return VecEnv(env_id, num_envs, seed) if workers == 1 else WorkerVecEnv(env_id, num_envs, seed, workers)

@@ -9,6 +9,9 @@ Input: an iterable of game summaries — `GameSummary`, any object with the same
 dict with the same keys: `players` (agent display name per seat/team, in seat order), `scores`
 (per seat, in [0, 1]; 1 / ½ / 0 for two-player games), `termination` ('normal', 'illegal',
 'timeout', 'crash', 'protocol', ...) and optional `forfeit_player` (seat index of the culprit).
+A summary may stand for several identical games with an optional `count` (what
+`Store.result_counts` returns); 'bt' boards accept counts, the online 'elo' and 'openskill'
+need the games one by one in play order.
 
 Pairwise view: a game with n seats counts, for each pair of seats held by different agents, as
 a win for the higher score and a draw for equal scores; this feeds the Bradley–Terry fit, the

@@ -4,12 +4,10 @@ nothing fetched, so it opens offline."""
 from __future__ import annotations
 
 import html
-import math
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .render import _interval, display_rows, open_end_label, rating_span
+from . import charts
+from .render import display_rows
 from .stats import Board
 
 _CSS = """
@@ -30,195 +28,39 @@ th, td { padding: 6px 10px; text-align: right; border-bottom: 1px solid var(--li
 th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 th.agent, td.agent { text-align: left; font-weight: 600; }
 tbody tr:nth-child(even) { background: #fafbfc; }
-svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
-svg .axis { fill: var(--muted); font-size: 11px; }
+h3 { margin: 14px 0 8px; font-size: 14px; color: var(--muted); }
+svg.chart { max-width: 100%; height: auto; }  /* a narrow screen shrinks a chart rather than cutting it */
+svg text { fill: var(--ink); }
+svg .axis { fill: var(--muted); }
 svg .grid { stroke: var(--line); }
 svg .ci { stroke: var(--accent); stroke-width: 2; }
+svg polygon.ci { fill: var(--accent); stroke: none; }
 svg .rating { fill: var(--accent); stroke: #fff; stroke-width: 1.5; }
+svg .rating.prior { fill: #fff; stroke: var(--accent); stroke-width: 2; }
 svg .cell { stroke: #fff; stroke-width: 1; }
-svg .run { fill: none; stroke-width: 2.5; }
-svg .open { fill: var(--accent); }
+svg .score { font-size: 11px; }
 svg .bound { fill: var(--accent); }
+ul.runs { list-style: none; padding: 0; margin: 8px 0 0; display: flex; flex-wrap: wrap; gap: 4px 20px;
+          overflow-wrap: anywhere; }
+.swatch { display: inline-block; width: 14px; height: 4px; margin-right: 6px; vertical-align: middle; }
 """
-_PALETTE = ("#3e63dd", "#e5484d", "#30a46c", "#f76b15", "#8e4ec6", "#12a594", "#d6409f", "#978365")
 
 
-def _ticks(lo: float, hi: float, n: int = 6) -> list[float]:
-    """Round-numbered ticks (1, 2, 5 × 10^k apart) covering [lo, hi]."""
-    if hi - lo < 1e-9:
-        lo, hi = lo - 1, hi + 1
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    return [step * k for k in range(math.floor(lo / step), math.ceil(hi / step) + 1)]
-
-
-def _scale(ticks: list[float], start: float, stop: float):
-    return lambda v: start + (v - ticks[0]) / (ticks[-1] - ticks[0]) * (stop - start)
-
-
-def _num(v: float) -> str:
-    return f"{v:g}" if abs(v) < 1e5 else f"{v:.3g}"
-
-
-def _heat(score: float) -> str:
-    """Diverging red → white → green colour for a score in [0, 1]."""
-    (s0, c0), (s1, c1) = (
-        ((0, (229, 72, 77)), (0.5, (246, 247, 249))) if score <= 0.5 else ((0.5, (246, 247, 249)), (1, (48, 164, 108)))
-    )
-    t = (score - s0) / (s1 - s0)
-    return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
-
-
-def _svg(cls: str, width: int, height: int, label: str, body: list[str]) -> str:
-    return (
-        f'<svg class="chart {cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{html.escape(label)}">' + "".join(body) + "</svg>"
-    )
-
-
-def _arrow(tip_x: float, tip_y: float, dx: int, dy: int, color: str = "") -> str:
-    """An arrowhead with its tip at (tip_x, tip_y) pointing along (dx, dy): an open interval end."""
-    bx, by = tip_x - 7 * dx, tip_y - 7 * dy
-    fill = f' style="fill:{color}"' if color else ""
-    return (
-        f'<polygon class="open"{fill} points="{tip_x:.1f},{tip_y:.1f} {bx + 4.5 * dy:.1f},{by - 4.5 * dx:.1f} '
-        f'{bx - 4.5 * dy:.1f},{by + 4.5 * dx:.1f}"/>'
-    )
-
-
-def _svg_ratings(rows: Sequence[dict], intervals: bool = True) -> str:
-    # The label column grows with the longest name (~7 px a character at 12 px): names are
-    # never clipped, the plot keeps 560 px. An open interval end (null: the games bound the
-    # rating on one side only) runs to the plot's edge, ends in an arrow, and the bound the
-    # games do give ('> 72') is written in the right margin.
-    labels = [open_end_label(r["ci_low"], r["ci_high"]) if intervals else None for r in rows]
-    left = max(180, 16 + 7 * max(len(r["agent"]) for r in rows))
-    right = max([30] + [24 + 7 * len(t) for t in labels if t])
-    width, top, row_h = left + 550 + right, 28, 26
-    ticks = _ticks(*rating_span(rows, intervals))
-    x = _scale(ticks, left, width - right)
-    height = top + row_h * len(rows) + 8
-    body = [
-        f'<line class="grid" x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{height - 4}"/>'
-        f'<text class="axis" x="{x(t):.1f}" y="{top - 12}" text-anchor="middle">{_num(t)}</text>'
-        for t in ticks
-    ]
-    for k, (r, label) in enumerate(zip(rows, labels)):
-        y = top + row_h * (k + 0.5)
-        name = html.escape(r["agent"])
-        body.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end">{name}</text>')
-        if intervals:
-            a = x(r["ci_low"]) if r["ci_low"] is not None else left
-            b = x(r["ci_high"]) if r["ci_high"] is not None else width - right
-            body.append(
-                f'<line class="ci" x1="{a:.1f}" x2="{b:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+def _by_group(items) -> str:
+    """Charts under a 'group N' heading each when there are several, with their run legends."""
+    out = []
+    for group, chart, *legend in items:
+        out.append(f"<h3>group {group}</h3>" * (len(items) > 1) + chart)
+        if legend:
+            out.append(
+                '<ul class="runs">'
                 + "".join(
-                    f'<line class="ci" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{y - 5:.1f}" y2="{y + 5:.1f}"/>'
-                    for v in (r["ci_low"], r["ci_high"])
-                    if v is not None
+                    f'<li><span class="swatch" style="background:{color}"></span>{html.escape(run)}</li>'
+                    for run, color in legend[0]
                 )
-                + (_arrow(left, y, -1, 0) if r["ci_low"] is None else "")
-                + (_arrow(width - right, y, 1, 0) if r["ci_high"] is None else "")
+                + "</ul>"
             )
-            if label:
-                body.append(f'<text class="bound" x="{width - right + 10}" y="{y + 4:.1f}">{html.escape(label)}</text>')
-        interval = "" if not intervals else " " + _interval(r["ci_low"], r["ci_high"])
-        body.append(
-            f'<circle class="rating" cx="{x(r["rating"]):.1f}" cy="{y:.1f}" r="5">'
-            f"<title>{name}: {r['rating']}{interval}</title></circle>"
-        )
-    return _svg("ratings", width, height, "Ratings with 95% intervals", body)
-
-
-def _svg_heatmap(names: Sequence[str], cross: dict) -> str:
-    cell = max(18, min(46, 640 // max(len(names), 1)))
-    left = 12 + 7 * max(len(n) for n in names)  # full names: no clipping of row or column labels
-    top = 12 + 5 * max(len(n) for n in names)
-    size = cell * len(names)
-    body = []
-    for k, n in enumerate(names):
-        name = html.escape(n)
-        body.append(f'<text x="{left - 8}" y="{top + cell * (k + 0.5) + 4:.1f}" text-anchor="end">{name}</text>')
-        cx = left + cell * (k + 0.5)
-        body.append(f'<text x="{cx:.1f}" y="{top - 8}" transform="rotate(-40 {cx:.1f} {top - 8})">{name}</text>')
-    for i, a in enumerate(names):
-        for j, b in enumerate(names):
-            c = cross.get(a, {}).get(b)
-            fill = "#e4e7eb" if c is None else _heat(c["score"])
-            tip = f"{html.escape(a)} vs {html.escape(b)}: " + (
-                "no games" if c is None else f"{c['wins']}-{c['draws']}-{c['losses']}, score {c['score']:.0%}"
-            )
-            body.append(
-                f'<rect class="cell" x="{left + cell * j}" y="{top + cell * i}" width="{cell}" '
-                f'height="{cell}" fill="{fill}"><title>{tip}</title></rect>'
-            )
-            if c is not None and cell >= 30:
-                body.append(
-                    f'<text x="{left + cell * (j + 0.5):.1f}" y="{top + cell * (i + 0.5) + 4:.1f}" '
-                    f'text-anchor="middle" font-size="11">{round(100 * c["score"])}</text>'
-                )
-    tail = round(5.4 * max(len(n) for n in names))  # the last column label, rotated 40° up-right
-    return _svg("heatmap", left + size + 10 + tail, top + size + 10, "Head-to-head score of row against column", body)
-
-
-def _svg_checkpoints(rows: Sequence[dict], checkpoints: Mapping[str, tuple[str, int]], intervals: bool = True) -> str:
-    runs: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-    for r in rows:
-        if r["agent"] in checkpoints:
-            run, step = checkpoints[r["agent"]]
-            runs[run].append((step, r))
-    points = [p for series in runs.values() for p in series]
-    width, height, left, right, top, bottom = 760, 340, 64, 24, 36, 46
-    xt = _ticks(min(s for s, _ in points), max(s for s, _ in points))
-    yt = _ticks(*rating_span((r for _, r in points), intervals))
-    x, y = _scale(xt, left, width - right), _scale(yt, height - bottom, top)
-    body = [
-        f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
-        f'<text class="axis" x="{left - 8}" y="{y(t) + 4:.1f}" text-anchor="end">{_num(t)}</text>'
-        for t in yt
-    ]
-    body += [
-        f'<text class="axis" x="{x(t):.1f}" y="{height - bottom + 18}" text-anchor="middle">{_num(t)}</text>'
-        for t in xt
-    ]
-    body.append(
-        f'<text class="axis" x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">'
-        f"training step</text>"
-    )
-    for k, (run, series) in enumerate(sorted(runs.items())):
-        color, series = _PALETTE[k % len(_PALETTE)], sorted(series, key=lambda p: p[0])
-        line = " ".join(f"{x(s):.1f},{y(r['rating']):.1f}" for s, r in series)
-        body.append(f'<polyline class="run" stroke="{color}" points="{line}"/>')
-        for s, r in series:
-            if intervals:  # an open end runs to the plot's edge, with an arrow and the bound given
-                low = y(r["ci_low"]) if r["ci_low"] is not None else height - bottom
-                high = y(r["ci_high"]) if r["ci_high"] is not None else top
-                body.append(
-                    f'<line class="ci" stroke="{color}" style="stroke:{color}" x1="{x(s):.1f}" '
-                    f'x2="{x(s):.1f}" y1="{low:.1f}" y2="{high:.1f}"/>'
-                )
-                if r["ci_high"] is None:
-                    body.append(_arrow(x(s), top, 0, -1, color))
-                if r["ci_low"] is None:
-                    body.append(_arrow(x(s), height - bottom, 0, 1, color))
-                label = open_end_label(r["ci_low"], r["ci_high"])
-                if label:
-                    side = 1 if x(s) < (left + width - right) / 2 else -1
-                    ty = top + 10 if r["ci_high"] is None else height - bottom - 4
-                    body.append(
-                        f'<text class="bound" x="{x(s) + 8 * side:.1f}" y="{ty:.1f}" '
-                        f'text-anchor="{"start" if side > 0 else "end"}">{html.escape(label)}</text>'
-                    )
-            body.append(
-                f'<circle class="rating" style="fill:{color}" cx="{x(s):.1f}" cy="{y(r["rating"]):.1f}" '
-                f'r="4.5"><title>{html.escape(r["agent"])} (step {s}): {r["rating"]}</title></circle>'
-            )
-        body.append(
-            f'<rect x="{left + 10 + 150 * k}" y="10" width="14" height="4" fill="{color}"/>'
-            f'<text x="{left + 30 + 150 * k}" y="16">{html.escape(run)}</text>'
-        )
-    return _svg("checkpoints", width, height, "Checkpoint rating over training step", body)
+    return "".join(out)
 
 
 def _html_table(header: list[str], body: list[list[Any]], cls: str) -> str:
@@ -233,17 +75,24 @@ def _html_table(header: list[str], body: list[list[Any]], cls: str) -> str:
 def to_html(lb: Board) -> str:
     """One self-contained page (inline CSS and SVG, no scripts, nothing fetched)."""
     names, kinds = lb.names, lb.termination_kinds()
+    intervals = lb.method == "bt"
+    ratings = charts.ratings_charts(lb.rows, intervals)
+    split = (
+        '<p class="note">One chart per comparison group: no games link the groups, so their ratings '
+        "are not comparable.</p>"
+    )
     sections = [
         ("Ratings", _html_table(*display_rows(lb), "ratings")),
-        ("Ratings with 95 % intervals", _svg_ratings(lb.rows, lb.method == "bt")),
+        ("Ratings with 95 % intervals" if intervals else "Ratings", _by_group(ratings) + split * (len(ratings) > 1)),
         (
             "Head to head",
             '<p class="note">Score (%) of the row agent against the column agent; '
-            "hover a cell for W-D-L.</p>" + _svg_heatmap(names, lb.crosstable),
+            "hover a cell for W-D-L.</p>" + charts.crosstable_chart(names, lb.crosstable),
         ),
     ]
-    if any(n in lb.checkpoints for n in names):
-        sections.append(("Checkpoints over training", _svg_checkpoints(lb.rows, lb.checkpoints, lb.method == "bt")))
+    steps = charts.checkpoints_charts(lb.rows, lb.checkpoints, intervals)
+    if steps:
+        sections.append(("Checkpoints over training", _by_group(steps) + split * (len(steps) > 1)))
     if lb.seats:
         from .render import first_seat_line, seat_rows
 

@@ -49,20 +49,63 @@ def _field(game: Any, key: str, default: Any = None) -> Any:
     return getattr(game, key, default)
 
 
-def _summary(game: Any) -> GameSummary:
-    players, scores = list(_field(game, "players")), [float(s) for s in _field(game, "scores")]
-    if len(players) != len(scores):
-        raise ArenaError(f"game summary has {len(players)} players but {len(scores)} scores")
-    return GameSummary(players, scores, _field(game, "termination") or "normal", _field(game, "forfeit_player"))
+@dataclass(frozen=True)
+class _Seating:
+    """The games with n seats as arrays, identical games once with their count: players[g, seat]
+    (agent index), scores[g, seat], kind[g] (termination index), culprit[g] (seat, -1 for none)."""
+
+    players: np.ndarray
+    scores: np.ndarray
+    kind: np.ndarray
+    culprit: np.ndarray
+    count: np.ndarray
 
 
-def _pairs(game: GameSummary):
-    """(a, b, score of a against b) for every pair of seats held by different agents."""
-    for x, y in combinations(range(len(game.players)), 2):
-        a, b = game.players[x], game.players[y]
-        if a != b:
-            sx, sy = game.scores[x], game.scores[y]
-            yield a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5
+def _tally(games: Iterable[Any], in_order: bool):
+    """(names in order of first appearance, termination kinds, {n seats: _Seating}, number of
+    games, and with in_order the games one by one as (players, scores), for the online methods).
+    A summary may carry a `count` of identical games (`Store.result_counts`)."""
+    index: dict[str, int] = {}
+    tally: dict[tuple, int] = {}
+    sequence: list[tuple[list[str], list[float]]] = []
+    for game in games:
+        if type(game) is not dict:  # dicts (the store's) are read directly: 10^5 calls of _field cost 0.2 s
+            game = {key: _field(game, key) for key in ("players", "scores", "termination", "forfeit_player", "count")}
+        players, scores = game["players"], tuple(map(float, game["scores"]))
+        if len(players) != len(scores):
+            raise ArenaError(f"game summary has {len(players)} players but {len(scores)} scores")
+        try:
+            seats = tuple(map(index.__getitem__, players))
+        except KeyError:  # a name not seen before: number it
+            seats = tuple([index.setdefault(p, len(index)) for p in players])
+        key = (seats, scores, game.get("termination") or "normal", game.get("forfeit_player"))
+        count = int(game.get("count") or 1)
+        tally[key] = tally.get(key, 0) + count
+        if in_order:
+            if count != 1:
+                raise ArenaError("online ratings (elo, openskill) need the games one by one in play order, not counts")
+            sequence.append((list(players), list(scores)))
+    kinds = sorted({k[2] for k in tally})
+    code = {kind: c for c, kind in enumerate(kinds)}
+    by_seats: dict[int, list] = defaultdict(list)
+    for key, count in tally.items():
+        by_seats[len(key[0])].append((key, count))
+    seatings = {
+        n: _Seating(
+            np.array([k[0] for k, _ in rows], dtype=np.int64).reshape(len(rows), n),
+            np.array([k[1] for k, _ in rows], dtype=float).reshape(len(rows), n),
+            np.array([code[k[2]] for k, _ in rows], dtype=np.int64),
+            np.array([-1 if k[3] is None else k[3] for k, _ in rows], dtype=np.int64),
+            np.array([c for _, c in rows], dtype=np.int64),
+        )
+        for n, rows in sorted(by_seats.items())
+        if n
+    }
+    return list(index), kinds, seatings, sum(tally.values()), sequence
+
+
+def _counts(values: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(values, weights, minlength=size).astype(np.int64)
 
 
 def _round(x: float | None, digits: int = 1) -> float | None:
@@ -134,7 +177,7 @@ def compute_board(
         s.method,
         DRAW_MODEL,
         s.anchor,
-        len(s.games),
+        s.n_games,
         tuple(s.names),
         tuple(s.rows),
         s.crosstable,
@@ -171,15 +214,15 @@ class _Stats:
     ):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
-        self.games = [_summary(g) for g in games]
-        if not self.games:
+        self.names, self.kinds, self.seatings, self.n_games, self.sequence = _tally(games, method != "bt")
+        if not self.n_games:
             raise ArenaError("no finished games to rate")
         self.method, self.specs = method, dict(specs or {})
         self.checkpoints = dict(checkpoints or {})
-        self.names = list(dict.fromkeys(p for g in self.games for p in g.players))
-        if not any(a != b for g in self.games for a, b, _ in _pairs(g)):
+        self.pairs = self._pair_counts()
+        if not len(self.pairs.wdl):
             raise ArenaError(
-                f"no games between different agents to rate: all {len(self.games)} games are "
+                f"no games between different agents to rate: all {self.n_games} games are "
                 f"{' vs '.join(self.names[:1] * 2)} self-play; play at least two different agents"
             )
         self.fit: BTFit | None = None
@@ -199,35 +242,52 @@ class _Stats:
         group = extra.get("group", np.ones(len(self.names), dtype=int))
         order = sorted(range(len(self.names)), key=lambda i: (group[i], -ratings[i], self.names[i]))
         self.rows = self._rows(order, ratings, low, high, extra)
+        self.index = {name: i for i, name in enumerate(self.names)}  # the arrays' agent numbers
         self.names = [self.names[i] for i in order]  # from here on: best first, like the rows
         self.los = None if los is None else los[np.ix_(order, order)]  # los[i, j] = P(names[i] > names[j])
         self.nash = self._nash() if nash else None
 
     # ---- statistics -------------------------------------------------------------------
 
+    def _pair_counts(self) -> PairCounts:
+        """Win/draw/loss counts per pair of agents: each game counts once for every pair of
+        seats held by different agents, a win for the higher score, a draw for equal ones."""
+        a, b, score, count = [], [], [], []
+        for n, g in self.seatings.items():
+            for x, y in combinations(range(n), 2):
+                sx, sy = g.scores[:, x], g.scores[:, y]
+                a.append(g.players[:, x])
+                b.append(g.players[:, y])
+                score.append(np.where(sx > sy, 1.0, np.where(sx < sy, 0.0, 0.5)))
+                count.append(g.count)
+        join = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+        return PairCounts.from_arrays(
+            self.names, join(a, np.int64), join(b, np.int64), join(score, float), join(count, np.int64)
+        )
+
     def _crosstable(self) -> dict[str, dict[str, dict[str, float]]]:
-        wdl: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-        for game in self.games:
-            for a, b, s in _pairs(game):
-                outcome = {1.0: 0, 0.5: 1, 0.0: 2}[s]
-                wdl[a, b][outcome] += 1
-                wdl[b, a][2 - outcome] += 1
         table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
-        for (a, b), (w, d, l) in wdl.items():
+        names, p = self.names, self.pairs
+        for i, j, (w, d, l) in zip(p.i.tolist(), p.j.tolist(), p.wdl.tolist()):
             n = w + d + l
-            table[a][b] = {"wins": w, "draws": d, "losses": l, "games": n, "score": (w + d / 2) / n}
+            table[names[i]][names[j]] = {"wins": w, "draws": d, "losses": l, "games": n, "score": (w + d / 2) / n}
+            table[names[j]][names[i]] = {"wins": l, "draws": d, "losses": w, "games": n, "score": (l + d / 2) / n}
         return dict(table)
 
     def _terminations(self) -> dict[str, Counter]:
         """Per agent, how its games ended; a forfeit is charged to the culprit only, and its
         opponents see it as 'opponent forfeit'."""
-        stats: dict[str, Counter] = {n: Counter() for n in self.names}
-        for game in self.games:
-            for seat, agent in enumerate(game.players):
-                culprit = game.forfeit_player
-                own = game.termination == "normal" or culprit is None or culprit == seat
-                stats[agent][game.termination if own else "opponent forfeit"] += 1
-        return stats
+        k, labels = len(self.names), [*self.kinds, "opponent forfeit"]
+        normal = self.kinds.index("normal") if "normal" in self.kinds else -1
+        counts = np.zeros(k * len(labels), dtype=np.int64)
+        for n, g in self.seatings.items():
+            for seat in range(n):
+                own = (g.kind == normal) | (g.culprit < 0) | (g.culprit == seat)
+                kind = np.where(own, g.kind, len(self.kinds))
+                counts += _counts(g.players[:, seat] * len(labels) + kind, g.count, k * len(labels))
+        order = sorted(range(len(labels)), key=lambda c: (labels[c] != "normal", labels[c]))
+        per = counts.reshape(k, len(labels)).tolist()
+        return {name: Counter({labels[c]: per[a][c] for c in order if per[a][c]}) for a, name in enumerate(self.names)}
 
     def termination_kinds(self) -> list[str]:
         kinds = {k for c in self.terminations.values() for k in c}
@@ -235,23 +295,23 @@ class _Stats:
 
     def _results(self) -> dict[str, list[int | float]]:
         """Per agent [games, wins, draws, losses, score sum]."""
-        res = {n: [0, 0, 0, 0, 0.0] for n in self.names}
-        for game in self.games:
-            best = max(game.scores)
-            for agent, s in zip(game.players, game.scores):
-                r = res[agent]
-                r[0] += 1
-                r[1 if s == best and game.scores.count(best) == 1 else 2 if s == best else 3] += 1
-                r[4] += s
-        return res
+        k = len(self.names)
+        wdl, total = np.zeros(3 * k, dtype=np.int64), np.zeros(k)
+        for n, g in self.seatings.items():
+            best = g.scores.max(axis=1)
+            shared = (g.scores == best[:, None]).sum(axis=1) > 1
+            for seat in range(n):
+                agent, s = g.players[:, seat], g.scores[:, seat]
+                outcome = np.where(s == best, np.where(shared, 1, 0), 2)  # win, draw, loss
+                wdl += _counts(agent * 3 + outcome, g.count, 3 * k)
+                total += np.bincount(agent, g.count * s, minlength=k)
+        per = wdl.reshape(k, 3)
+        return {name: [int(per[a].sum()), *map(int, per[a]), float(total[a])] for a, name in enumerate(self.names)}
 
     # ---- rating methods: each returns ratings, ci_low, ci_high, los, anchor text, extra columns
 
-    def _pair_counts(self) -> PairCounts:
-        return PairCounts.from_games((p for g in self.games for p in _pairs(g)), self.names)
-
     def _fit_bt(self, anchor, n_boot, seed, intervals, prior):
-        fit = fit_bt(self._pair_counts(), anchor, n_boot, seed, intervals=intervals, prior=prior)
+        fit = fit_bt(self.pairs, anchor, n_boot, seed, intervals=intervals, prior=prior)
         self.fit, self.warnings = fit, list(fit.warnings)
         self._rank = fit.rank
         extra = {"group": fit.component + 1, "prior": fit.prior}
@@ -259,14 +319,16 @@ class _Stats:
 
     def _fit_elo(self, anchor, k):
         elo = OnlineElo(k=k)
-        for game in self.games:
-            for a, b, s in _pairs(game):
-                elo.update(a, b, s)
+        for players, scores in self.sequence:
+            for x, y in combinations(range(len(players)), 2):
+                a, b, sx, sy = players[x], players[y], scores[x], scores[y]
+                if a != b:
+                    elo.update(a, b, 1.0 if sx > sy else 0.0 if sx < sy else 0.5)
         ratings, text = gauge(np.array([elo[n] for n in self.names]), self.names, anchor)
         return ratings, None, None, None, f"{text}; online Elo, K = {k:g}, in game order", {}
 
     def _fit_openskill(self):
-        skill = openskill_ratings((g.players, g.scores) for g in self.games)
+        skill = openskill_ratings(self.sequence)
         prior = SkillRating(25.0, 25 / 3)  # agents that only played themselves keep the prior
         mu = np.array([skill.get(n, prior).mu for n in self.names])
         sigma = np.array([skill.get(n, prior).sigma for n in self.names])
@@ -304,22 +366,25 @@ class _Stats:
 
     def seats(self) -> tuple[dict | None, dict | None]:
         """Results by seat in two-seat games between different agents (White/Black in chess terms)."""
-        two = [g for g in self.games if len(g.players) == 2 and g.players[0] != g.players[1]]
-        if not two:
+        g = self.seatings.get(2)
+        apart = None if g is None else g.players[:, 0] != g.players[:, 1]
+        if g is None or apart is None or not apart.any():
             return None, None
-        count = lambda: dict[str, Any](wins=0, draws=0, losses=0)  # noqa: E731
-        per = {n: {"first": count(), "second": count()} for n in self.names}
-        first = count()
-        for g in two:
-            s = 1.0 if g.scores[0] > g.scores[1] else 0.0 if g.scores[0] < g.scores[1] else 0.5
-            key = {1.0: "wins", 0.5: "draws", 0.0: "losses"}
-            first[key[s]] += 1
-            per[g.players[0]]["first"][key[s]] += 1
-            per[g.players[1]]["second"][key[1 - s]] += 1
-        for c in [first, *(v for p in per.values() for v in p.values())]:
-            n = c["wins"] + c["draws"] + c["losses"]
-            c["score"] = round((c["wins"] + c["draws"] / 2) / n, 4) if n else None
-        return {n: per[n] for n in self.names}, first
+        first_player, second_player, count = g.players[apart, 0], g.players[apart, 1], g.count[apart]
+        s0, s1 = g.scores[apart, 0], g.scores[apart, 1]
+        outcome = np.where(s0 > s1, 0, np.where(s0 < s1, 2, 1))  # the first mover's win, draw, loss
+        k = len(self.index)
+        as_first = _counts(first_player * 3 + outcome, count, 3 * k).reshape(k, 3).tolist()
+        as_second = _counts(second_player * 3 + 2 - outcome, count, 3 * k).reshape(k, 3).tolist()
+
+        def cell(w: int, d: int, l: int) -> dict[str, Any]:
+            n = w + d + l
+            return {"wins": w, "draws": d, "losses": l, "score": round((w + d / 2) / n, 4) if n else None}
+
+        per = {
+            n: {"first": cell(*as_first[self.index[n]]), "second": cell(*as_second[self.index[n]])} for n in self.names
+        }
+        return per, cell(*_counts(outcome, count, 3).tolist())
 
     def draw_ratio(self) -> float:
         cells = [c for row in self.crosstable.values() for c in row.values()]

@@ -26,16 +26,20 @@ def board_from_store(
     store, env_id: str, tournament: str | None = None, *, title: str | None = None, **options
 ) -> Leaderboard:
     """The board of one env's stored games (one tournament's, if named); options as
-    `board_from_records` (method, anchor, nash, intervals, prior, name_args)."""
+    `board_from_summaries` (method, anchor, nash, intervals, prior, name_args)."""
     if tournament and store.tournament(tournament) is None:
         raise ArenaError(f"no tournament {tournament!r} in {store.path}; see `arena games`")
-    summaries = store.summaries(env_id, tournament)  # results only: reading the moves is 10x slower
+    # Bradley-Terry reads counts of identical results (SQLite groups them); the online methods
+    # need every game in play order. Neither reads the moves.
+    online = options.get("method", "bt") != "bt"
+    summaries = (store.summaries if online else store.result_counts)(env_id, tournament)
     if not summaries:
         where = f" in tournament {tournament!r}" if tournament else ""
         raise ArenaError(f"no games of {env_id}{where} in {store.path}; run `arena tournament {env_id} ...`")
     names = {tournament} if tournament else {t.name for t in store.tournaments() if t.env == env_id}
-    return board_from_records(
-        records_from_summaries(env_id, summaries),
+    return board_from_summaries(
+        env_id,
+        summaries,
         title or f"{env_id} leaderboard",
         checkpoints=store.checkpoints(),
         display=store.display_names(),
@@ -44,26 +48,18 @@ def board_from_store(
     )
 
 
-def records_from_summaries(env_id: str, summaries: Iterable[dict]) -> list:
-    """Game records without moves from `Store.summaries` rows: all a board reads of a game."""
-    from arena.referee import GameRecord
-
-    return [
-        GameRecord(
-            env_id,
-            0,
-            g["players"],
-            [],
-            scores=g["scores"],
-            termination=g["termination"],
-            forfeit_player=g["forfeit_player"],
-        )
-        for g in summaries
+def board_from_records(records: Sequence, title: str = "Leaderboard", *args, **options) -> Leaderboard:
+    """The board of game records (`GameRecord`s of one env); options as `board_from_summaries`."""
+    summaries = [
+        {"players": r.players, "scores": r.scores, "termination": r.termination, "forfeit_player": r.forfeit_player}
+        for r in records
     ]
+    return board_from_summaries(records[0].env_id if records else None, summaries, title, *args, **options)
 
 
-def board_from_records(
-    records: Sequence,
+def board_from_summaries(
+    env_id: str | None,
+    summaries: Sequence[dict],
     title: str = "Leaderboard",
     method: str = "bt",
     anchor=None,
@@ -75,9 +71,9 @@ def board_from_records(
     settings: str = "",
     prior: str = "field",
 ) -> Leaderboard:
-    """The board of stored games, one row per canonical agent under its display name."""
-    env_id = records[0].env_id if records else None
-    specs = [p for r in records for p in r.players]
+    """The board of stored games' summaries (`Store.summaries`, or `Store.result_counts` for
+    'bt'), one row per canonical agent under its display name."""
+    specs = list(dict.fromkeys(p for g in summaries for p in g["players"]))
     ids = identities(specs, env_id, display or {})
     if name_args:
         ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
@@ -90,15 +86,8 @@ def board_from_records(
         except ArenaError:
             canon = None
         anchor = {shown.get(key) or (by_canon.get(canon) if canon else None) or key: value}
-    games = [
-        {
-            "players": [shown[p] for p in r.players],
-            "scores": r.scores,
-            "termination": r.termination,
-            "forfeit_player": r.forfeit_player,
-        }
-        for r in records
-    ]
+    renamed = any(shown[s] != s for s in specs)
+    games = [{**g, "players": [shown[p] for p in g["players"]]} for g in summaries] if renamed else summaries
     return Leaderboard(
         games,
         method=method,

@@ -44,18 +44,20 @@ class PairCounts:
     wdl: np.ndarray
 
     @classmethod
-    def from_arrays(cls, names: Sequence[str], a, b, score) -> PairCounts:
-        """Vectorised aggregation: a, b are agent indices, score is a's score (1, ½, 0)."""
+    def from_arrays(cls, names: Sequence[str], a, b, score, count=None) -> PairCounts:
+        """Vectorised aggregation: a, b are agent indices, score is a's score (1, ½, 0), count
+        how many such games (1 each by default)."""
         a, b, score = np.asarray(a), np.asarray(b), np.asarray(score, dtype=float)
+        count = np.ones(len(a), dtype=np.int64) if count is None else np.asarray(count, dtype=np.int64)
         keep = a != b  # self-play says nothing about relative strength
-        a, b, score = a[keep], b[keep], score[keep]
+        a, b, score, count = a[keep], b[keep], score[keep], count[keep]
         swap = a > b
         i, j = np.where(swap, b, a), np.where(swap, a, b)
         s = np.where(swap, 1 - score, score)
         outcome = np.where(s > 0.5, 0, np.where(s < 0.5, 2, 1))
         k = len(names)
         keys, inverse = np.unique(i.astype(np.int64) * k + j, return_inverse=True)
-        wdl = np.bincount(inverse * 3 + outcome, minlength=3 * len(keys)).reshape(-1, 3)
+        wdl = np.bincount(inverse * 3 + outcome, count, minlength=3 * len(keys)).astype(np.int64).reshape(-1, 3)
         return cls(tuple(names), keys // k, keys % k, wdl)
 
     @classmethod

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cho_factor
-from scipy.special import expit
+from scipy.special import expit, ndtri
 from scipy.stats import norm
 
 from .bradley_terry import (
@@ -108,7 +108,7 @@ def difference_interval(
         d = samples[:, a] - samples[:, ref].mean(axis=1)
         low, high = np.quantile(d, [tail, 1 - tail])
     else:
-        half = norm.isf(tail) * np.sqrt(max(var, 0.0))
+        half = -ndtri(tail) * np.sqrt(max(var, 0.0))  # norm.isf(tail), without scipy.stats' per-call overhead
         low, high = d - half, d + half
     return float(-np.inf if open_low else low), float(np.inf if open_high else high)
 

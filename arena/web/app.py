@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Flask, abort, jsonify, render_template, request, url_for
 
 from arena.errors import ArenaError
-from arena.web import charts
+from arena.leaderboard import charts
 from arena.web.data import Data
 
 METHODS = {
@@ -172,16 +172,9 @@ def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: 
     the page only lays it out."""
     board = fitted.board.board
     intervals = board.method == "bt"  # elo and openskill rows have no interval (null ends)
-    rated = [r for r in board.rows if r["rating"] is not None]
     # Ratings of different comparison groups are not comparable: one chart (one axis) per group.
-    groups: dict = {}
-    for r in rated:
-        groups.setdefault(r.get("group", 1), []).append(r)
-    names = [r["agent"] for r in rated]
-    ratings_charts = [(g, charts.ratings_chart(rows, intervals, names)) for g, rows in groups.items()]
-    checkpoint_chart = legend = None
-    if any(r["agent"] in board.checkpoints for r in rated):
-        checkpoint_chart, legend = charts.checkpoints_chart(rated, board.checkpoints, intervals)
+    ratings_charts = charts.ratings_charts(board.rows, intervals)
+    checkpoint_charts = charts.checkpoints_charts(board.rows, board.checkpoints, intervals)
     shown = board.names[:CROSSTABLE_MAX]
     return render_template(
         "leaderboard.html",
@@ -198,8 +191,7 @@ def _leaderboard_page(fitted, current: bool, env: str, method: str, tournament: 
         ratings_charts=ratings_charts,
         crosstable_chart=charts.crosstable_chart(shown, board.crosstable),
         crosstable_cut=len(board.names) - len(shown),
-        checkpoint_chart=checkpoint_chart,
-        legend=legend,
+        checkpoint_charts=checkpoint_charts,
         kinds=board.termination_kinds(),
         version=fitted.version,
     )

@@ -59,7 +59,7 @@ class Board:
 class Data:
     """Read-only access to one store file; one SQLite connection per server thread.
 
-    Leaderboards: a Bradley-Terry fit with 200 bootstrap refits takes seconds on 100 agents
+    Leaderboards: reading and fitting a board of 10^5 games takes a good part of a second
     (docs/results.md), so a board is fitted once per store version and kept; when games
     arrive, the page keeps showing the last board (saying it is updating) while one
     background thread refits, and the live poll swaps in the new board when it is ready.
@@ -98,7 +98,7 @@ class Data:
     def _fit(self, key: tuple) -> Board | None:
         """Fit the board of `key` at the store's current version (one fit per key at a time),
         through the very function `arena leaderboard` uses, so the numbers agree by construction."""
-        from arena.leaderboard.stored import board_from_records, records_from_summaries, settings_line
+        from arena.leaderboard.stored import board_from_store
 
         env, tournament, method = key
         with self.fit_locks[key]:
@@ -109,27 +109,13 @@ class Data:
             if entry is not None and entry[0] == version:
                 return entry[1]  # another thread fitted it while this one waited
             start = time.perf_counter()
-            games = store.summaries(env, tournament)
-            board = None
+            board, games = None, store.count_games(env=env, tournament=tournament)
             if games:
-                records = records_from_summaries(env, games)
-                names = {tournament} if tournament else {t.name for t in store.tournaments() if t.env == env}
                 try:
-                    fitted, problem = (
-                        board_from_records(
-                            records,
-                            f"{env} leaderboard",
-                            method,
-                            None,
-                            store.checkpoints(),
-                            display=store.display_names(),
-                            settings=settings_line(store, names),
-                        ),
-                        None,
-                    )
+                    fitted, problem = board_from_store(store, env, tournament, method=method), None
                 except ArenaError as exc:  # e.g. only self-play games: nothing to rate, said on the page
                     fitted, problem = None, str(exc)
-                board = Board(env, fitted, len(games), version, time.perf_counter() - start, problem)
+                board = Board(env, fitted, games, version, time.perf_counter() - start, problem)
             with self.lock:
                 self.fits[key] = (version, board)
             return board

@@ -25,9 +25,9 @@ PREFIX = "openspiel/"
 # Registered sequential games that do not play with their defaults; `arena envs --all` says why.
 # (tests/test_every_env.py plays every listed game, so a new one that fails shows up there.)
 NOT_PLAYABLE = {
-    "crossword": "needs puzzle and word-list files (puzzles_root, word_list_file) and offers no observation",
+    "crossword": "needs the puzzle files puzzles_root and word_list_file and offers no observation",
     "efg_game": "reads its game from an .efg file: give filename=PATH",
-    "repeated_poker": "needs a hand schedule as parameters (max_num_hands, blind_schedule, ...)",
+    "repeated_poker": "needs a hand schedule as parameters: max_num_hands, blind_schedule and more",
 }
 
 
