@@ -218,7 +218,7 @@ def tournament(
             runner.close()
         for shown, spec in named:
             if shown:
-                store.tag_agent(spec, display=shown)
+                store.tag_agent(spec, env_id=env_id, display=shown)
         click.echo(
             f"tournament {result.name!r}: {len(result.records)} games ({result.played} played now) in {store.path}"
         )
@@ -287,11 +287,12 @@ def _bad_anchor(text: str):
 )
 @click.option(
     "--prior",
-    type=click.Choice(["field", "none"]),
-    default="field",
+    type=click.Choice(["auto", "field", "none"]),
+    default="auto",
     show_default=True,
-    help="field: half a virtual draw per agent and a prior estimated from the field; none: plain "
-    "maximum likelihood (as Ordo -M), only without perfect scores.",
+    help="none: plain maximum likelihood (as Ordo), only without perfect scores; field: half a "
+    "virtual draw per agent and a prior estimated from the field; auto: none when every agent "
+    "won and lost at least 5 points and no score is perfect, else field (docs/ratings.md).",
 )
 @click.option(
     "--intervals",
@@ -411,15 +412,17 @@ def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pg
     with _store(db, readonly=True) as store:
         total = store.count_games(**filters)
         rows = store.games(**filters, limit=shown or None, newest_first=True)
-        display = store.display_names()
-    if as_pgn:
+        display, typed = store.display_names(), store.typed_specs()
+    names = {}  # stored spec -> the name boards show (display name, else the shortest spelling)
+    if not as_json:
         from arena.leaderboard.names import identities
+
+        for env in {g.record.env_id for g in rows}:
+            ids = identities([p for g in rows if g.record.env_id == env for p in g.record.players], env, display, typed)
+            names.update({s: shown for s, (shown, _) in ids.items()})
+    if as_pgn:
         from arena.pgn import games_pgn
 
-        names = {}
-        for env in {g.record.env_id for g in rows}:
-            ids = identities([p for g in rows if g.record.env_id == env for p in g.record.players], env, display)
-            names.update({s: shown for s, (shown, _) in ids.items()})
         return click.echo(games_pgn(list(reversed(rows)), names), nl=False)  # PGN in id order
     if as_json:
         from arena.notation import move_names
@@ -436,7 +439,7 @@ def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pg
             for g in reversed(rows)
         ]  # JSON keeps id order
         return click.echo(json.dumps(data, indent=2))
-    for line in game_lines(rows):
+    for line in game_lines(rows, names):
         click.echo(line)
     more = f"; --limit {min(total, 10 * max(shown, 1))} shows more, --limit 0 all" if len(rows) < total else ""
     click.echo(f"{len(rows)} of {total} games, newest first{more}")
@@ -447,20 +450,21 @@ def games(db, tournament_name, env_id, agent, termination, limit, as_json, as_pg
     )
 
 
-def game_lines(rows) -> list[str]:
+def game_lines(rows, names=None) -> list[str]:
     """One line per game, columns aligned, nothing cut: a long name makes its line longer,
-    never two games look alike."""
+    never two games look alike. names: stored spec -> name shown."""
     from arena.progress import result_text
 
     cells = []
     for g in rows:
         r = g.record
+        players = [(names or {}).get(p, p) for p in r.players]
         ended = (
             r.termination
             if r.forfeit_player is None
-            else (f"{r.termination} by {r.players[r.forfeit_player]}: {r.reason[:100]}")
+            else (f"{r.termination} by {players[r.forfeit_player]}: {r.reason[:100]}")
         )
-        cells.append([str(g.id), r.env_id, " vs ".join(r.players), result_text(r.scores), f"{r.plies} moves", ended])
+        cells.append([str(g.id), r.env_id, " vs ".join(players), result_text(r.scores), f"{r.plies} moves", ended])
     if not cells:
         return []
     widths = [max(len(c[i]) for c in cells) for i in range(5)]

@@ -14,6 +14,7 @@ pairing's finished games (stored ones included), and [score] is its mean score.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -159,6 +160,79 @@ class LineProgress:
                 f"  {rank:>3}. {name:<{width}} {rating:+6.0f}  {games} games, score {100 * points / games:.1f}%"
             )
         return lines
+
+
+class TrainingLines:
+    """A training run's progress for logs. Off a terminal a progress bar prints nothing until
+    the run ends (hours on a large game), so a trainer writes plain lines, each flushed: the
+    first as it starts (`start`), one at each stage (`force`), the first of its work at once,
+    then at most one every `every` seconds. A line says what the run is doing and names its fields:
+
+        [0:00:41] muzero openspiel/chess: self-play and learning, step 11,264, gradient steps 96, games 0, replay 11,264, loss 9.173, steps/s 283
+
+    They go to stdout, where the trainers' bars are drawn. `enabled=None`: when stdout is not
+    a terminal (`arena train ... > log`); on a terminal the bar shows the same. The clock
+    counts from the start of the process (Linux), so the first stamp says how long the user
+    waited for it."""
+
+    def __init__(
+        self,
+        title: str,
+        every: float = 30.0,
+        enabled: bool | None = None,
+        write: Callable[[str], None] | None = None,
+        now: Callable[[], float] = time.monotonic,
+    ):
+        self.title, self.every = title, every
+        self.enabled = not sys.stdout.isatty() if enabled is None else enabled
+        self.write, self.now = write or _stdout_line, now
+        self.began = now() - (process_age() if now is time.monotonic else 0.0)
+        self.last: float | None = None
+
+    def start(self, fields: dict | None = None) -> None:
+        """The first line, as a run starts."""
+        self("starting", fields, force=True)
+
+    def __call__(self, doing: str, fields: dict | None = None, force: bool = False) -> bool:
+        """Write a line unless one was written less than `every` seconds ago; True if written.
+        A `force`d line (a start, a stage, an evaluation) is written at once and does not hold
+        back the next line of work."""
+        if not self.enabled:
+            return False
+        at = self.now()
+        if not force:
+            if self.last is not None and at - self.last < self.every:
+                return False
+            self.last = at
+        self.write(f"[{clock(at - self.began)}] {self.title}: {doing}{_named(fields)}")
+        return True
+
+
+def process_age() -> float:
+    """Seconds since this process started, from /proc (0 where there is none)."""
+    try:
+        with open("/proc/self/stat") as f:
+            started = int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+def _named(fields: dict | None) -> str:
+    return "".join(f", {key} {_number(value)}" for key, value in (fields or {}).items() if value is not None)
+
+
+def _number(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 100:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def _stdout_line(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def _stderr_line(text: str) -> None:

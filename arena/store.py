@@ -2,7 +2,8 @@
 
 Tables:
   tournaments  name (unique), env, agents (JSON list of specs), config (JSON), created
-  agents       spec (unique), plugin, version, checkpoint hash, run, step, meta (JSON)
+  agents       spec (unique), plugin, version, checkpoint hash, run, step, meta (JSON; "typed":
+               the spellings it was given as, "display": its display name)
   games        tournament, game key, seed, env, players, sides, scores, returns, termination,
                forfeit player, reason, moves, latencies (JSON), created;
                UNIQUE(tournament, game key) so a resumed run can never store a game twice.
@@ -14,6 +15,12 @@ Other engineers record games from training runs with
     store.tag_agent("muzero:checkpoint=runs/c4/step_2000.pt", run="c4", step=2000)
 
 and the run's checkpoints then appear over time on `arena leaderboard --html`.
+
+Specs are stored canonical (schema 2): `arena.agents.canonical_spec` on the game's env, so
+`minimax` and `minimax:depth=4` played on Connect Four are one agent in every table. A store of
+schema 1 (specs as typed) is migrated the first time it is opened for writing, in one
+transaction; opened read-only it is read as it is (boards canonicalise when they read).
+Runs keep their own spellings: `typed_games` maps a run's stored games back to them.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import sqlite3
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +40,7 @@ from typing import Any
 from arena.errors import ArenaError
 from arena.referee import GameRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: specs stored as typed; 2: canonical (migrated on the first writable open)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tournaments (
     id INTEGER PRIMARY KEY,
@@ -109,6 +117,7 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None, *, readonly: bool = False):
         self.path = Path(path) if path is not None else default_path()
         self.readonly = readonly
+        self.schema = SCHEMA_VERSION  # of the file: 1 only for an old store opened read-only
         self.created = not readonly and not self.path.exists()  # ours to remove if left empty
         try:
             self.db = self._connect()
@@ -146,6 +155,9 @@ class Store:
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives kill -9
                 if not tables:  # one transaction: a reader never sees half a schema
                     db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+                elif self.schema < SCHEMA_VERSION:
+                    _migrate(db, self.canonical_spec)
+                    self.schema = SCHEMA_VERSION
                 if not db.execute("SELECT 1 FROM sqlite_master WHERE name='games_results'").fetchone():
                     db.execute(_RESULTS_INDEX)
                 db.execute("BEGIN IMMEDIATE")  # fail now, not after the first game, if we cannot write
@@ -157,6 +169,7 @@ class Store:
         return db
 
     def _check_schema(self, db: sqlite3.Connection, tables: set[str]) -> None:
+        self.schema = SCHEMA_VERSION
         if not tables:
             if self.readonly:
                 raise ArenaError(f"{self.path} holds no arena games; run `arena tournament` first")
@@ -164,8 +177,16 @@ class Store:
         if not _TABLES <= tables:
             raise ArenaError(f"{self.path} is an SQLite file but not an arena database; pass --db with another path")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
-            raise ArenaError(f"{self.path} has arena schema version {version}, this arena reads {SCHEMA_VERSION}")
+        if version not in (1, SCHEMA_VERSION):
+            raise ArenaError(f"{self.path} has arena schema version {version}, this arena reads 1 and {SCHEMA_VERSION}")
+        self.schema = version
+
+    def canonical_spec(self, spec: str, env_id: str | None) -> str:
+        """The stored form of a spec on an env (cached per store: the registry can change between stores)."""
+        cache = self.__dict__.setdefault("_canon", {})
+        if (spec, env_id) not in cache:
+            cache[spec, env_id] = canonical(spec, env_id)
+        return cache[spec, env_id]
 
     def _copy_aside(self, wal: Path) -> Path:
         import shutil
@@ -222,7 +243,11 @@ class Store:
         return [t for r in rows if (t := self.tournament(r[0])) is not None]
 
     def open_tournament(self, name: str, env_id: str, agents: Sequence[str], config: dict[str, Any]) -> Tournament:
-        """Create the tournament, or check that a stored one of this name has these settings."""
+        """Create the tournament, or check that a stored one of this name has these settings
+        (specs compared and stored canonical)."""
+        agents = [self.canonical_spec(a, env_id) for a in agents]
+        if config.get("challenger"):
+            config = {**config, "challenger": self.canonical_spec(config["challenger"], env_id)}
         wanted = Tournament(name, env_id, list(agents), json.loads(json.dumps(config)))
         stored = self.tournament(name)
         if stored is None:
@@ -241,11 +266,14 @@ class Store:
         return stored
 
     # -- agents ----------------------------------------------------------------------------
-    def register_agent(self, spec: str, plugin: str | None = None, version: str | None = None) -> None:
-        """Record who an agent is: its plugin, the plugin's version and, when a
-        `checkpoint=` parameter names a file, the file's SHA-256. A checkpoint file replaced
-        since the agent's stored games were played is refused: resuming would count the old
-        games for the new network under one name."""
+    def register_agent(
+        self, spec: str, plugin: str | None = None, version: str | None = None, env_id: str | None = None
+    ) -> None:
+        """Record who an agent is (under its canonical spec on env_id, keeping the spelling):
+        its plugin, the plugin's version and, when a `checkpoint=` parameter names a file, the
+        file's SHA-256. A checkpoint file replaced since the agent's stored games were played
+        is refused: resuming would count the old games for the new network under one name."""
+        typed, spec = spec, self.canonical_spec(spec, env_id)
         digest = checkpoint_hash(spec)
         row = self.db.execute("SELECT checkpoint_hash FROM agents WHERE spec=?", (spec,)).fetchone()
         if row and row[0] and digest and row[0] != digest and self._has_games(spec):
@@ -261,6 +289,22 @@ class Store:
             (spec, plugin, version, digest),
             "",
         )
+        self._add_spelling(spec, typed)
+
+    def _add_spelling(self, spec: str, typed: str) -> None:
+        """Keep the spelling an agent was given (a board shows the shortest one)."""
+        if typed == spec:
+            return
+        row = self.db.execute("SELECT meta FROM agents WHERE spec=?", (spec,)).fetchone()
+        meta = json.loads(row["meta"]) if row else {}
+        if typed not in meta.get("typed", []):
+            meta["typed"] = sorted({*meta.get("typed", []), typed})
+            self.db.execute("UPDATE agents SET meta=? WHERE spec=?", (json.dumps(meta), spec))
+
+    def typed_specs(self) -> dict[str, list[str]]:
+        """stored spec -> the spellings it was given as (where they differ)."""
+        rows = self.db.execute("SELECT spec, meta FROM agents WHERE meta LIKE '%\"typed\"%'")
+        return {r["spec"]: json.loads(r["meta"]).get("typed", []) for r in rows}
 
     def _has_games(self, spec: str) -> bool:
         return (
@@ -268,17 +312,32 @@ class Store:
             is not None
         )
 
-    def tag_agent(self, spec: str, *, run: str | None = None, step: int | None = None, **meta: Any) -> None:
+    def tag_agent(
+        self, spec: str, *, env_id: str | None = None, run: str | None = None, step: int | None = None, **meta: Any
+    ) -> None:
         """Mark an agent as checkpoint `step` of training run `run` (plus free-form metadata),
-        so that leaderboards can chart the run's rating over training."""
-        row = self.db.execute("SELECT meta FROM agents WHERE spec=?", (spec,)).fetchone()
-        merged = {**(json.loads(row["meta"]) if row else {}), **meta}
-        self.db.execute(
-            "INSERT INTO agents (spec, checkpoint_hash, run, step, meta) VALUES (?,?,?,?,?) "
-            "ON CONFLICT(spec) DO UPDATE SET run=COALESCE(excluded.run, agents.run), "
-            "step=COALESCE(excluded.step, agents.step), meta=excluded.meta",
-            (spec, checkpoint_hash(spec), run, step, json.dumps(merged)),
-        )
+        so that leaderboards can chart the run's rating over training. env_id: the env its
+        games are on, for its canonical spec there (`minimax` is `minimax:depth=4` on Connect
+        Four); without it, every stored agent the spec names on some env is tagged."""
+        typed = spec
+        if env_id is None:
+            known = [s for s in self.spellings(typed) or () if self._has_row(s)]
+            targets = known or [self.canonical_spec(typed, None)]
+        else:
+            targets = [self.canonical_spec(typed, env_id)]
+        for spec in dict.fromkeys(targets):
+            row = self.db.execute("SELECT meta FROM agents WHERE spec=?", (spec,)).fetchone()
+            merged = {**(json.loads(row["meta"]) if row else {}), **meta}
+            self.db.execute(
+                "INSERT INTO agents (spec, checkpoint_hash, run, step, meta) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(spec) DO UPDATE SET run=COALESCE(excluded.run, agents.run), "
+                "step=COALESCE(excluded.step, agents.step), meta=excluded.meta",
+                (spec, checkpoint_hash(spec), run, step, json.dumps(merged)),
+            )
+            self._add_spelling(spec, typed)
+
+    def _has_row(self, spec: str) -> bool:
+        return self.db.execute("SELECT 1 FROM agents WHERE spec=?", (spec,)).fetchone() is not None
 
     def agents(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM agents ORDER BY id").fetchall()
@@ -298,6 +357,7 @@ class Store:
     def add_game(self, tournament: str, key: str, record: GameRecord) -> int | None:
         """Commit one finished game at once; None when (tournament, key) is already stored."""
         tid = self._tournament_id(tournament)
+        players = [self.canonical_spec(p, record.env_id) for p in record.players]
         cur = self._write(
             "INSERT OR IGNORE INTO games (tournament_id, game_key, seed, env, players, sides, scores, returns,"
             " termination, forfeit_player, reason, moves, latencies, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -306,7 +366,7 @@ class Store:
                 key,
                 int(record.seed),
                 record.env_id,
-                json.dumps(record.players),
+                json.dumps(players),
                 json.dumps(record.sides),
                 json.dumps(record.scores),
                 json.dumps(record.returns),
@@ -339,11 +399,23 @@ class Store:
                 "INSERT OR IGNORE INTO tournaments (name, env, agents, config, created) VALUES (?,?,?,?,?)",
                 (tournament, env_id, "[]", '{"format": "external"}', time.time()),
             )
-        for spec in record.players:
+        for typed in record.players:
+            spec = self.canonical_spec(typed, env_id)
             self.db.execute(
                 "INSERT OR IGNORE INTO agents (spec, checkpoint_hash) VALUES (?,?)", (spec, checkpoint_hash(spec))
             )
+            self._add_spelling(spec, typed)
         return self.add_game(tournament, key or f"ext:{uuid.uuid4().hex}", record)
+
+    def typed_games(self, tournament: str, env_id: str, agents: Sequence[str]) -> dict[str, GameRecord]:
+        """A run's stored games by key, players spelled as this run spells them (`agents`, one
+        spelling per agent): the store keeps canonical specs, a resumed run counts its own."""
+        typed = {self.canonical_spec(a, env_id): a for a in agents}
+        out = {}
+        for g in self.iter_games(tournament=tournament):
+            g.record.players = [typed.get(p, p) for p in g.record.players]
+            out[g.key] = g.record
+        return out
 
     def game_keys(self, tournament: str) -> set[str]:
         rows = self.db.execute(
@@ -366,8 +438,9 @@ class Store:
         offset: int = 0,
         newest_first: bool = False,
     ) -> Iterator[StoredGame]:
-        """Games in id order (newest first on request), filtered; `agent` is an exact spec."""
-        where, args = _where(env, tournament, agent, termination)
+        """Games in id order (newest first on request), filtered; `agent` is a spec, as typed or
+        canonical on any stored env."""
+        where, args = _where(env, tournament, self.spellings(agent), termination)
         sql = (
             "SELECT g.*, t.name AS tname FROM games g JOIN tournaments t ON t.id = g.tournament_id"
             + where
@@ -388,10 +461,16 @@ class Store:
         agent: str | None = None,
         termination: str | None = None,
     ) -> int:
-        where, args = _where(env, tournament, agent, termination)
+        where, args = _where(env, tournament, self.spellings(agent), termination)
         return self.db.execute(
             "SELECT count(*) FROM games g JOIN tournaments t ON t.id = g.tournament_id" + where, args
         ).fetchone()[0]
+
+    def spellings(self, agent: str | None) -> list[str] | None:
+        """The specs a filter for `agent` matches: as given, and canonical on each stored env."""
+        if not agent:
+            return None
+        return list(dict.fromkeys([agent, *(self.canonical_spec(agent, e) for e, _ in self.envs())]))
 
     def version(self, env: str | None = None) -> tuple[int, int]:
         """(number of games, highest game id), of one env or of all: it changes whenever a
@@ -451,19 +530,17 @@ class Store:
         return row[0]
 
 
-def _where(env: str | None, tournament: str | None, agent: str | None, termination: str | None):
-    """The WHERE clause and arguments of a game filter (g: games, t: tournaments)."""
+def _where(env: str | None, tournament: str | None, agents: list[str] | None, termination: str | None):
+    """The WHERE clause and arguments of a game filter (g: games, t: tournaments); a game
+    matches `agents` when one of its players is any of those specs."""
     where, args = [], []
-    for clause, value in (
-        ("g.env=?", env),
-        ("t.name=?", tournament),
-        ("g.termination=?", termination),
-        # players is a JSON list of strings: a quoted spec matches that spec only
-        ("instr(g.players, ?) > 0", None if agent is None else json.dumps(agent)),
-    ):
+    for clause, value in (("g.env=?", env), ("t.name=?", tournament), ("g.termination=?", termination)):
         if value is not None and value != "":
             where.append(clause)
             args.append(value)
+    if agents:  # players is a JSON list of strings: a quoted spec matches that spec only
+        where.append("(" + " OR ".join(["instr(g.players, ?) > 0"] * len(agents)) + ")")
+        args += [json.dumps(a) for a in agents]
     return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
@@ -529,3 +606,82 @@ def checkpoint_hash(spec: str) -> str | None:
                     digest.update(chunk)
             return digest.hexdigest()
     return None
+
+
+def canonical(spec: str, env_id: str | None) -> str:
+    """`arena.agents.canonical_spec`, or the spec as typed when its agent cannot say (not
+    installed, or it no longer accepts the spec): a store never loses a game over a name."""
+    from arena.agents import canonical_spec
+
+    try:
+        return canonical_spec(spec, env_id)
+    except Exception:  # noqa: BLE001 - any failure of a plugin to canonicalise keeps the spelling
+        return spec
+
+
+def _migrate(db: sqlite3.Connection, canon) -> None:
+    """Schema 1 -> 2 in one transaction: every stored spec (games' players, tournaments' agents
+    and challenger, the agents table) becomes canonical on its env. An agents row moves to its
+    canonical spec on each env it was played on (rows that meet there are merged, the first
+    one's fields winning), keeping its spelling in meta "typed". Keys, seeds, results and
+    moves are untouched, so a run started before resumes exactly. Another writer may have
+    migrated first: the version is read again under the write lock."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] >= 2:
+            db.execute("ROLLBACK")
+            return
+        envs: dict[str, set[str]] = defaultdict(set)  # spelling -> envs it played or entered on
+        for env, players in db.execute("SELECT DISTINCT env, players FROM games").fetchall():
+            typed = json.loads(players)
+            for p in typed:
+                envs[p].add(env)
+            new = [canon(p, env) for p in typed]
+            if new != typed:
+                db.execute("UPDATE games SET players=? WHERE env=? AND players=?", (json.dumps(new), env, players))
+        for tid, env, agents, config in db.execute("SELECT id, env, agents, config FROM tournaments").fetchall():
+            typed, cfg = json.loads(agents), json.loads(config)
+            for p in typed:
+                envs[p].add(env)
+            new_cfg = {**cfg, "challenger": canon(cfg["challenger"], env)} if cfg.get("challenger") else cfg
+            new = [canon(p, env) for p in typed]
+            if new != typed or new_cfg != cfg:
+                db.execute(
+                    "UPDATE tournaments SET agents=?, config=? WHERE id=?",
+                    (json.dumps(new), json.dumps(new_cfg, sort_keys=True), tid),
+                )
+        for row in db.execute("SELECT * FROM agents ORDER BY id").fetchall():
+            spec = row["spec"]
+            targets = sorted({canon(spec, e) for e in envs.get(spec, ())} or {canon(spec, None)})
+            if targets == [spec]:
+                continue
+            meta = json.loads(row["meta"])
+            for target in targets:
+                _merge_agent(db, target, row, {**meta, "typed": sorted({*meta.get("typed", []), spec})})
+            if spec not in targets:
+                db.execute("DELETE FROM agents WHERE id=?", (row["id"],))
+        db.execute("PRAGMA user_version=2")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _merge_agent(db: sqlite3.Connection, spec: str, row: sqlite3.Row, meta: dict) -> None:
+    """Give `spec` the fields of agents row `row`: a new row, or merged into the existing one."""
+    have = db.execute("SELECT * FROM agents WHERE spec=?", (spec,)).fetchone()
+    if have is None:
+        db.execute(
+            "INSERT INTO agents (spec, plugin, version, checkpoint_hash, run, step, meta) VALUES (?,?,?,?,?,?,?)",
+            (spec, row["plugin"], row["version"], row["checkpoint_hash"], row["run"], row["step"], json.dumps(meta)),
+        )
+        return
+    old = json.loads(have["meta"])
+    merged = {**meta, **old, "typed": sorted({*meta.get("typed", []), *old.get("typed", [])})}
+    fields = [
+        have[k] if have[k] is not None else row[k] for k in ("plugin", "version", "checkpoint_hash", "run", "step")
+    ]
+    db.execute(
+        "UPDATE agents SET plugin=?, version=?, checkpoint_hash=?, run=?, step=?, meta=? WHERE id=?",
+        (*fields, json.dumps(merged), have["id"]),
+    )

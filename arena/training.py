@@ -28,6 +28,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import time
 import typing
 from collections.abc import Callable
@@ -38,6 +39,7 @@ import click
 
 from arena.checkpoints import load_checkpoint, prepare_run_dir
 from arena.errors import ArenaError
+from arena.progress import TrainingLines
 
 
 @dataclasses.dataclass
@@ -55,6 +57,17 @@ class Options:
     workers: int = 1
     overrides: tuple[str, ...] = ()
     progress: bool = True
+
+    def budget_text(self) -> str:
+        """The budget as given, e.g. '10 minutes' or '20,000 steps' ('the default steps')."""
+        parts = [
+            f"{value:g} {unit}"
+            for value, unit in ((self.minutes, "minutes"), (self.cpu_minutes, "CPU minutes"))
+            if value is not None
+        ]
+        if self.steps is not None:
+            parts.append(f"{self.steps:,} steps")
+        return " or ".join(parts) or "the default steps"
 
     def check(self) -> None:
         """One-line errors for budgets and counts, before anything is written."""
@@ -210,9 +223,13 @@ class Run:
     fields), writes latest.pt every `checkpoint_every` iterations and evaluates every
     `eval_every` seconds (or every `eval_iterations` iterations, when given) through
     `evaluate(model, name, store, tournament) -> metrics`, after saving the weights the
-    evaluation games are played with as iter_NNNNNN.pt. With `describe(title, row) -> str`, a
-    run whose progress goes to a log (stderr not a terminal) writes one line per evaluation, or
-    every `log_every` iterations without one, since a bar prints nothing into a log."""
+    evaluation games are played with as iter_NNNNNN.pt.
+
+    A run whose progress goes to a log (stdout not a terminal) writes plain lines instead of the
+    bar, which prints nothing into a log (`TrainingLines`): one as it starts, one per stage and
+    evaluation, and the iterations' metrics at most every 30 s; with `describe(title, row) ->
+    str`, that line per evaluation or every `log_every` iterations. `note` says what a long
+    stretch inside an iteration is doing."""
 
     def __init__(
         self,
@@ -246,9 +263,12 @@ class Run:
         self._last_eval = self.budget.seconds()
         self._metrics = open(self.out / "metrics.jsonl", "a")
         self._iter_time, self._iter_steps = time.time(), self.budget.steps
-        self._bar = _Progress(
-            options.progress, progress_title or f"{trainer} {options.env_id}", describe, log_every or eval_iterations
-        )
+        title = progress_title or f"{trainer} {options.env_id}"
+        self.log = TrainingLines(title, enabled=options.progress and not sys.stdout.isatty())
+        self.describe, self.log_every = describe, log_every or eval_iterations or 50
+        self._shown = (self.budget.seconds(), self.budget.steps)  # at the last line: steps/s since
+        self._bar = _Progress(options.progress and not self.log.enabled, title)
+        self.log.start({"budget": options.budget_text(), "run folder": self.out})
 
     # -- resume and checkpoints -------------------------------------------------------------
 
@@ -308,7 +328,7 @@ class Run:
         self.save(path, False, model)
         store = self.open_store()
         name = f"{self.trainer}:checkpoint={path}"
-        store.tag_agent(name, run=str(self.out), step=self.budget.steps)
+        store.tag_agent(name, env_id=self.options.env_id, run=str(self.out), step=self.budget.steps)
         assert self.evaluate is not None, "run_evaluation needs the evaluate callable"
         try:
             return self.evaluate(model, name, store, self.tournament)
@@ -322,11 +342,29 @@ class Run:
     def open_store(self):
         return open_store(self.options.db, self.out)
 
+    def note(self, doing: str, fields: dict[str, Any] | None = None, force: bool = False) -> None:
+        """A progress line for a log, at most one every 30 s unless `force`d: what the run is
+        doing, its step, steps/s since the last line and `fields`. Long stretches of work
+        inside an iteration (the first games of a large game) call this as they go."""
+        now, steps = self.budget.seconds(), self.budget.steps
+        rate = round((steps - self._shown[1]) / max(now - self._shown[0], 1e-9)) if steps > self._shown[1] else None
+        if self.log(doing, {"step": steps, **(fields or {}), "steps/s": rate}, force):
+            self._shown = (now, steps)
+
     def write(self, row: dict[str, Any]) -> None:
         self.last = row
         self._metrics.write(json.dumps(row, default=_plain) + "\n")
         self._metrics.flush()
         self._bar.update(self.budget.fraction(), row)
+        evaluated = any(k.startswith("eval_") for k in row)
+        if row.get("final"):
+            self.log("finished", {k: v for k, v in row.items() if k != "final"}, force=True)
+        elif self.describe is not None:
+            if self.log.enabled and (evaluated or row["iteration"] % self.log_every == 0):
+                self.log.write(self.describe(self.log.title, row))
+        else:
+            shown = {k: v for k, v in row.items() if k not in ("iteration", "step", "elapsed", "cpu", "sps")}
+            self.note(f"iteration {row['iteration']}", shown, force=evaluated)
 
     def final(self, metrics: dict[str, Any]) -> None:
         """Extra figures measured after the last iteration (a line of their own)."""
@@ -354,13 +392,8 @@ def _plain(x):
 
 
 class _Progress:
-    def __init__(self, enabled: bool, title: str, describe: Callable | None = None, every: int | None = 50):
-        import sys
-
+    def __init__(self, enabled: bool, title: str):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.title, self.describe, self.every = title, describe, every or 50
-        self.lines = enabled and describe is not None and not sys.stderr.isatty()
 
         self.bar = Progress(
             TextColumn("{task.description}"),
@@ -368,7 +401,7 @@ class _Progress:
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
             TextColumn("{task.fields[info]}"),
-            disable=not enabled or self.lines,
+            disable=not enabled,
         )
         self.task = self.bar.add_task(title, total=1.0, info="")
         self.bar.start()
@@ -379,12 +412,6 @@ class _Progress:
             if isinstance(m.get(key), (int, float)):
                 info += f"  {key} {m[key]:.4g}"
         self.bar.update(self.task, completed=min(fraction, 1.0), info=info)
-        evaluated = any(k.startswith("eval_") for k in m)
-        if self.lines and self.describe and (evaluated or m.get("iteration", 0) % self.every == 0):
-            import sys
-
-            sys.stderr.write(self.describe(self.title, m) + "\n")
-            sys.stderr.flush()
 
     def close(self) -> None:
         self.bar.stop()

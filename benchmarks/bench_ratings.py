@@ -9,6 +9,8 @@ fewer for mismatches, and the expected score stays exactly p, so the true Elo is
 Coverage counts, over every pair of agents in one comparison group, how often the 95 %
 interval of r_i − r_j holds the true difference (intervals with an infinite end count, and
 how many there are is reported); pairs in different groups get (−inf, inf) and are left out.
+"anchor-rel." is the same for the rating minus the anchor's (agent 0, random); "plain ML" counts
+the fields where the default `--prior auto` chose plain maximum likelihood.
 """
 from __future__ import annotations
 
@@ -82,10 +84,11 @@ def coverage(runs: int, n_boot: int, seed: int, intervals: str) -> None:
     what = "posterior curvature" if intervals == "posterior" else f"parametric bootstrap B={n_boot}"
     print(f"95 % intervals of rating differences, {what}, {runs} fields per class")
     print(f"{'field class':<22}{'pairs':>7}{'coverage':>10}{'one-sided':>11}{'median width':>14}"
-          f"{'anchor-rel. cov.':>18}{'flagged':>9}")
+          f"{'anchor-rel. cov.':>18}{'flagged':>9}{'plain ML':>10}")
     for kind in CLASSES:
         rng = np.random.default_rng(seed)  # the same fields for every interval method
-        hit = total = one_sided = anchor_hit = anchor_total = flagged = 0
+        hit = total = one_sided = anchor_hit = anchor_total = flagged = plain = 0
+        thin = [0, 0, 0, []]  # fields with an anchor that took some but under 5 points: fields, hits, total, widths
         widths = []
         for run in range(runs):
             true, (a, b, s) = field(kind, rng)
@@ -106,9 +109,40 @@ def coverage(runs: int, n_boot: int, seed: int, intervals: str) -> None:
             anchor_hit += int(np.sum(((fit.ci_low <= t) & (t <= fit.ci_high))[rel][1:]))
             anchor_total += int(rel.sum()) - 1
             flagged += int(fit.prior.sum())
+            if any("placed by its own games" in w for w in fit.warnings):
+                ok = ((fit.ci_low <= t) & (t <= fit.ci_high))[rel][1:]
+                thin[0] += 1
+                thin[1] += int(ok.sum())
+                thin[2] += len(ok)
+                thin[3] += list((fit.ci_high - fit.ci_low)[rel][1:])
+            plain += fit.prior_used == "none"
         width = f"{np.median(widths):.0f} Elo" if widths else "-"
         print(f"{kind:<22}{total:>7}{hit / total:>10.1%}{one_sided / total:>11.1%}{width:>14}"
-              f"{anchor_hit / anchor_total:>18.1%}{flagged / runs:>9.1f}")
+              f"{anchor_hit / anchor_total:>18.1%}{flagged / runs:>9.1f}{plain:>7}/{runs}")
+        if thin[0]:
+            print(f"{'':<4}of which {thin[0]} fields with a thin anchor (some but under 5 points): anchor-rel. "
+                  f"coverage {thin[1] / thin[2]:.1%} of {thin[2]}, median width {np.median(thin[3]):.0f} Elo")
+
+
+def thin_anchor(fields: int, seed: int) -> None:
+    """Anchor-relative coverage where the anchor took some but under 5 points (a draw or two),
+    which the scoreless-anchor class draws in only 1 field of 5: many fields of that class."""
+    rng = np.random.default_rng(seed + 1)
+    hit = total = n = 0
+    widths = []
+    for _ in range(fields):
+        true, (a, b, s) = field("scoreless anchor", rng)
+        names = ["random", *(f"a{i}" for i in range(1, len(true)))]
+        fit = fit_bt(PairCounts.from_arrays(names, a, b, s))
+        if not any("placed by its own games" in w for w in fit.warnings):
+            continue
+        t = true - true[0]
+        hit += int(np.sum(((fit.ci_low <= t) & (t <= fit.ci_high))[1:]))
+        total += len(t) - 1
+        n += 1
+        widths += list((fit.ci_high - fit.ci_low)[1:])
+    print(f"thin anchor: {n} of {fields} scoreless-anchor fields; anchor-rel. coverage {hit / total:.1%} "
+          f"of {total} intervals, median width {np.median(widths):.0f} Elo")
 
 
 def rmse(estimate: np.ndarray, true: np.ndarray) -> float:
@@ -164,6 +198,7 @@ def main() -> None:
     if args.only in (None, "coverage"):
         for intervals in ("posterior", "bootstrap"):
             coverage(10 if args.quick else 40, 100 if args.quick else 200, args.seed, intervals)
+        thin_anchor(100 if args.quick else 400, args.seed)
     if args.only in (None, "speed"):
         speed(200, 10**6, 100, rng)
         speed(1000, 10**6, 200, rng)

@@ -4,7 +4,7 @@ the PGN with Ordo, compare with `arena leaderboard --json` (both mean 0, logisti
     nice python benchmarks/ordo_agreement.py --ordo /path/to/ordo
 
 Ordo: github.com/michiguel/Ordo, `make` (C, builds in seconds). Run as `ordo -p games.pgn -M
--z 200.24 -a 0`: -M plain maximum likelihood, -z 200.24 the logistic Elo scale (a 76 % score is
+-z 200.24 -a 0` and without -M (Ordo's default solver): -M plain maximum likelihood, -z 200.24 the logistic Elo scale (a 76 % score is
 400 log10(0.76/0.24) = 200.24 Elo; Ordo's default 202 is not exactly logistic), -a 0 pool
 average 0, no white advantage (its default). The games are simulated (a connected field
 without perfect scores) and stored in a real SQLite store as the referee would store them.
@@ -62,18 +62,24 @@ def main() -> None:
         simulate(db, args.agents, args.games, args.seed)
         with open(pgn, "w") as f:
             f.write(arena("games", "--db", db, "--pgn"))
-        subprocess.run([args.ordo, "-q", "-p", pgn, "-M", "-z", "200.24", "-a", "0", "-c", out], check=True,
-                       capture_output=True)
-        with open(out) as f:
-            ordo = {r[1].strip(): float(r[2]) for r in list(csv.reader(f))[1:]}
-        for label, extra in (("default (field prior, virtual draws)", []), ("--prior none", ["--prior", "none"])):
+        ordo_runs = {}
+        for ordo_label, flags in (("ordo -M", ["-M"]), ("ordo", [])):  # forced ML, and Ordo's default solver
+            subprocess.run([args.ordo, "-q", "-p", pgn, *flags, "-z", "200.24", "-a", "0", "-c", out], check=True,
+                           capture_output=True)
+            with open(out) as f:
+                ordo_runs[ordo_label] = {r[1].strip(): float(r[2]) for r in list(csv.reader(f))[1:]}
+        for label, extra in (
+            ("default (--prior auto)", []),
+            ("--prior none", ["--prior", "none"]),
+            ("--prior field", ["--prior", "field"]),
+        ):
             rows = json.loads(arena("leaderboard", "openspiel/tic_tac_toe", "--db", db, "--json", *extra))
             ours = {r["agent"]: r["rating"] for r in rows}
             mean = np.mean(list(ours.values()))
-            diff = [ours[n] - mean - ordo[n] for n in ordo]
-            print(f"{label}: {len(ordo)} agents, {args.games} games per pair: max |arena - Ordo| = "
-                  f"{np.max(np.abs(diff)):.2f} Elo, mean |diff| = {np.mean(np.abs(diff)):.2f}")
-
+            for ordo_label, ordo in ordo_runs.items():
+                diff = [ours[n] - mean - ordo[n] for n in ordo]
+                print(f"{label} vs {ordo_label}: {len(ordo)} agents, {args.games} games per pair: "
+                      f"max |arena - Ordo| = {np.max(np.abs(diff)):.2f} Elo, mean |diff| = {np.mean(np.abs(diff)):.2f}")
 
 if __name__ == "__main__":
     main()

@@ -203,6 +203,14 @@ def test_an_80_column_pipe_never_truncates_names_into_lookalikes():
     assert all(len(line) <= 80 for line in out.splitlines())
 
 
+def test_the_legend_says_whether_the_board_used_plain_maximum_likelihood_or_the_prior(board):
+    assert "some agent won or lost under 5 points" in board.legend  # strong won all 30 games
+    even = [GameSummary([a, b], [s, 1 - s]) for a, b in [("x", "y"), ("y", "z"), ("x", "z")]
+            for s in [1.0] * 6 + [0.0] * 6]
+    legend = Leaderboard(even).legend
+    assert "plain maximum likelihood, no prior" in legend and "curvature of the likelihood" in legend
+
+
 def _mixed_games(seed: int) -> list[dict]:
     """Two-, three- and four-seat games with draws, shared best scores, self-play and forfeits."""
     import random

@@ -272,6 +272,7 @@ def test_self_play_trains_on_magent2_battle_through_the_adapter(tmp_path):
                         eval_env_id=env_id, eval_opponents="random", eval_every=2, eval_games=2, progress=False))
     assert result["iteration"] == 2 and result["episodes"] == 2  # both games ended at step 20
     assert np.isfinite(result["v_loss"]) and result["eval_random_games"] == 2
+    assert 0 <= result["eval_random_kills"] <= 2 and 0 <= result["eval_random_deaths"] <= 2  # beside the wins
     env = arena.make_env(env_id)
     record = arena.play(env, [arena.make_agent(f"ppo:checkpoint={tmp_path}/latest.pt", env),
                               arena.make_agent("random", env)], seed=1)

@@ -58,10 +58,13 @@ def test_anchor_default_explicit_and_unknown():
     c = PairCounts.from_games([("random", "bot", 0)] * 9 + [("random", "bot", 1)])
     fit = fit_bt(c, n_boot=20)
     assert fit.anchor == "random = 0" and fit.rating[0] == 0 and fit.ci_low[0] == fit.ci_high[0] == 0
-    # 9 wins in 10 plus half a virtual draw: 9.25 / 10.5
-    assert fit.rating[1] == pytest.approx(elo_from_score(9.25 / 10.5), abs=0.5)
+    # random took 1 point of 10, too few for the normal approximation: the zero point is where its
+    # own games put it (bot's 9 of 10, no virtual draw), and it says so
+    assert fit.rating[1] == pytest.approx(elo_from_score(9 / 10), abs=0.01)
+    assert "placed by its own games" in fit.warnings[-1]
+    # bot conceded 1 point of 10: as thin an anchor, and the same gap
     fit = fit_bt(c, anchor={"bot": 1000}, n_boot=20)
-    assert fit.rating[1] == 1000 and fit.rating[0] == pytest.approx(1000 - elo_from_score(9.25 / 10.5), abs=0.5)
+    assert fit.rating[1] == 1000 and fit.rating[0] == pytest.approx(1000 - elo_from_score(9 / 10), abs=0.01)
     with pytest.raises(ValueError):
         fit_bt(c, anchor={"nobody": 0})
 
@@ -193,3 +196,56 @@ def test_prior_none_is_plain_maximum_likelihood_and_refuses_perfect_scores():
 def test_self_play_only_is_a_value_error_not_a_numpy_crash():
     with pytest.raises(ValueError, match="no games between different agents"):
         fit_bt(PairCounts.from_games([("x", "x", 1)] * 3))
+
+
+def test_auto_prior_is_plain_maximum_likelihood_when_every_agent_won_and_lost_five_points():
+    c = round_robin(np.linspace(-300, 300, 8), 100)
+    auto, none = fit_bt(c), fit_bt(c, prior="none")
+    assert auto.prior_used == "none" and auto.virtual_draws == 0 and auto.prior_sd is None
+    assert np.allclose(auto.rating, none.rating) and np.allclose(auto.ci_high, none.ci_high)
+    # the field prior would have moved the ends of the field by a few Elo (Ordo disagrees by that much)
+    assert np.max(np.abs(fit_bt(c, prior="field").rating - none.rating)) > 1
+
+
+def test_auto_prior_keeps_the_field_prior_when_an_agent_is_thin_or_perfect():
+    base = [(x, y, s) for x, y in [("a", "b"), ("b", "c"), ("a", "c")] for s in [1] * 10 + [0.5] * 10 + [0] * 10]
+    thin = PairCounts.from_games(base + [("weak", "a", 0)] * 19 + [("weak", "a", 0.5)] * 8)  # 4 points of 27
+    fit = fit_bt(thin)
+    assert fit.prior_used == "field" and fit.prior_mode == "auto"
+    assert np.allclose(fit.rating, fit_bt(thin, prior="field").rating)
+    enough = PairCounts.from_games(base + [("weak", "a", 0)] * 19 + [("weak", "a", 0.5)] * 10)  # 5 points
+    assert fit_bt(enough).prior_used == "none"
+    perfect = PairCounts.from_games(base + [("weak", "a", 0)] * 30)
+    assert fit_bt(perfect).prior_used == "field" and fit_bt(perfect).ci_low[3] == -np.inf
+
+
+def test_a_thin_anchor_sits_where_its_own_games_put_it_with_a_lopsided_interval():
+    # random took 1.5 points in 90 games against three agents about 1000 Elo stronger
+    games = [(x, y, s) for x, y in [("a", "b"), ("b", "c"), ("a", "c")] for s in [1] * 12 + [0.5] * 6 + [0] * 12]
+    games += [("random", x, 0) for x in "abc" for _ in range(29)] + [("random", x, 0.5) for x in "abc"]
+    c = PairCounts.from_games(games, names=["random", "a", "b", "c"])
+    fit = fit_bt(c)
+    assert any("random scored 1.5 of 90 points: it is placed by its own games" in w for w in fit.warnings)
+    others = np.array([1, 2, 3])
+    # its expected score against the ratings shown (relative to it) is the score it made
+    expected = sum(30 * expected_score(0, fit.rating[k]) for k in others)
+    assert expected == pytest.approx(1.5, abs=1e-6)
+    # the draws bound it from above; below, only the many losses: the others' intervals reach far up
+    above, below = fit.ci_high[others] - fit.rating[others], fit.rating[others] - fit.ci_low[others]
+    assert np.all(above > 1.3 * below) and np.all(below > 0)
+    # and the difference matrix agrees with the rows
+    assert np.allclose(fit.diff_low[others, 0], fit.ci_low[others])
+    assert np.allclose(fit.diff_high[0, others], -fit.ci_low[others])
+
+
+def test_position_is_the_score_equation_and_its_likelihood_ratio_interval():
+    from arena.ratings.profile import position
+
+    c = PairCounts.from_games([("x", "y", 1)] * 3 + [("x", "y", 0)] * 27)
+    where = position(c, np.array([0.0, 0.0]), 0)
+    assert where.rating == pytest.approx(elo_from_score(0.1), abs=1e-6)
+    assert where.low < where.rating < where.high
+    # 3 of 30 near the floor: the interval reaches further down than up
+    assert where.rating - where.low > where.high - where.rating
+    with pytest.raises(ValueError, match="one point won and one conceded"):
+        position(PairCounts.from_games([("x", "y", 0)] * 5), np.zeros(2), 0)

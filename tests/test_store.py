@@ -26,6 +26,8 @@ def test_a_game_round_trips_and_a_key_is_stored_once(tmp_path):
     assert stored.key == "r0:0-1:0" and stored.id == first
     assert stored.record.latencies == pytest.approx(record.latencies, abs=1e-6)  # stored to the µs
     stored.record.latencies = record.latencies
+    assert stored.record.players == ["random", "minimax:depth=0"]  # stored canonical: tic-tac-toe is solved
+    stored.record.players = record.players
     assert stored.record == record
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -118,10 +120,13 @@ def test_result_counts_give_the_board_of_every_stored_game_and_an_index_covers_t
         assert store.db.execute("SELECT 1 FROM sqlite_master WHERE name='games_results'").fetchone() is None
         counts = store.result_counts("openspiel/tic_tac_toe")
         assert [c["count"] for c in counts] == [4, 4, 4]
-        assert [c["players"] for c in counts] == [["random", "minimax"], ["minimax", "random"], ["random", "random"]]
+        mm = "minimax:depth=0"  # stored canonical
+        assert [c["players"] for c in counts] == [["random", mm], [mm, "random"], ["random", "random"]]
         records = [g.record for g in store.games(env="openspiel/tic_tac_toe")]
         by_counts = board_from_store(store, "openspiel/tic_tac_toe").to_json_full()
-        one_by_one = board_from_records(records, "openspiel/tic_tac_toe leaderboard").to_json_full()
+        one_by_one = board_from_records(
+            records, "openspiel/tic_tac_toe leaderboard", typed=store.typed_specs()
+        ).to_json_full()
         drop = lambda text: {k: v for k, v in json.loads(text).items() if k != "settings"}  # noqa: E731
         assert drop(by_counts) == drop(one_by_one)
     with Store(path) as store:  # opened for writing: the index comes back

@@ -162,11 +162,11 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
         partial = len(s.games())
     assert 2 <= partial < 12
     assert subprocess.run(args, capture_output=True).returncode == 0
+    clean = run_tournament(TournamentConfig(C4, agents, games=4), Store(tmp_path / "clean.db"))
     with Store(tmp_path / "k.db", readonly=True) as s:
         resumed = sorted(s.games(), key=lambda g: g.key)
+        by_key = s.typed_games(clean.name, C4, agents)  # the store keeps canonical specs; the run its own
     assert len(resumed) == len({g.key for g in resumed}) == 12
-    clean = run_tournament(TournamentConfig(C4, agents, games=4), Store(tmp_path / "clean.db"))
-    by_key = {g.key: g.record for g in resumed}
     assert outcome(by_key[k] for k in sorted(by_key, key=_order)) == outcome(clean.records)
 
 

@@ -2,6 +2,12 @@
 one line per evaluation when the output goes to a log."""
 
 import math
+import re
+import subprocess
+import sys
+import time
+
+import pytest
 
 from arena_muzero.train import describe_evaluation, describe_losses
 from arena_ppo.train import describe
@@ -42,6 +48,43 @@ def test_muzero_writes_a_line_per_evaluation_into_a_log(arena_cli, tmp_path):
     assert "muzero openspiel/tic_tac_toe: step 3,072 (" in log and "gradient steps), games" in log
     assert "random win" in log
     assert "loss nan" not in log
+
+
+@pytest.mark.parametrize("trainer", ["muzero", "ppo"])
+def test_training_into_a_log_says_at_once_that_it_started_and_what_it_is_doing(trainer, tmp_path):
+    """Off a terminal (`arena train ... > log`) a bar prints nothing until the end; the log gets
+    a line as the run starts and one as its work starts, each with named fields."""
+    out = tmp_path / "log"
+    with open(out, "wb") as log:
+        run = subprocess.Popen([sys.executable, "-m", "arena", "train", trainer, "openspiel/tic_tac_toe",
+                                "--minutes", "10", "--out", str(tmp_path / "run"), "--db", str(tmp_path / "a.db")],
+                               stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        while ": self-play" not in out.read_text() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        run.kill()
+        run.wait()
+    lines = out.read_text().splitlines()
+    title = f"{trainer} openspiel/tic_tac_toe"
+    assert re.fullmatch(rf"\[0:\d\d:\d\d\] {title}: starting, budget 10 minutes, run folder .*run", lines[0]), lines
+    work = [line for line in lines if ": self-play" in line]
+    assert work and re.fullmatch(rf"\[0:\d\d:\d\d\] {title}: self-play.*, step [0-9,]+, .*games .*", work[0]), lines
+    assert "nan" not in work[0]
+
+
+def test_training_lines_come_at_most_every_30_s_unless_forced():
+    from arena.progress import TrainingLines
+
+    clock, written = [0.0], []
+    lines = TrainingLines("t", enabled=True, write=written.append, now=lambda: clock[0])
+    lines.start({"budget": "1 minutes"})
+    for t, forced in ((1, False), (20, False), (31, False), (40, True), (50, False), (71, False)):
+        clock[0] = t
+        lines("work", {"step": t, "loss": None}, force=forced)
+    assert written == ["[0:00:00] t: starting, budget 1 minutes", "[0:00:01] t: work, step 1",
+                       "[0:00:31] t: work, step 31", "[0:00:40] t: work, step 40", "[0:01:11] t: work, step 71"]
 
 
 def test_every_trainer_documents_one_meaning_of_steps(arena_cli):

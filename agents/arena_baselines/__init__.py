@@ -1,6 +1,7 @@
-"""Baseline agents: random, OpenSpiel's C++ MCTS, exact/alpha-beta minimax, CFR+, a human."""
+"""Baseline agents: random, OpenSpiel's C++ MCTS, exact/alpha-beta minimax, CFR+, a scripted
+magent2 battle army, a human."""
 
-from arena import TURN_BASED, Requirements, hookimpl
+from arena import SIMULTANEOUS, TURN_BASED, Requirements, hookimpl
 
 
 @hookimpl
@@ -17,6 +18,9 @@ def register_agents(register):
              description="OpenSpiel's CFR+ average policy, solved at load and cached "
                          "(iterations, greedy); small two-player zero-sum games",
              requires=Requirements(kind=TURN_BASED, players=2, envs=("openspiel/*",)))
+    register("battle-scripted", "arena_baselines.battle:BattleScripted",
+             description="magent2 battle army: attack an adjacent enemy, else advance on the nearest",
+             requires=Requirements(kind=SIMULTANEOUS, envs=("magent2/battle_v4*",)))
     register("human", "arena_baselines.simple:HumanAgent",
              description="you, at the terminal", requires=Requirements(kind=TURN_BASED),
              interactive=True)

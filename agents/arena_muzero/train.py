@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from arena import TURN_BASED, ArenaError, make_env
 from arena.checkpoints import prepare_run_dir
+from arena.progress import TrainingLines
 from arena.training import Options, open_store, overrides_for, tournament_name, trainer_command
 from arena_muzero.agent import FORMAT, Player, load_checkpoint
 from arena_muzero.model import NetConfig, NumpyModel, build
@@ -165,6 +166,12 @@ class Run:
         self.minutes, self.max_steps, self.workers, self.db = minutes, steps, workers, db
         info = self.info = trainable(env_id)
         self.show_progress = show_progress
+        # A log (stdout not a terminal) gets plain lines instead of the bar: the first now, then
+        # one as self-play starts, one every 30 s and one per evaluation.
+        self.log = TrainingLines(f"muzero {env_id}", enabled=show_progress and not sys.stdout.isatty())
+        budget = [f"{v:g} {unit}" for v, unit in ((minutes, "minutes"), (cpu_minutes, "CPU minutes")) if v]
+        budget += [f"{steps:,} steps"] if steps else []
+        self.log.start({"budget": " or ".join(budget), "run folder": out})
         self.net_cfg, self.cfg = presets(env_id, info, net)
         self.progress = {"steps": 0, "positions": 0, "games": 0, "elapsed_s": 0.0, "cpu_s": 0.0, "trained": 0}
         self.net = build(self.net_cfg)
@@ -237,9 +244,26 @@ class Run:
                    TextColumn("step {task.fields[steps]} games {task.fields[games]} "
                               "{task.fields[losses]} {task.fields[eval]}")]
         needed = 4 * self.cfg.batch_size
-        lines = not sys.stderr.isatty()  # logs get one line per evaluation instead of a bar
+        log = self.log
+        shown = (time.perf_counter() - start, self.progress["positions"])  # at the last line: positions/s since
+
+        def note(force: bool = False) -> None:
+            nonlocal shown
+            p, now = self.progress, time.perf_counter() - start
+            learning = not math.isnan(recent["loss"])
+            fields = {"step": p["positions"], "gradient steps": p["steps"], "games": p["games"],
+                      "replay": f"{self.replay.size:,}" + ("" if learning else f"/{needed:,} before learning"),
+                      "loss": recent["loss"] if learning else None,
+                      "steps/s": round((p["positions"] - shown[1]) / max(now - shown[0], 1e-9))
+                      if p["positions"] > shown[1] else None}
+            doing = ("self-play and learning" if learning else
+                     f"self-play ({self.cfg.num_envs} games side by side, {self.cfg.simulations} simulations a move)")
+            if log(doing, fields, force):
+                shown = (now, p["positions"])
+
+        note(force=True)
         try:
-            with Progress(*columns, transient=False, disable=not self.show_progress) as bar:
+            with Progress(*columns, transient=False, disable=not self.show_progress or log.enabled) as bar:
                 task = bar.add_task("train", total=1.0, env=self.env_id, steps=0, games=0,
                                     losses=describe_losses(recent, 0, needed), eval="")
                 while not self.done():
@@ -262,7 +286,7 @@ class Run:
                     if elapsed - last_eval >= self.cfg.eval_every_s or self.done():
                         evaluation = self.evaluate()
                         self._log(recent, lengths, evaluation)
-                        if lines:
+                        if log.enabled:
                             bar.console.print(
                                 f"[{time.strftime('%H:%M:%S', time.gmtime(elapsed))}] muzero {self.env_id}: step {self.progress['positions']:,} "
                                 f"({self.progress['steps']:,} gradient steps), games {self.progress['games']}, {describe_losses(recent, self.replay.size, needed)}"
@@ -272,6 +296,7 @@ class Run:
                     if elapsed - last_ckpt >= self.cfg.checkpoint_every_s:
                         self.checkpoint()
                         last_ckpt = elapsed
+                    note()
                     bar.update(task, completed=self.fraction(), steps=f"{self.progress['positions']:,}",
                                games=self.progress["games"],
                                losses=describe_losses(recent, self.replay.size, needed),
@@ -361,7 +386,7 @@ class Run:
             if store is not None:
                 store.record_game(tournament_name(self.out), self.env_id, record)
         if store is not None:
-            store.tag_agent(spec, run=str(self.out), step=step)
+            store.tag_agent(spec, env_id=self.env_id, run=str(self.out), step=step)
             store.close()
         return {"vs": baseline, "score": float(np.mean(scores)), "stored": store is not None}
 

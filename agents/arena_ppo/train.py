@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from arena.envs.base import Env, parse_env_id
+from arena.envs.base import parse_env_id
 from arena.errors import ArenaError
 from arena.training import Options, Run, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
@@ -225,16 +225,17 @@ def evaluate(model: TeamPolicy, env_id: str, spec: str, games: int, seed: int, n
         agents = [me, other] if side == 0 else [other, me]
         record = play(env, agents, seed=seed + game, names=[name, spec][::1 if side == 0 else -1])
         scores.append(record.scores[side])
-        gone = set(env.eliminated())  # the game's final state is still in env
-        kills.append(len(gone & set(record.sides[1 - side])))
-        deaths.append(len(gone & set(record.sides[side])))
+        gone = env.eliminated()  # the game's final state is still in env
+        if gone is not None:
+            kills.append(len(set(gone) & set(record.sides[1 - side])))
+            deaths.append(len(set(gone) & set(record.sides[side])))
         if store is not None:
             store.record_game(tournament, env_id, record)
     score = float(np.mean(scores))
     clipped = min(max(score, 0.5 / games), 1 - 0.5 / games)
     result = {"score": score, "wins": int(sum(s == 1 for s in scores)), "games": games,
               "elo_diff": 400 * math.log10(clipped / (1 - clipped))}
-    if type(env).eliminated is not Env.eliminated:  # games whose players can die: a won battle is fought
+    if kills:  # players can die (magent2 battle): a battle won by never attacking shows here
         result.update(kills=float(np.mean(kills)), deaths=float(np.mean(deaths)))
     return result
 

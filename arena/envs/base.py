@@ -192,6 +192,11 @@ class Env(abc.ABC):
         """A `BatchedEnv` view of this game for trainers, or None (the default)."""
         return None
 
+    def eliminated(self) -> Sequence[int] | None:
+        """Seats removed from the game for good so far (soldiers killed in a battle), which
+        evaluations count as kills; None (the default) where the env does not track them."""
+        return None
+
     def upstream_test(self) -> None:  # noqa: B027 - optional, default: no family test
         """The game family's own conformance test (OpenSpiel's random_sim_test, PettingZoo's
         api_test, ...), run first by `arena.testing.check_env`; raises on a failure. Default:

@@ -1,11 +1,12 @@
 """One row per player, under one name: which stored specs are the same agent, and what to call it.
 
 Identity is `arena.agents.canonical_spec` on the board's env (defaults filled in, parameters
-sorted, an agent's own equivalences), computed when a board is read: stored games keep the spec
-they were played under, because resume keys and checkpoint hashes are keyed by it.
+sorted, an agent's own equivalences). Stores keep specs canonical since schema 2; a store of
+schema 1 opened read-only still holds them as typed, so boards canonicalise when they read.
 The name shown is the display name given on the command line (`mcts100=mcts:sims=100`, kept in
 the store by `arena tournament`, or `arena leaderboard --name`), else the shortest spec typed
-for that player. The full canonical spec goes to the row's `spec` field.
+for that player (the store keeps the spellings: `Store.typed_specs`). The full canonical spec
+goes to the row's `spec` field.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from arena.agents import canonical_spec, split_display_name
 from arena.errors import ArenaError
 
 
-def identities(specs: Iterable[str], env_id: str | None, display: Mapping[str, str] = {}) -> dict[str, tuple[str, str]]:
-    """spec -> (name shown, canonical spec) for every stored spec."""
+def identities(
+    specs: Iterable[str], env_id: str | None, display: Mapping[str, str] = {}, typed: Mapping[str, list[str]] = {}
+) -> dict[str, tuple[str, str]]:
+    """spec -> (name shown, canonical spec) for every stored spec; typed: stored spec -> the
+    spellings it was given as, candidates for the name shown."""
     specs = list(dict.fromkeys(specs))
     canon = {}
     for spec in specs:
@@ -25,11 +29,11 @@ def identities(specs: Iterable[str], env_id: str | None, display: Mapping[str, s
             canon[spec] = canonical_spec(spec, env_id)
         except ArenaError:  # a spec the installed agent no longer accepts: keep it as typed
             canon[spec] = spec
-    typed: dict[str, list[str]] = {}
+    spelled: dict[str, list[str]] = {}
     for spec in specs:
-        typed.setdefault(canon[spec], []).append(spec)
+        spelled.setdefault(canon[spec], []).extend([spec, *typed.get(spec, [])])
     given = {canon[s]: name for s, name in display.items() if s in canon}
-    shown = {c: given.get(c) or min(group, key=lambda s: (len(s), group.index(s))) for c, group in typed.items()}
+    shown = {c: given.get(c) or min(group, key=lambda s: (len(s), group.index(s))) for c, group in spelled.items()}
     clash = [n for n in set(shown.values()) if list(shown.values()).count(n) > 1]
     if clash:
         raise ArenaError(f"display name {clash[0]!r} names two different agents; give each its own NAME=SPEC")

@@ -29,6 +29,7 @@ from arena.ratings import (
     openskill_ratings,
     rank_by_intervals,
 )
+from arena.ratings.intervals import MIN_POINTS
 
 METHODS = ("bt", "elo", "openskill")
 DRAW_MODEL = "draw = half a win"
@@ -166,7 +167,7 @@ def compute_board(
     intervals: str = "posterior",
     specs: Mapping[str, str] | None = None,
     settings: str = "",
-    prior: str = "field",
+    prior: str = "auto",
 ) -> Board:
     """The statistics of a set of game summaries (GameSummary, objects or dicts with the same
     keys); bad input is a one-line ArenaError. specs maps a player's name to its full spec,
@@ -210,7 +211,7 @@ class _Stats:
         elo_k: float = 16.0,
         intervals: str = "posterior",
         specs: Mapping[str, str] | None = None,
-        prior: str = "field",
+        prior: str = "auto",
     ):
         if method not in METHODS:
             raise ArenaError(f"unknown rating method {method!r}; choose one of {', '.join(METHODS)}")
@@ -420,12 +421,19 @@ class _Stats:
             if fit.intervals == "bootstrap"
             else "the curvature of the posterior"
         )
-        prior = "" if fit.prior_sd is None else f"prior sd {fit.prior_sd:.0f} estimated from the field, "
+        if fit.prior_used == "none":
+            prior = "plain maximum likelihood, no prior"
+            if fit.intervals == "posterior":
+                source = "the curvature of the likelihood"
+        else:
+            sd = "" if fit.prior_sd is None else f"prior sd {fit.prior_sd:.0f} estimated from the field, "
+            prior = f"{sd}{fit.virtual_draws:g} virtual draw per agent"
+            if fit.prior_mode == "auto":
+                prior += f": some agent won or lost under {MIN_POINTS:g} points"
         return (
             "rank: 1 + number of agents clearly stronger (the 95 % interval of the rating difference lies "
             f"above 0), the same under any anchor; interval: 95 % of the rating minus the anchor's, from "
-            f"{source} ({prior}{fit.virtual_draws:g} virtual draw per agent); * = set by the prior, "
-            "open end = not bounded by the games"
+            f"{source} ({prior}); * = set by the prior, open end = not bounded by the games"
         )
 
 

@@ -43,6 +43,7 @@ def board_from_store(
         title or f"{env_id} leaderboard",
         checkpoints=store.checkpoints(),
         display=store.display_names(),
+        typed=store.typed_specs(),
         settings=settings_line(store, names),
         **options,
     )
@@ -69,14 +70,15 @@ def board_from_summaries(
     display=None,
     name_args: Iterable[str] = (),
     settings: str = "",
-    prior: str = "field",
+    prior: str = "auto",
+    typed=None,
 ) -> Leaderboard:
     """The board of stored games' summaries (`Store.summaries`, or `Store.result_counts` for
     'bt'), one row per canonical agent under its display name."""
     specs = list(dict.fromkeys(p for g in summaries for p in g["players"]))
-    ids = identities(specs, env_id, display or {})
+    ids = identities(specs, env_id, display or {}, typed or {})
     if name_args:
-        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)})
+        ids = identities(specs, env_id, {**(display or {}), **parse_names(name_args, ids, env_id)}, typed or {})
     shown = {s: name for s, (name, _) in ids.items()}
     if anchor:
         ((key, value),) = anchor.items()

@@ -40,6 +40,7 @@ def open_run(
     other settings fails before the slow agent checks; each agent is recorded with its plugin."""
     from arena.plugins import get_registry
 
+    same_agent(store, env_id, agents)
     if store.tournament(name) is not None:
         store.open_tournament(name, env_id, agents, stored)
     if validate:
@@ -51,8 +52,19 @@ def open_run(
         entry = registry.find("agents", spec.partition(":")[0])
         plugin = entry.plugin if entry else None
         info = registry.plugins.get(plugin) if plugin else None
-        store.register_agent(spec, plugin, info.version if info else None)
-    return {g.key: g.record for g in store.iter_games(tournament=name)}
+        store.register_agent(spec, plugin, info.version if info else None, env_id)
+    return store.typed_games(name, env_id, agents)
+
+
+def same_agent(store: Store, env_id: str, agents: list[str]) -> None:
+    """Two spellings of one agent (`minimax` and `minimax:depth=4` on Connect Four) in one run
+    would be one row of the store: refused in one line."""
+    seen: dict[str, str] = {}
+    for spec in agents:
+        canon = store.canonical_spec(spec, env_id)
+        if canon in seen:
+            raise ArenaError(f"{seen[canon]} and {spec} are the same agent on {env_id} ({canon}); give it once")
+        seen[canon] = spec
 
 
 def play_missing(

@@ -157,21 +157,23 @@ class Data:
         if store.count_games(agent=spec) == 0:
             return None
         per_env: dict[str, dict] = {}
+        forms = set(store.spellings(spec) or ())  # as typed, or canonical (how the store keeps it)
         for g in store.iter_games(agent=spec):
             r = g.record
-            if spec not in r.players:
+            mine_at = [i for i, p in enumerate(r.players) if p in forms]
+            if not mine_at:
                 continue
             env = per_env.setdefault(
                 r.env_id,
                 {"opponents": defaultdict(lambda: [0, 0, 0]), "seats": defaultdict(lambda: [0, 0, 0]), "games": 0},
             )
             env["games"] += 1
-            me = r.players.index(spec)
+            me = mine_at[0]
             mine = r.scores[me]
             others = [s for i, s in enumerate(r.scores) if i != me]
             env["seats"][me][_outcome(mine, max(others) if others else mine)] += 1
             for i, (other, score) in enumerate(zip(r.players, r.scores)):
-                if i != me and other != spec:
+                if i != me and other not in forms:
                     env["opponents"][other][_outcome(mine, score)] += 1
         return {
             "spec": spec,

@@ -216,6 +216,16 @@ class ParallelAdapter(_PettingZooEnv):
             self._rewards[self._seat[name]] = r
             self._returns[self._seat[name]] += r
 
+    def eliminated(self) -> list[int] | None:
+        """magent2 battles: the seats killed so far (its grid keeps its live agents' ids, which
+        are seats; the PettingZoo env terminates every agent when a team falls, so its
+        terminations cannot tell). Other envs do not track eliminations: None."""
+        grid, handles = getattr(self.env.unwrapped, "env", None), getattr(self.env.unwrapped, "handles", None)
+        if handles is None or not callable(getattr(grid, "get_agent_id", None)):
+            return None
+        alive = {int(i) for handle in handles for i in grid.get_agent_id(handle)}
+        return [seat for seat in range(self.info.num_seats) if seat not in alive]
+
     def batched(self) -> Any:
         """The PettingZoo env itself when it offers the BatchedEnv methods (fivehero does)."""
         inner = self.env
