@@ -133,8 +133,13 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
                 not no_progress,
             )
             options.check()
-            signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends through the final checkpoint
-            result = f(options, **extra)
+            # `kill` ends through the final checkpoint; the caller's handler is back afterwards
+            # (the command also runs inside other processes: tests, notebooks).
+            previous = signal.signal(signal.SIGTERM, _interrupt)
+            try:
+                result = f(options, **extra)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
             if result is not None:
                 click.echo(json.dumps(result, default=str))
 

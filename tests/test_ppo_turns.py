@@ -125,3 +125,23 @@ def test_kuhn_reaches_exploitability_001_within_ten_cpu_minutes(tmp_path):
           "--set", "eval_games=0"])
     rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
     assert rows[-1]["exploitability"] <= 0.01, rows[-1]
+
+
+def test_returns_are_scaled_by_the_games_largest_stake():
+    from arena_ppo.turns import max_utility
+
+    assert max_utility(arena.make_env(KUHN)) == 2.0
+    assert max_utility(arena.make_env("openspiel/leduc_poker")) == 13.0
+    assert max_utility(arena.make_env("pettingzoo/classic/tictactoe_v3")) == 1.0  # declares none
+
+
+def test_the_all_actions_variant_with_soft_returns_trains_and_its_checkpoint_plays(tmp_path, capsys):
+    main(["train", "ppo", KUHN, "--steps", "30000", "--out", str(tmp_path), "--seed", "1", "--no-progress",
+          "--set", "eval_games=0", "--set", "all_actions=true", "--set", "soft_returns=true",
+          "--set", "magnet_every=5", "--set", "magnet_rate=1", "--set", "exploitability_every=1"])
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert rows[-1]["exploitability"] < 0.25 < UNIFORM_KUHN
+    assert torch.load(tmp_path / "latest.pt", weights_only=True)["critic_outputs"] == 2  # Q per action
+    capsys.readouterr()
+    main(["exploitability", f"ppo:checkpoint={tmp_path}/latest.pt", KUHN, "--json"])
+    assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])

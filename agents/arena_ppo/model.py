@@ -62,10 +62,11 @@ class TeamPolicy(nn.Module):
     """Actor π(a | obs, seat) and critic V(obs, seat[, global state]).
 
     The critic predicts returns standardised by `value_norm`; `value()` gives them back in
-    reward units."""
+    reward units. With `critic_outputs` = num_actions it predicts one return per action,
+    Q(state, ·), instead (`q()`)."""
 
     def __init__(self, obs_dim: int, num_seats: int, num_actions: int, state_dim: int = 0,
-                 hidden: int = 64):
+                 hidden: int = 64, critic_outputs: int = 1):
         super().__init__()
         self.num_seats = num_seats
         self.obs_norm = RunningNorm(obs_dim)
@@ -73,7 +74,7 @@ class TeamPolicy(nn.Module):
         self.value_norm = RunningNorm(1, clip=math.inf)
         self.state_dim = state_dim
         self.actor = mlp(obs_dim + num_seats, hidden, num_actions, out_std=0.01)
-        self.critic = mlp(obs_dim + num_seats + state_dim, hidden, 1, out_std=1.0)
+        self.critic = mlp(obs_dim + num_seats + state_dim, hidden, critic_outputs, out_std=1.0)
 
     def features(self, obs: torch.Tensor, seat: torch.Tensor) -> torch.Tensor:
         onehot = nn.functional.one_hot(seat, self.num_seats).to(obs.dtype)
@@ -82,12 +83,20 @@ class TeamPolicy(nn.Module):
     def logits(self, obs: torch.Tensor, seat: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.actor(self.features(obs, seat)).masked_fill(~mask, MASKED)
 
-    def value_normalized(self, obs: torch.Tensor, seat: torch.Tensor,
-                         state: torch.Tensor | None) -> torch.Tensor:
+    def critic_normalized(self, obs: torch.Tensor, seat: torch.Tensor,
+                          state: torch.Tensor | None) -> torch.Tensor:
         x = self.features(obs, seat)
         if self.state_dim:
             x = torch.cat([x, self.state_norm(state)], dim=-1)
-        return self.critic(x).squeeze(-1)
+        return self.critic(x)
+
+    def value_normalized(self, obs: torch.Tensor, seat: torch.Tensor,
+                         state: torch.Tensor | None) -> torch.Tensor:
+        return self.critic_normalized(obs, seat, state).squeeze(-1)
+
+    def q(self, obs, seat, state) -> torch.Tensor:
+        """Q(state, ·) in reward units (a critic with one output per action)."""
+        return self.value_norm.denormalize(self.critic_normalized(obs, seat, state))
 
     def value(self, obs, seat, state) -> torch.Tensor:
         return self.value_norm.denormalize(self.value_normalized(obs, seat, state).unsqueeze(-1)).squeeze(-1)

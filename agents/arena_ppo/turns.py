@@ -52,18 +52,54 @@ class TurnArgs:
     lr_final: float = 0.0
     """learning rate at the end of the budget: Adam's step does not shrink as the gradient
     vanishes near an equilibrium, so the policy jitters at an amplitude set by the rate"""
+    adam_eps: float = 1e-5
+    """Adam's ε; a large one (1e-3) makes the step shrink with the gradient (SGD-like) near
+    an equilibrium instead of keeping a length of about `lr` (on Leduc: slower, same drift)"""
     gamma: float = 1.0
     """discount between a seat's own decisions"""
     gae_lambda: float = 1.0
     """λ of generalised advantage estimation along a seat's decisions (1: Monte Carlo returns)"""
     clip: float = 0.2
     """PPO ratio clip ε: the proximal term of the mirror-descent step"""
-    magnet_coef: float = 0.2
-    """α: weight of KL(π ‖ magnet), in reward units (the temperature of the quantal response)"""
+    magnet_coef: float = 0.1
+    """α: weight of KL(π ‖ magnet), in units of the scaled returns (the temperature of the
+    quantal response; 0.1 is Kuhn's 0.2 chips)"""
     magnet_coef_final: float | None = None
     """α at the end of the budget (linear in between); default: `magnet_coef`"""
     magnet_rate: float = 0.01
-    """per-update rate at which the magnet's parameters move towards the policy's"""
+    """rate at which the magnet's parameters move towards the policy's, every `magnet_every`
+    updates (1.0: the magnet becomes a copy of the policy)"""
+    soft_returns: bool = False
+    """a seat's returns carry −α log(π(a)/ρ(a)) of each of its later decisions (R-NaD's reward
+    transform; the dilated KL of sequence-form MMD), so the regulariser is not myopic (on
+    Leduc it did not stop the late drift; docs/results.md)"""
+    magnet_with_lr: bool = False
+    """scale `magnet_rate` by lr / `lr` as the learning rate anneals, so that the magnet does
+    not outrun a policy whose steps shrink"""
+    magnet_every: int = 1
+    """updates between magnet moves; with `magnet_rate` 1 the magnet is a frozen snapshot of
+    the policy replaced every `magnet_every` updates (R-NaD's regularisation policy): each
+    stretch solves the game regularised towards a fixed policy, a proximal-point step"""
+    all_actions: bool = False
+    """the critic learns Q(h, a) of every action from the returns of the actions taken (h: the
+    central critic's view, both hands in poker) and the policy step uses every legal action's
+    Q instead of one sampled return: max_π Σ_a π(a)(Q(h,a) − V) − α KL(π‖ρ) − KL(π‖π_old)/η,
+    the mirror-descent step of MMD (Sokota et al. 2022) in its all-actions form"""
+    explore: float = 0.0
+    """share of moves drawn uniformly among the legal actions (annealed to 0 over the budget),
+    with `all_actions` only (its policy step needs no sampled action; the critic's returns
+    are biased by it). On Leduc the best responder's gains lie on the policy's own path, and
+    exploration only slowed learning"""
+    step_size: float = 1.0
+    """η of the all-actions step, in units of the scaled returns (its KL(π‖π_old) weighs 1/η)"""
+    normalize_inputs: bool = True
+    """standardise observations and critic states by running statistics (for binary
+    information-state tensors the statistics of rare features keep moving; switching it off
+    did not change the Leduc picture)"""
+    reward_scale: float = 0.0
+    """returns are divided by this before learning; 0: the game's largest absolute utility
+    (OpenSpiel's max_utility, else 1), so α, the clip and the critic see returns in [-1, 1]
+    whatever the game's stakes (Kuhn ±2, Leduc ±13)"""
     ent_coef: float = 0.0
     """entropy bonus (KL to a uniform magnet is the same term; the moving magnet replaces it)"""
     vf_coef: float = 0.5
@@ -133,6 +169,14 @@ def exploitability_of(env, model: TeamPolicy) -> float | None:
         return None
 
 
+def max_utility(env) -> float:
+    """The largest absolute return of a game: OpenSpiel declares it; 1 for other games."""
+    game = getattr(env, "game", None)
+    if game is None:
+        return 1.0
+    return float(max(abs(game.max_utility()), abs(game.min_utility()))) or 1.0
+
+
 def measurable(env) -> bool:
     """Whether the env computes exploitability exactly (it refuses games it cannot enumerate)."""
     try:
@@ -146,11 +190,12 @@ class Games:
     """`num_envs` games in progress: each move's decision is kept until its game ends, then
     its seat's chain of decisions gets its advantages (only the learner's seats are kept)."""
 
-    def __init__(self, env_id: str, n: int, rng: np.random.Generator):
+    def __init__(self, env_id: str, n: int, rng: np.random.Generator, reward_scale: float = 0.0):
         from arena.api import make_env
 
         self.envs = [make_env(env_id) for _ in range(n)]
         self.info = self.envs[0].info
+        self.scale = reward_scale or max_utility(self.envs[0])
         self.rng = rng
         self.obs_dim = int(np.prod(self.info.observation_shape))
         self.trace: list[dict[int, list]] = [{} for _ in range(n)]  # env -> seat -> decisions
@@ -177,19 +222,23 @@ class Games:
         mask = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
         return seats, obs, mask, state
 
-    def step(self, seats, obs, state, mask, actions, logps, values) -> list[tuple[list, list]]:
-        """Play one move in every game; returns the finished games' (decisions, returns)."""
+    def step(self, seats, obs, state, mask, actions, logps, values, penalties=None) -> list[tuple[list, list]]:
+        """Play one move in every game; returns the finished games' (decisions, returns).
+        `penalties[e]` (α log π/ρ of this move) is charged to the mover's previous decision,
+        whose return covers this one, not to this move's own (its KL is in the loss)."""
         finished = []
         for e, env in enumerate(self.envs):
             seat = int(seats[e])
             if not (self.opponent[e] >= 0 and seat == self.opp_seat[e]):
+                if penalties is not None and self.trace[e][seat]:
+                    self.trace[e][seat][-1][6] -= float(penalties[e])
                 self.trace[e][seat].append([obs[e], seat, mask[e], int(actions[e]), float(logps[e]),
                                             float(values[e]), 0.0, None if state is None else state[e]])
             env.step({seat: int(actions[e])})
             now = np.asarray(env.returns(), dtype=np.float64)
             for s in (0, 1):  # a reward belongs to the seat's latest decision
                 if self.trace[e][s] and now[s] != self.before[e][s]:
-                    self.trace[e][s][-1][6] += now[s] - self.before[e][s]
+                    self.trace[e][s][-1][6] += (now[s] - self.before[e][s]) / self.scale
             self.before[e] = now
             if env.is_over():
                 if abs(now.sum()) > 1e-6 and not getattr(env, "game", None):
@@ -209,15 +258,15 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     budget = run.budget
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)
-    games = Games(args.env_id, args.num_envs, rng)
+    games = Games(args.env_id, args.num_envs, rng, args.reward_scale)
     D, A = games.obs_dim, games.info.num_actions
     measure_env = games.envs[0].__class__.__new__(games.envs[0].__class__)
     measure_env.__dict__.update(copy.copy(games.envs[0].__dict__))
     can_measure = measurable(measure_env)
 
     S = 2 * D if args.central_critic else 0
-    model = TeamPolicy(D, 2, A, S, args.hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-5)
+    model = TeamPolicy(D, 2, A, S, args.hidden, critic_outputs=A if args.all_actions else 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=args.adam_eps)
     pool = OpponentPool(capacity=args.pool_capacity)
     magnet = copy.deepcopy(model)  # ρ: starts at the (near-uniform) initial policy
     run.restore(model=model, optimizer=optimizer, pool=pool, magnet=magnet)
@@ -227,23 +276,39 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     seats, obs, mask, state = games.observe(bool(S))
     while budget.fraction() < 1.0:
         frac = budget.fraction()
-        optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
+        lr = optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
         alpha_final = args.magnet_coef if args.magnet_coef_final is None else args.magnet_coef_final
         alpha = args.magnet_coef + (alpha_final - args.magnet_coef) * frac
+        explore = args.explore * (1 - frac)
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
         batch, outcomes = [], []
         while len(batch) < args.batch:
             with torch.inference_mode():
                 o, s, m = torch.from_numpy(obs), torch.from_numpy(seats), torch.from_numpy(mask)
-                actions, logps = sample(model.logits(o, s, m))
-                values = model.value(o, s, torch.from_numpy(state) if S else None)
+                logits = model.logits(o, s, m)
+                penalties = None
+                if args.soft_returns:  # α log π(a)/ρ(a) of the move about to be drawn, below
+                    log_ratio = torch.log_softmax(logits, -1) - torch.log_softmax(magnet.logits(o, s, m), -1)
+                if args.all_actions and explore > 0:  # behaviour: (1 − ε) π + ε uniform over legal
+                    probs = (1 - explore) * torch.softmax(logits, -1) + explore * m / m.sum(-1, keepdim=True)
+                    actions, logps = sample(probs.log())
+                else:
+                    actions, logps = sample(logits)
+                if args.all_actions:  # V = Σ_a π(a) Q(h, a)
+                    q = model.q(o, s, torch.from_numpy(state) if S else None).masked_fill(~m, 0.0)
+                    values = (torch.softmax(logits, -1) * q).sum(-1)
+                else:
+                    values = model.value(o, s, torch.from_numpy(state) if S else None)
                 for index in np.unique(games.opponent[games.opponent >= 0]):
                     rows = np.flatnonzero((games.opponent == index) & (seats == games.opp_seat))
                     if len(rows):
                         net = opponents.setdefault(int(index), _snapshot_net(model, pool, int(index)))
                         actions[rows] = sample(net.logits(o[rows], s[rows], m[rows]))[0]
-            finished = games.step(seats, obs, state, mask, actions.numpy(), logps.numpy(), values.numpy())
+                if args.soft_returns:
+                    penalties = (alpha * log_ratio.gather(-1, actions.unsqueeze(-1)).squeeze(-1)).numpy()
+            finished = games.step(seats, obs, state, mask, actions.numpy(), logps.numpy(), values.numpy(),
+                                  penalties)
             budget.add_steps(len(seats))
             for trace, returns, e in finished:
                 for decisions in trace.values():
@@ -274,18 +339,26 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
         model.value_norm.update(b_ret.unsqueeze(-1))
         with torch.no_grad():
             magnet_logp = torch.log_softmax(magnet.logits(b_obs, b_seat, b_mask), -1)
+            old_logp = torch.log_softmax(model.logits(b_obs, b_seat, b_mask), -1)  # π that played
         stats = []
         for _ in range(args.epochs):
             for mb in torch.randperm(len(batch)).chunk(args.minibatches):
                 logits = model.logits(b_obs[mb], b_seat[mb], b_mask[mb])
                 new_logp, entropy = logp_entropy(logits, b_action[mb])
-                ratio = (new_logp - b_logp[mb]).exp()
-                adv = b_adv[mb] - b_adv[mb].mean()  # reward units: α is a temperature in them
-                pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - args.clip, 1 + args.clip)).mean()
                 logp_all = torch.log_softmax(logits, -1)
                 magnet_kl = (logp_all.exp() * (logp_all - magnet_logp[mb])).sum(-1).mean()
-                v_loss = 0.5 * ((model.value_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
-                                 - model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)) ** 2).mean()
+                critic = model.critic_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
+                if args.all_actions:
+                    q = model.value_norm.denormalize(critic.detach()).masked_fill(~b_mask[mb], 0.0)
+                    q = q - (old_logp[mb].exp() * q).sum(-1, keepdim=True)  # Q − V under π_old
+                    prox_kl = (logp_all.exp() * (logp_all - old_logp[mb])).sum(-1).mean()
+                    pg_loss = -(logp_all.exp() * q).sum(-1).mean() + prox_kl / args.step_size
+                    critic = critic.gather(-1, b_action[mb].unsqueeze(-1))  # Q of the action taken
+                else:
+                    ratio = (new_logp - b_logp[mb]).exp()
+                    adv = b_adv[mb] - b_adv[mb].mean()  # centred, not scaled: α is a temperature
+                    pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - args.clip, 1 + args.clip)).mean()
+                v_loss = 0.5 * ((critic.squeeze(-1) - model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)) ** 2).mean()
                 loss = pg_loss + alpha * magnet_kl - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
                 optimizer.zero_grad()
                 loss.backward()
@@ -293,13 +366,15 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
                 optimizer.step()
                 stats.append([pg_loss.item(), v_loss.item(), entropy.mean().item(), magnet_kl.item(),
                               ((new_logp - b_logp[mb]).exp() - 1 - (new_logp - b_logp[mb])).mean().item()])
-        model.obs_norm.update(b_obs)
-        if S:
-            model.state_norm.update(b_state)
-        _move_magnet(magnet, model, args.magnet_rate)
+        if args.normalize_inputs:
+            model.obs_norm.update(b_obs)
+            if S:
+                model.state_norm.update(b_state)
+        iteration = run.iteration + 1
+        if iteration % args.magnet_every == 0:
+            _move_magnet(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
-        iteration = run.iteration + 1
         if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
             pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
             opponents.clear()
@@ -313,6 +388,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
             metrics["exploitability"] = exploitability_of(measure_env, model)
+            metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
         run.end_iteration(metrics, model, optimizer=optimizer, pool=pool, magnet=magnet)
     if can_measure:
         run.final({"exploitability": exploitability_of(measure_env, model)})

@@ -137,7 +137,9 @@ class WorkerVecEnv:
     """VecEnv with its envs split over `workers` processes that step in parallel (the policy
     stays in this process: one batched forward pass per step, as with VecEnv). Same interface
     and data as VecEnv; each worker seeds its share of envs from (seed, worker index), so a
-    run is reproducible for a given seed and number of workers."""
+    run is reproducible for a given seed and number of workers. Workers are spawned (no fork
+    of a process holding torch threads), so a script that calls train() with workers > 1
+    needs the usual `if __name__ == "__main__":` guard."""
 
     def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
         import multiprocessing as mp
