@@ -26,8 +26,7 @@ from torch.nn import functional as F
 
 from arena import TURN_BASED, ArenaError, make_env
 from arena.checkpoints import prepare_run_dir
-from arena.progress import TrainingLines
-from arena.training import Options, open_store, overrides_for, tournament_name, trainer_command
+from arena.training import Options, TrainingLines, open_store, overrides_for, tournament_name, trainer_command
 from arena_muzero.agent import FORMAT, Player, load_checkpoint
 from arena_muzero.model import NetConfig, NumpyModel, build
 from arena_muzero.search import SearchConfig
