@@ -20,6 +20,23 @@ def arena_cli():
     return run_arena
 
 
+@pytest.fixture
+def arena_main(capsys):
+    """Run `arena ARGS` in this process (fast, no subprocess); returns (exit code, stdout, stderr)."""
+    from arena.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 # Agents with long specs, so that pages must show them whole (no clipped or look-alike names).
 WEB_AGENTS = ["random", "minimax", "mcts:sims=10,uct_c=1.4,rollouts=1", "mcts:sims=100,uct_c=1.4,rollouts=1"]
 

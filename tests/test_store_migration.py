@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from arena import make_agent, make_env, play
-from arena.cli import main
 from arena.errors import ArenaError
 from arena.store import _SCHEMA, Store
 from arena.tournament import TournamentConfig, run_tournament
@@ -164,17 +163,7 @@ def test_an_old_store_opened_read_only_is_read_as_it_is(tmp_path):
     assert path.read_bytes() == data and user_version(path) == 1
 
 
-def arena(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_an_old_store_on_a_read_only_filesystem_still_opens_and_reads(tmp_path, capsys):
+def test_an_old_store_on_a_read_only_filesystem_still_opens_and_reads(tmp_path, arena_main):
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "fs"
@@ -186,10 +175,10 @@ def test_an_old_store_on_a_read_only_filesystem_still_opens_and_reads(tmp_path, 
         schema_1(path, [("one", C4, ["random", "minimax"], {"games": 2},
                          c4_games({"a": ["random", "minimax"], "b": ["minimax:depth=4", "random"]}))])
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        code, out, err = arena(capsys, "leaderboard", C4, "--db", str(path), "--csv")
+        code, out, err = arena_main("leaderboard", C4, "--db", str(path), "--csv")
         assert code == 0, err
         assert sorted(line.split(",")[1] for line in out.splitlines()[1:]) == ["minimax", "random"]
-        code, out, err = arena(capsys, "games", "--db", str(path), "--agent", "minimax", "--json")
+        code, out, err = arena_main("games", "--db", str(path), "--agent", "minimax", "--json")
         assert code == 0 and out.count('"key"') == 2, err
         with pytest.raises(ArenaError, match="not writable"):
             Store(path)

@@ -13,19 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.cli import main
-
 TTT = "openspiel/tic_tac_toe"
-
-
-def arena(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def integrity(db: Path) -> tuple[str, int]:
@@ -57,37 +45,37 @@ def remount(where: Path, options: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
 
 
-def test_a_command_that_fails_leaves_no_empty_database(tmp_path, capsys):
+def test_a_command_that_fails_leaves_no_empty_database(tmp_path, arena_main):
     db = tmp_path / "new.db"
     # Fails after the store is open: the agent cannot make its validation move in time.
-    code, _, err = arena(capsys, "tournament", TTT, "random", "mcts:sims=100000", "--time-per-move", "0.001",
+    code, _, err = arena_main("tournament", TTT, "random", "mcts:sims=100000", "--time-per-move", "0.001",
                          "--games", "2", "--concurrency", "1", "--quiet", "--db", str(db))
     assert code == 2 and "validation move" in err
     assert not list(tmp_path.iterdir()), "an empty database was left behind"
-    code, _, _ = arena(capsys, "tournament", TTT, "random", "minimax", "--games", "2", "--concurrency", "1",
+    code, _, _ = arena_main("tournament", TTT, "random", "minimax", "--games", "2", "--concurrency", "1",
                        "--quiet", "--db", str(db))
     assert code == 0
-    code, _, _ = arena(capsys, "tournament", TTT, "random", "mcts:sims=100000", "--time-per-move", "0.001",
+    code, _, _ = arena_main("tournament", TTT, "random", "mcts:sims=100000", "--time-per-move", "0.001",
                        "--games", "2", "--concurrency", "1", "--quiet", "--db", str(db))
     assert code == 2 and integrity(db) == ("ok", 2), "a database with games must stay"
 
 
-def test_a_full_disk_ends_the_run_in_one_line_and_the_store_resumes(tmpfs, capsys):
+def test_a_full_disk_ends_the_run_in_one_line_and_the_store_resumes(tmpfs, arena_main):
     disk = tmpfs("300k")
     db = disk / "arena.db"
     command = ["tournament", TTT, "random", "mcts:sims=2", "--games", "400", "--concurrency", "1", "--quiet",
                "--db", str(db), "--name", "full"]
-    code, _, err = arena(capsys, *command)
+    code, _, err = arena_main(*command)
     assert code == 2 and err.count("\n") == 1 and "is full" in err and "rerun the same command" in err, err
     status, stored = integrity(db)
     assert status == "ok" and 0 < stored < 400
     remount(disk, "size=20m")
-    code, out, err = arena(capsys, *command)
+    code, out, err = arena_main(*command)
     assert code == 0, err
     assert f"400 games ({400 - stored} played now)" in out and integrity(db) == ("ok", 400)
 
 
-def test_the_leaderboard_reads_a_store_on_a_read_only_filesystem(tmpfs, capsys):
+def test_the_leaderboard_reads_a_store_on_a_read_only_filesystem(tmpfs, arena_main):
     disk = tmpfs("20m")
     db = disk / "arena.db"
     # A writer killed before its checkpoint leaves its last games in the WAL file only.
@@ -99,14 +87,14 @@ def test_the_leaderboard_reads_a_store_on_a_read_only_filesystem(tmpfs, capsys):
     subprocess.run([sys.executable, "-c", script], check=True)
     assert Path(f"{db}-wal").stat().st_size > 0
     remount(disk, "ro")
-    code, out, err = arena(capsys, "leaderboard", TTT, "--db", str(db), "--csv")
+    code, out, err = arena_main("leaderboard", TTT, "--db", str(db), "--csv")
     assert code == 0, err
     assert "minimax" in out and "random" in out
-    code, out, err = arena(capsys, "games", "--db", str(db), "--json")
+    code, out, err = arena_main("games", "--db", str(db), "--json")
     assert code == 0 and out.count('"key"') == 6, err
 
 
-def test_readers_work_while_a_tournament_writes(tmp_path, capsys):
+def test_readers_work_while_a_tournament_writes(tmp_path, arena_main):
     db = tmp_path / "arena.db"
     writer = subprocess.Popen([sys.executable, "-m", "arena", "tournament", TTT, "random", "minimax", "mcts:sims=300",
                                "--games", "60", "--concurrency", "1", "--quiet", "--db", str(db)],
@@ -117,12 +105,12 @@ def test_readers_work_while_a_tournament_writes(tmp_path, capsys):
             if not db.exists():
                 time.sleep(0.05)
                 continue
-            code, out, err = arena(capsys, "games", "--db", str(db), "--json")
+            code, out, err = arena_main("games", "--db", str(db), "--json")
             if code == 2 and "holds no arena games" in err:  # the writer has not made its tables yet
                 continue
             assert code == 0, err
             seen.add(out.count('"key"'))
-            code, out, err = arena(capsys, "leaderboard", TTT, "--db", str(db), "--json")
+            code, out, err = arena_main("leaderboard", TTT, "--db", str(db), "--json")
             assert code == 0 or "no games of" in err, err
             reads += 1
     finally:
