@@ -489,10 +489,10 @@ def replay(game_id, db, render):
     record = stored.record
     if render:
         from arena.notation import frames
+        from arena.render import move_line
 
         for frame in frames(record):
-            moves = ", ".join(f"seat {m['seat']} {m['name']}" for m in frame.moves)
-            click.echo(f"-- move {frame.ply}: {moves}" if frame.ply else "-- start")
+            click.echo(move_line(frame.ply, ((m["seat"], m["name"]) for m in frame.moves)))
             click.echo(frame.text)
     replayed = replay_game(record)
     problem = replay_matches(record, replayed)

@@ -3,6 +3,7 @@ the arena's own, or the worker process a game is played in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -24,7 +25,12 @@ class NamingEnv:
         self._env.step(actions)
 
 
+def move_line(ply: int, moves: Iterable[tuple[int, str]]) -> str:
+    """The heading of one position, as `arena play --render` and `arena replay --render` print it."""
+    return f"-- move {ply}: " + ", ".join(f"seat {seat} {name}" for seat, name in moves) if ply else "-- start"
+
+
 def show_step(env: Any, record: Any) -> None:
     """The referee's `on_step`: the moves just played by name, then the position."""
-    click.echo(f"-- move {record.plies}: " + ", ".join(f"seat {s} {name}" for s, name in env.last))
+    click.echo(move_line(record.plies, env.last))
     click.echo(env.render())
