@@ -145,3 +145,23 @@ def test_the_all_actions_variant_with_soft_returns_trains_and_its_checkpoint_pla
     capsys.readouterr()
     main(["exploitability", f"ppo:checkpoint={tmp_path}/latest.pt", KUHN, "--json"])
     assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
+
+
+def test_the_geometric_magnet_schedule_spends_equal_time_per_halving_and_linear_stays_the_default():
+    from arena_ppo.turns import TurnArgs, magnet_coef_at
+
+    geometric = TurnArgs(magnet_coef=0.16, magnet_coef_final=0.01, magnet_schedule="geometric")
+    assert [magnet_coef_at(geometric, f) for f in (0.0, 0.25, 0.5, 1.0)] == pytest.approx([0.16, 0.08, 0.04, 0.01])
+    linear = TurnArgs(magnet_coef=0.3, magnet_coef_final=0.02)
+    assert magnet_coef_at(linear, 0.5) == pytest.approx(0.16)
+    assert magnet_coef_at(TurnArgs(magnet_coef=0.1), 0.7) == pytest.approx(0.1)  # no final: constant
+
+
+def test_a_magnet_schedule_it_cannot_follow_is_refused_in_one_line_before_anything_is_written(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", KUHN, "--steps", "10", "--out", str(out),
+                             "--set", "magnet_schedule=geometric", "--set", "magnet_coef_final=0"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "magnet_schedule must be linear, or geometric" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not out.exists()

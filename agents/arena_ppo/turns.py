@@ -65,7 +65,12 @@ class TurnArgs:
     """α: weight of KL(π ‖ magnet), in units of the scaled returns (the temperature of the
     quantal response; 0.1 is Kuhn's 0.2 chips)"""
     magnet_coef_final: float | None = None
-    """α at the end of the budget (linear in between); default: `magnet_coef`"""
+    """α at the end of the budget; default: `magnet_coef`"""
+    magnet_schedule: str = "linear"
+    """how α goes from `magnet_coef` to `magnet_coef_final`: "linear" or "geometric" (equal
+    time per halving: with a fixed magnet the policy tracks the quantal-response path, whose
+    exploitability is about proportional to α and whose tracking slows as α shrinks, so the
+    small values need the time)"""
     magnet_rate: float = 0.01
     """rate at which the magnet's parameters move towards the policy's, every `magnet_every`
     updates (1.0: the magnet becomes a copy of the policy)"""
@@ -140,6 +145,18 @@ def chain_gae(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float)
         last = delta + gamma * lam * last
         advantages[i], value_next = last, values[i]
     return advantages, advantages + values
+
+
+def magnet_coef_at(args: TurnArgs, frac: float) -> float:
+    """α after `frac` of the budget, on the chosen schedule."""
+    start = args.magnet_coef
+    end = start if args.magnet_coef_final is None else args.magnet_coef_final
+    if args.magnet_schedule == "linear":
+        return start + (end - start) * frac
+    if args.magnet_schedule == "geometric" and start > 0 and end > 0:
+        return start * (end / start) ** frac
+    raise ArenaError(f"magnet_schedule must be linear, or geometric with magnet_coef and magnet_coef_final "
+                     f"above 0; got {args.magnet_schedule} from {start} to {end}")
 
 
 def check_trainable(info, env) -> None:
@@ -277,8 +294,7 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     while budget.fraction() < 1.0:
         frac = budget.fraction()
         lr = optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
-        alpha_final = args.magnet_coef if args.magnet_coef_final is None else args.magnet_coef_final
-        alpha = args.magnet_coef + (alpha_final - args.magnet_coef) * frac
+        alpha = magnet_coef_at(args, frac)
         explore = args.explore * (1 - frac)
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
@@ -424,6 +440,7 @@ def run_turn_based(options, env) -> dict[str, Any]:
     if options.workers != 1:
         raise ArenaError(f"turn-based ppo runs in one process; --workers must be 1, not {options.workers}")
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
+    magnet_coef_at(args, 0.0)  # a bad schedule is refused before anything is written
     run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
               default_steps=1_000_000, eval_every=args.eval_every)
     # Whether the game is small enough for exact exploitability (and cfr): a walk of up to a
