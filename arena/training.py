@@ -94,7 +94,7 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
         @click.command(name, help=f.__doc__)
         @click.argument("env_id")
         @click.option("--minutes", type=float, default=None, help="Wall-clock budget.")
-        @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (this process).")
+        @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (the trainer and its workers).")
         @click.option(
             "--steps",
             type=int,
@@ -189,8 +189,9 @@ def tournament_name(out: Path) -> str:
 
 
 class Budget:
-    """Where a run stands against its budgets: wall seconds, CPU seconds (this process) and
-    steps, each carried over on resume."""
+    """Where a run stands against its budgets: wall seconds, CPU seconds (this process and
+    the worker processes a trainer declares with `count_cpu_of`) and steps, each carried
+    over on resume."""
 
     def __init__(self, options: Options, default_steps: int | None = None, before: dict[str, float] | None = None):
         before = before or {}
@@ -200,6 +201,13 @@ class Budget:
         self.steps = int(before.get("step", 0))
         self._wall0 = time.time() - before.get("elapsed", 0.0)
         self._cpu0 = time.process_time() - before.get("cpu", 0.0)
+        self._cpu_elsewhere: list[Callable[[], float]] = []
+
+    def count_cpu_of(self, cpu_seconds: Callable[[], float] | None) -> None:
+        """Count the CPU time of other processes (a trainer's rollout workers): `cpu_seconds()`
+        is their total since they started."""
+        if cpu_seconds is not None:
+            self._cpu_elsewhere.append(cpu_seconds)
 
     def add_steps(self, n: int) -> None:
         self.steps += n
@@ -208,7 +216,7 @@ class Budget:
         return time.time() - self._wall0
 
     def cpu_seconds(self) -> float:
-        return time.process_time() - self._cpu0
+        return time.process_time() - self._cpu0 + sum(count() for count in self._cpu_elsewhere)
 
     def fraction(self) -> float:
         parts = [0.0]

@@ -323,8 +323,8 @@ def test_a_dead_rollout_worker_is_a_one_line_error():
 
     workers = WorkerVecEnv(SPREAD, 2, seed=0, workers=2)
     try:
-        workers.procs[1].kill()
-        workers.procs[1].join(10)
+        workers.workers.procs[1].kill()
+        workers.workers.procs[1].join(10)
         with pytest.raises(ArenaError, match="ppo rollout worker 1 stopped"):
             workers.step(np.zeros((2, 3), np.int64))
     finally:

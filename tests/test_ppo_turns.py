@@ -165,3 +165,50 @@ def test_a_magnet_schedule_it_cannot_follow_is_refused_in_one_line_before_anythi
     assert result.returncode == 2 and "magnet_schedule must be linear, or geometric" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_games_split_over_worker_processes_are_the_games_of_one_process():
+    from arena_ppo.turns import TurnEnvs, WorkerTurnEnvs
+
+    env_id = "openspiel/leduc_poker"  # chance nodes: the deals come from each game's own seeds
+    alone, split = TurnEnvs(env_id, range(5), seed=3), WorkerTurnEnvs(env_id, 5, seed=3, workers=2)
+    try:
+        rng, ends = np.random.default_rng(0), 0
+        for _ in range(40):
+            want, got = alone.observe(True), split.observe(True)
+            for a, b in zip(want, got):
+                np.testing.assert_array_equal(a, b)
+            legal = want[2]
+            actions = np.array([rng.choice(np.flatnonzero(row)) for row in legal])
+            (r1, over1), (r2, over2) = alone.step(actions), split.step(actions)
+            np.testing.assert_array_equal(r1, r2)
+            np.testing.assert_array_equal(over1, over2)
+            ends += int(over1.sum())
+        assert ends > 5 and split.workers.cpu_seconds() > 0
+    finally:
+        alone.close()
+        split.close()
+
+
+def test_with_two_workers_a_run_learns_exactly_what_one_process_learns(tmp_path):
+    rows = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        main(["train", "ppo", "openspiel/leduc_poker", "--steps", "6000", "--out", str(out), "--seed", "2",
+              "--workers", str(workers), "--no-progress", "--set", "num_envs=32", "--set", "batch=1024",
+              "--set", "eval_games=0", "--set", "exploitability_every=1e9"])
+        rows[workers] = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert len(rows[1]) == len(rows[2]) >= 4
+    for one, two in zip(rows[1][:-1], rows[2][:-1]):
+        assert [one[k] for k in ("step", "pg_loss", "v_loss", "entropy")] == \
+            [two[k] for k in ("step", "pg_loss", "v_loss", "entropy")]
+    assert rows[1][-1]["exploitability"] == rows[2][-1]["exploitability"] < 2.0  # uniform: 2.37
+
+
+def test_a_split_that_leaves_a_worker_without_games_is_refused_in_one_line(tmp_path):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", KUHN, "--steps", "10", "--out", str(out),
+                             "--workers", "9", "--set", "num_envs=8"], capture_output=True, text=True)
+    assert result.returncode == 2 and "--workers must be from 2 to num_envs (8)" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not out.exists()

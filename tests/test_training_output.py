@@ -94,3 +94,14 @@ def test_every_trainer_documents_one_meaning_of_steps(arena_cli):
         result = arena_cli("train", trainer, "--help")
         assert result.returncode == 0, result.stderr
         assert " ".join(STEPS_HELP.split()[:6]) in " ".join(result.stdout.split())
+
+
+def test_a_cpu_budget_counts_the_cpu_time_of_the_workers_a_trainer_declares(tmp_path):
+    from arena.training import Budget, Options
+
+    budget = Budget(Options("openspiel/kuhn_poker", tmp_path, cpu_minutes=1.0))
+    own = budget.cpu_seconds()
+    assert budget.fraction() < 0.5
+    budget.count_cpu_of(lambda: 45.0)  # two rollout workers, 45 CPU-s between them
+    budget.count_cpu_of(None)  # a trainer without workers declares nothing
+    assert 45.0 + own <= budget.cpu_seconds() < 50.0 and budget.fraction() >= 0.75

@@ -32,7 +32,7 @@ from arena.training import Options, Run, overrides_for, trainer_command
 from arena_ppo import checkpoint as ckpt
 from arena_ppo.league import League
 from arena_ppo.model import TeamPolicy, logp_entropy, sample
-from arena_ppo.vec import make_vec_env
+from arena_ppo.vec import make_vec_env, worker_cpu
 
 
 @dataclass
@@ -305,6 +305,7 @@ def train(args: Args) -> dict[str, Any]:
         cleanup.callback(run.close)  # an interrupted run still leaves a usable last checkpoint
         run.restore(model=model, optimizer=optimizer, pool=league.pool)
         budget = run.budget
+        budget.count_cpu_of(worker_cpu(vec))
 
         buf = Rollout.empty(T, E, K, D, A, S)
         rows = np.arange(E)[:, None]

@@ -203,30 +203,23 @@ def measurable(env) -> bool:
         return False
 
 
-class Games:
-    """`num_envs` games in progress: each move's decision is kept until its game ends, then
-    its seat's chain of decisions gets its advantages (only the learner's seats are kept)."""
+class TurnEnvs:
+    """Games number `indices` of a run, stepped in this process. Each game draws its seeds
+    from its own generator (run seed, game number), so the games are the same however they
+    are split over worker processes."""
 
-    def __init__(self, env_id: str, n: int, rng: np.random.Generator, reward_scale: float = 0.0):
+    def __init__(self, env_id: str, indices, seed: int):
         from arena.api import make_env
 
-        self.envs = [make_env(env_id) for _ in range(n)]
-        self.info = self.envs[0].info
-        self.scale = reward_scale or max_utility(self.envs[0])
-        self.rng = rng
-        self.obs_dim = int(np.prod(self.info.observation_shape))
-        self.trace: list[dict[int, list]] = [{} for _ in range(n)]  # env -> seat -> decisions
-        self.before = [np.zeros(2)] * n  # returns before the last move
-        self.opponent = np.full(n, -1)  # pool index playing seat `opp_seat` (-1: none)
-        self.opp_seat = np.zeros(n, dtype=int)
-        for e in range(n):
+        self.envs = [make_env(env_id) for _ in indices]
+        self.rngs = [np.random.default_rng([seed, int(i)]) for i in indices]
+        for e in range(len(self.envs)):
             self.reset(e)
 
     def reset(self, e: int) -> None:
-        self.envs[e].reset(int(self.rng.integers(2**31 - 1)))
-        self.trace[e], self.before[e] = {0: [], 1: []}, np.zeros(2)
+        self.envs[e].reset(int(self.rngs[e].integers(2**31 - 1)))
         while self.envs[e].is_over():  # a game decided by chance alone has nothing to learn
-            self.envs[e].reset(int(self.rng.integers(2**31 - 1)))
+            self.envs[e].reset(int(self.rngs[e].integers(2**31 - 1)))
 
     def observe(self, central: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Seat to move (E,), its observation (E, D), legal mask (E, A) and, for a central
@@ -239,34 +232,98 @@ class Games:
         mask = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
         return seats, obs, mask, state
 
-    def step(self, seats, obs, state, mask, actions, logps, values, penalties=None) -> list[tuple[list, list]]:
-        """Play one move in every game; returns the finished games' (decisions, returns).
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One move in every game: each seat's returns so far (E, 2) and whether the game
+        ended (E,); an ended game is reset at once (its final returns are the ones reported)."""
+        returns, over = np.zeros((len(self.envs), 2)), np.zeros(len(self.envs), dtype=bool)
+        for e, env in enumerate(self.envs):
+            env.step({env.to_move()[0]: int(actions[e])})
+            returns[e], over[e] = env.returns(), env.is_over()
+            if over[e]:
+                self.reset(e)
+        return returns, over
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+
+
+class WorkerTurnEnvs:
+    """TurnEnvs split over `workers` spawned processes that step in parallel: the same games
+    and data as one TurnEnvs of them all."""
+
+    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
+        from arena_ppo.vec import Workers, split
+
+        offsets = split(num_envs, workers)
+        self.ranges = [(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
+        self.workers = Workers(TurnEnvs, [(env_id, range(a, b), seed) for a, b in self.ranges])
+
+    def observe(self, central: bool):
+        parts = self.workers.call("observe", [(central,)] * len(self.ranges))
+        return tuple(None if parts[0][k] is None else np.concatenate([p[k] for p in parts]) for k in range(4))
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parts = self.workers.call("step", [(actions[a:b],) for a, b in self.ranges])
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def close(self) -> None:
+        self.workers.close()
+
+
+class Games:
+    """`num_envs` games in progress (in this process, or split over `workers`): each move's
+    decision is kept until its game ends, then its seat's chain of decisions gets its
+    advantages (only the learner's seats are kept)."""
+
+    def __init__(self, env_id: str, n: int, seed: int, reward_scale: float = 0.0, workers: int = 1):
+        from arena.api import make_env
+
+        self.local = make_env(env_id)  # for the game's facts; never stepped
+        self.info = self.local.info
+        self.scale = reward_scale or max_utility(self.local)
+        self.obs_dim = int(np.prod(self.info.observation_shape))
+        self.envs = TurnEnvs(env_id, range(n), seed) if workers == 1 else WorkerTurnEnvs(env_id, n, seed, workers)
+        self.trace: list[dict[int, list]] = [{0: [], 1: []} for _ in range(n)]  # env -> seat -> decisions
+        self.before = np.zeros((n, 2))  # returns before the last move
+        self.opponent = np.full(n, -1)  # pool index playing seat `opp_seat` (-1: none)
+        self.opp_seat = np.zeros(n, dtype=int)
+
+    def observe(self, central: bool):
+        return self.envs.observe(central)
+
+    def step(self, seats, obs, state, mask, actions, logps, values, penalties=None) -> list[tuple[dict, list, int]]:
+        """Play one move in every game; returns the finished games' (decisions, returns, env).
         `penalties[e]` (α log π/ρ of this move) is charged to the mover's previous decision,
         whose return covers this one, not to this move's own (its KL is in the loss)."""
-        finished = []
-        for e, env in enumerate(self.envs):
-            seat = int(seats[e])
+        for e, seat in enumerate(seats):
+            seat = int(seat)
             if not (self.opponent[e] >= 0 and seat == self.opp_seat[e]):
                 if penalties is not None and self.trace[e][seat]:
                     self.trace[e][seat][-1][6] -= float(penalties[e])
                 self.trace[e][seat].append([obs[e], seat, mask[e], int(actions[e]), float(logps[e]),
                                             float(values[e]), 0.0, None if state is None else state[e]])
-            env.step({seat: int(actions[e])})
-            now = np.asarray(env.returns(), dtype=np.float64)
+        returns, over = self.envs.step(actions)
+        finished = []
+        for e, now in enumerate(returns):
             for s in (0, 1):  # a reward belongs to the seat's latest decision
                 if self.trace[e][s] and now[s] != self.before[e][s]:
                     self.trace[e][s][-1][6] += (now[s] - self.before[e][s]) / self.scale
             self.before[e] = now
-            if env.is_over():
-                if abs(now.sum()) > 1e-6 and not getattr(env, "game", None):
+            if over[e]:
+                if abs(now.sum()) > 1e-6 and not getattr(self.local, "game", None):
                     raise ArenaError(f"ppo self-play needs a zero-sum game; a game of {self.info.id} "
                                      f"ended with returns {now.tolist()}")
                 finished.append((self.trace[e], now.tolist(), e))
-                self.reset(e)
+                self.trace[e], self.before[e] = {0: [], 1: []}, 0.0
         return finished
 
+    def close(self) -> None:
+        self.envs.close()
+        self.local.close()
 
-def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
+
+def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     """The loop; `run` is the trainer kit's run (budget, metrics, checkpoints, evaluation
     games: arena.training)."""
     from arena_ppo.pool import OpponentPool
@@ -275,10 +332,8 @@ def train_turn_based(args: TurnArgs, run) -> dict[str, Any]:
     budget = run.budget
     rng = np.random.default_rng(run.seed)
     torch.manual_seed(run.seed)
-    games = Games(args.env_id, args.num_envs, rng, args.reward_scale)
     D, A = games.obs_dim, games.info.num_actions
-    measure_env = games.envs[0].__class__.__new__(games.envs[0].__class__)
-    measure_env.__dict__.update(copy.copy(games.envs[0].__dict__))
+    measure_env = games.local
     can_measure = measurable(measure_env)
 
     S = 2 * D if args.central_critic else 0
@@ -435,12 +490,13 @@ def run_turn_based(options, env) -> dict[str, Any]:
     from arena.training import Run, overrides_for
     from arena_ppo import checkpoint as ckpt
     from arena_ppo.train import _can_play, evaluate
+    from arena_ppo.vec import split, worker_cpu
 
     check_trainable(env.info, env)
-    if options.workers != 1:
-        raise ArenaError(f"turn-based ppo runs in one process; --workers must be 1, not {options.workers}")
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
     magnet_coef_at(args, 0.0)  # a bad schedule is refused before anything is written
+    if options.workers > 1:
+        split(args.num_envs, options.workers)
     run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
               default_steps=1_000_000, eval_every=args.eval_every)
     # Whether the game is small enough for exact exploitability (and cfr): a walk of up to a
@@ -458,7 +514,12 @@ def run_turn_based(options, env) -> dict[str, Any]:
         return row
 
     run.evaluate = evaluate_all if specs and args.eval_games > 0 else None
+    games = None
     try:
-        return train_turn_based(args, run)
+        games = Games(options.env_id, args.num_envs, run.seed, args.reward_scale, options.workers)
+        run.budget.count_cpu_of(worker_cpu(games.envs))
+        return train_turn_based(args, run, games)
     finally:
+        if games is not None:
+            games.close()
         run.close()

@@ -11,6 +11,7 @@ does) is driven through it instead: same data, no per-seat calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,51 +134,41 @@ class VecEnv:
             env.close()
 
 
-class WorkerVecEnv:
-    """VecEnv with its envs split over `workers` processes that step in parallel (the policy
-    stays in this process: one batched forward pass per step, as with VecEnv). Same interface
-    and data as VecEnv; each worker seeds its share of envs from (seed, worker index), so a
-    run is reproducible for a given seed and number of workers. Workers are spawned (no fork
-    of a process holding torch threads), so a script that calls train() with workers > 1
-    needs the usual `if __name__ == "__main__":` guard."""
+class Workers:
+    """One object per spawned process, built there by `build(*args)`, its methods called in
+    parallel: `call(method, args)` sends each worker its arguments and gathers the replies in
+    worker order. Spawned, not forked: the trainer holds torch threads. A worker that fails
+    or dies is reported as one line (ArenaError). Each reply carries the worker's CPU time,
+    so a CPU budget counts the workers too (`cpu_seconds`)."""
 
-    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
+    def __init__(self, build, args_per_worker: list[tuple]):
         import multiprocessing as mp
 
-        if not 1 < workers <= num_envs:
-            raise ArenaError(f"--workers must be from 2 to num_envs ({num_envs}) to split the envs, got {workers}")
-        local = make_env(env_id)
-        self.info = local.info
-        if self.info.kind != SIMULTANEOUS:
-            raise ArenaError(f"ppo trains on simultaneous-move envs; {env_id} is {self.info.kind}")
-        # Agents built per env (the scripted opponents) only read the env's info: one local copy.
-        self.envs = [local] * num_envs
-        self.obs_dim = int(np.prod(self.info.observation_shape))
-        self.offsets = np.cumsum([0] + [len(c) for c in np.array_split(np.arange(num_envs), workers)])
-        context = mp.get_context("spawn")  # no fork of a process that holds torch threads
+        context = mp.get_context("spawn")
         self.conns, self.procs = [], []
-        for i in range(workers):
+        self.cpu = [0.0] * len(args_per_worker)
+        for args in args_per_worker:
             parent, child = context.Pipe()
-            proc = context.Process(target=_worker, args=(child, env_id, int(self.offsets[i + 1] - self.offsets[i]),
-                                                         [seed, i]), daemon=True)
+            proc = context.Process(target=_serve, args=(child, build, args), daemon=True)
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
-        self.state_dim = int(self._gather()[0])
+        self._gather()  # each worker reports that it is built, or why it is not
 
-    def _send(self, parts: list) -> None:
-        for i, (conn, part) in enumerate(zip(self.conns, parts)):
+    def call(self, method: str, args_per_worker: list[tuple]) -> list:
+        for i, (conn, args) in enumerate(zip(self.conns, args_per_worker)):
             try:
-                conn.send(part)
+                conn.send((method, args))
             except (BrokenPipeError, OSError):
                 raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
+        return self._gather()
 
     def _gather(self) -> list:
         replies = []
         for i, conn in enumerate(self.conns):
             try:
-                ok, reply = conn.recv()
+                ok, reply, self.cpu[i] = conn.recv()
             except (EOFError, OSError):
                 raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
             if not ok:
@@ -185,38 +176,26 @@ class WorkerVecEnv:
             replies.append(reply)
         return replies
 
-    def observe(self, sides: np.ndarray | None = None):
-        self._send([("observe", None if sides is None else sides[a:b]) for a, b in self._ranges()])
-        parts = self._gather()
-        obs, mask, alive = (np.concatenate([p[k] for p in parts]) for k in range(3))
-        return obs, mask, alive, None if sides is None else np.concatenate([p[3] for p in parts])
-
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Finished]]:
-        self._send([("step", actions[a:b]) for a, b in self._ranges()])
-        parts = self._gather()
-        finished = [Finished(int(self.offsets[i]) + game.env, game.returns, game.scores)
-                    for i, part in enumerate(parts) for game in part[2]]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), finished
-
-    def _ranges(self) -> list[tuple[int, int]]:
-        return [(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used, as of their last replies."""
+        return sum(self.cpu)
 
     def close(self) -> None:
         for conn in self.conns:
             try:
-                conn.send(("close", None))
+                conn.send(("close", ()))
             except (BrokenPipeError, OSError):
                 pass
         for proc in self.procs:
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.kill()
-        self.envs[0].close()
 
 
-def _worker(conn, env_id: str, num_envs: int, seed: list[int]) -> None:
-    """A rollout worker: its share of the envs, stepped on request."""
+def _serve(conn, build, args: tuple) -> None:
+    """A worker: build the object, then answer calls until "close"."""
     import signal
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C ends the trainer, which closes its workers
     try:
@@ -226,20 +205,75 @@ def _worker(conn, env_id: str, num_envs: int, seed: list[int]) -> None:
     except ImportError:
         pass
     try:
-        vec = VecEnv(env_id, num_envs, seed)  # type: ignore[arg-type]
-        conn.send((True, vec.state_dim))
+        obj = build(*args)
+        conn.send((True, None, time.process_time()))
     except Exception as exc:  # noqa: BLE001 - reported to the trainer as one line
-        conn.send((False, f"{type(exc).__name__}: {exc}"))
+        conn.send((False, f"{type(exc).__name__}: {exc}", time.process_time()))
         return
     while True:
-        command, arg = conn.recv()
-        if command == "close":
-            vec.close()
+        method, args = conn.recv()
+        if method == "close":
+            obj.close()
             return
         try:
-            conn.send((True, vec.observe(arg) if command == "observe" else vec.step(arg)))
+            attribute = getattr(obj, method)
+            reply = attribute(*args) if callable(attribute) else attribute
+            conn.send((True, reply, time.process_time()))
         except Exception as exc:  # noqa: BLE001
-            conn.send((False, f"{type(exc).__name__}: {exc}"))
+            conn.send((False, f"{type(exc).__name__}: {exc}", time.process_time()))
+
+
+def split(num_envs: int, workers: int) -> np.ndarray:
+    """Offsets of `workers` near-equal slices of `num_envs` envs, after refusing a split that
+    leaves a worker without one."""
+    if not 1 < workers <= num_envs:
+        raise ArenaError(f"--workers must be from 2 to num_envs ({num_envs}) to split the envs, got {workers}")
+    return np.cumsum([0] + [len(c) for c in np.array_split(np.arange(num_envs), workers)])
+
+
+class WorkerVecEnv:
+    """VecEnv with its envs split over `workers` processes that step in parallel (the policy
+    stays in this process: one batched forward pass per step, as with VecEnv). Same interface
+    and data as VecEnv; each worker seeds its share of envs from (seed, worker index), so a
+    run is reproducible for a given seed and number of workers. Workers are spawned (no fork
+    of a process holding torch threads), so a script that calls train() with workers > 1
+    needs the usual `if __name__ == "__main__":` guard."""
+
+    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
+        self.offsets = split(num_envs, workers)
+        local = make_env(env_id)
+        self.info = local.info
+        if self.info.kind != SIMULTANEOUS:
+            raise ArenaError(f"ppo trains on simultaneous-move envs; {env_id} is {self.info.kind}")
+        # Agents built per env (the scripted opponents) only read the env's info: one local copy.
+        self.envs = [local] * num_envs
+        self.obs_dim = int(np.prod(self.info.observation_shape))
+        self.workers = Workers(VecEnv, [(env_id, int(b - a), [seed, i]) for i, (a, b) in enumerate(self._ranges())])
+        self.state_dim = int(self.workers.call("state_dim", [()] * workers)[0])
+
+    def observe(self, sides: np.ndarray | None = None):
+        parts = self.workers.call("observe", [(None if sides is None else sides[a:b],) for a, b in self._ranges()])
+        obs, mask, alive = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        return obs, mask, alive, None if sides is None else np.concatenate([p[3] for p in parts])
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Finished]]:
+        parts = self.workers.call("step", [(actions[a:b],) for a, b in self._ranges()])
+        finished = [Finished(int(self.offsets[i]) + game.env, game.returns, game.scores)
+                    for i, part in enumerate(parts) for game in part[2]]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), finished
+
+    def _ranges(self) -> list[tuple[int, int]]:
+        return [(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def close(self) -> None:
+        self.workers.close()
+        self.envs[0].close()
+
+
+def worker_cpu(vec) -> Callable[[], float] | None:
+    """The CPU-time count of a vec env's worker processes, if it has any (for the budget)."""
+    workers = getattr(vec, "workers", None)
+    return workers.cpu_seconds if workers is not None else None
 
 
 def make_vec_env(env_id: str, num_envs: int, seed: int, workers: int = 1) -> VecEnv | WorkerVecEnv:
