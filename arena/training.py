@@ -94,7 +94,12 @@ def trainer_command(name: str, *extra_options, default_steps: int | None = None)
         @click.command(name, help=f.__doc__)
         @click.argument("env_id")
         @click.option("--minutes", type=float, default=None, help="Wall-clock budget.")
-        @click.option("--cpu-minutes", type=float, default=None, help="CPU-time budget (the trainer's process; PPO's rollout workers too).")
+        @click.option(
+            "--cpu-minutes",
+            type=float,
+            default=None,
+            help="CPU-time budget (the trainer's process; PPO's rollout workers too).",
+        )
         @click.option(
             "--steps",
             type=int,
