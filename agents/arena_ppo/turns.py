@@ -255,8 +255,7 @@ class WorkerTurnEnvs:
     def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
         from arena_ppo.vec import Workers, split
 
-        offsets = split(num_envs, workers)
-        self.ranges = [(int(a), int(b)) for a, b in zip(offsets[:-1], offsets[1:])]
+        self.ranges = split(num_envs, workers)
         self.workers = Workers(TurnEnvs, [(env_id, range(a, b), seed) for a, b in self.ranges])
 
     def observe(self, central: bool):

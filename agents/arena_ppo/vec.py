@@ -161,7 +161,7 @@ class Workers:
             try:
                 conn.send((method, args))
             except (BrokenPipeError, OSError):
-                raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
+                raise self._stopped(i) from None
         return self._gather()
 
     def _gather(self) -> list:
@@ -170,11 +170,14 @@ class Workers:
             try:
                 ok, reply, self.cpu[i] = conn.recv()
             except (EOFError, OSError):
-                raise ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})") from None
+                raise self._stopped(i) from None
             if not ok:
                 raise ArenaError(f"ppo rollout worker {i} failed: {reply}")
             replies.append(reply)
         return replies
+
+    def _stopped(self, i: int) -> ArenaError:
+        return ArenaError(f"ppo rollout worker {i} stopped (exit code {self.procs[i].exitcode})")
 
     def cpu_seconds(self) -> float:
         """CPU time the workers have used, as of their last replies."""
@@ -223,12 +226,12 @@ def _serve(conn, build, args: tuple) -> None:
             conn.send((False, f"{type(exc).__name__}: {exc}", time.process_time()))
 
 
-def split(num_envs: int, workers: int) -> np.ndarray:
-    """Offsets of `workers` near-equal slices of `num_envs` envs, after refusing a split that
+def split(num_envs: int, workers: int) -> list[tuple[int, int]]:
+    """`workers` near-equal slices (start, end) of `num_envs` envs, after refusing a split that
     leaves a worker without one."""
     if not 1 < workers <= num_envs:
         raise ArenaError(f"--workers must be from 2 to num_envs ({num_envs}) to split the envs, got {workers}")
-    return np.cumsum([0] + [len(c) for c in np.array_split(np.arange(num_envs), workers)])
+    return [(int(c[0]), int(c[-1]) + 1) for c in np.array_split(np.arange(num_envs), workers)]
 
 
 class WorkerVecEnv:
@@ -240,7 +243,7 @@ class WorkerVecEnv:
     needs the usual `if __name__ == "__main__":` guard."""
 
     def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
-        self.offsets = split(num_envs, workers)
+        self.ranges = split(num_envs, workers)
         local = make_env(env_id)
         self.info = local.info
         if self.info.kind != SIMULTANEOUS:
@@ -248,22 +251,19 @@ class WorkerVecEnv:
         # Agents built per env (the scripted opponents) only read the env's info: one local copy.
         self.envs = [local] * num_envs
         self.obs_dim = int(np.prod(self.info.observation_shape))
-        self.workers = Workers(VecEnv, [(env_id, int(b - a), [seed, i]) for i, (a, b) in enumerate(self._ranges())])
+        self.workers = Workers(VecEnv, [(env_id, int(b - a), [seed, i]) for i, (a, b) in enumerate(self.ranges)])
         self.state_dim = int(self.workers.call("state_dim", [()] * workers)[0])
 
     def observe(self, sides: np.ndarray | None = None):
-        parts = self.workers.call("observe", [(None if sides is None else sides[a:b],) for a, b in self._ranges()])
+        parts = self.workers.call("observe", [(None if sides is None else sides[a:b],) for a, b in self.ranges])
         obs, mask, alive = (np.concatenate([p[k] for p in parts]) for k in range(3))
         return obs, mask, alive, None if sides is None else np.concatenate([p[3] for p in parts])
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[Finished]]:
-        parts = self.workers.call("step", [(actions[a:b],) for a, b in self._ranges()])
-        finished = [Finished(int(self.offsets[i]) + game.env, game.returns, game.scores)
+        parts = self.workers.call("step", [(actions[a:b],) for a, b in self.ranges])
+        finished = [Finished(self.ranges[i][0] + game.env, game.returns, game.scores)
                     for i, part in enumerate(parts) for game in part[2]]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), finished
-
-    def _ranges(self) -> list[tuple[int, int]]:
-        return [(int(a), int(b)) for a, b in zip(self.offsets[:-1], self.offsets[1:])]
 
     def close(self) -> None:
         self.workers.close()
