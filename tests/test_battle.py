@@ -78,3 +78,26 @@ def test_ppo_evaluation_reports_kills_beside_wins_in_battles_only():
     info = arena.make_env("fivehero/1v1").info
     model = TeamPolicy(int(np.prod(info.observation_shape)), info.num_seats, info.num_actions)
     assert "kills" not in evaluate(model, "fivehero/1v1", "random", games=1, seed=0)  # heroes respawn: untracked
+
+
+def test_the_scripted_opponent_in_training_gets_a_fresh_seed_every_game():
+    """Reset with one seed every game, the scripted army drifts the same way each time: a fixed
+    target the learner overfit (1.0 in training, 0.45 in referee games from one side)."""
+    from arena_ppo.league import League
+    from arena_ppo.model import TeamPolicy
+    from arena_ppo.pool import SCRIPTED
+    from arena_ppo.train import Args
+    from arena_ppo.vec import Finished, VecEnv
+
+    vec = VecEnv(BATTLE, 1, seed=0)
+    info = vec.info
+    dims = (vec.obs_dim, info.num_seats, info.num_actions, 0, 8)
+    args = Args(env_id=BATTLE, random_fraction=0.0, scripted_fraction=1.0, scripted_spec="battle-scripted")
+    league = League(args, info.sides, TeamPolicy(*dims), dims, vec.envs, np.random.default_rng(0))
+    first_draws = []
+    for _ in range(3):
+        league.game_over(Finished(0, [0.0] * info.num_seats, [1.0, 0.0]))
+        assert league.opponent[0] == SCRIPTED
+        first_draws.append(int(league.nets.scripted[0].rng.integers(2**30)))
+    assert len(set(first_draws)) == 3
+    vec.close()
