@@ -212,3 +212,43 @@ def test_a_split_that_leaves_a_worker_without_games_is_refused_in_one_line(tmp_p
     assert result.returncode == 2 and "--workers must be from 2 to num_envs (8)" in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_fixed_opponents_play_their_own_seat_so_the_trainer_only_sees_the_learner_to_move():
+    from arena_ppo.turns import TurnEnvs
+
+    envs = TurnEnvs("openspiel/tic_tac_toe", range(6), seed=1, opponents=["random", "mcts:sims=5"], fraction=1.0)
+    try:
+        rng, ends, seen = np.random.default_rng(0), 0, set()
+        for _ in range(30):
+            seats, _, legal, _, versus = envs.observe(False)
+            assert (versus[:, 0] >= 0).all() and (seats != versus[:, 1]).all()  # never the fixed agent's move
+            seen |= {tuple(v) for v in versus}
+            _, over = envs.step(np.array([rng.choice(np.flatnonzero(row)) for row in legal]))
+            ends += int(over.sum())
+        assert ends > 6 and {spec for spec, _ in seen} == {0, 1} and {seat for _, seat in seen} == {0, 1}
+    finally:
+        envs.close()
+
+
+def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
+    out = tmp_path / "run"
+    main(["train", "ppo", KUHN, "--steps", "3000", "--out", str(out), "--no-progress",
+          "--set", "num_envs=16", "--set", "batch=512", "--set", "eval_games=0",
+          "--set", "opponents=random", "--set", "opponent_fraction=0.5"])
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert all(0.0 <= r["score_vs_random"] <= 1.0 for r in rows if not r.get("final"))
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["opponent_fraction=0.3"], "opponent_fraction must be from 0 to 1, with opponents=SPEC"),
+    (["opponents=random", "opponent_fraction=2"], "opponent_fraction must be from 0 to 1"),
+    (["opponents=nosuchagent", "opponent_fraction=0.3"], "nosuchagent"),
+])
+def test_bad_fixed_opponents_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
+    out = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", KUHN, "--steps", "10", "--out", str(out),
+                             *[a for s in sets for a in ("--set", s)]], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not out.exists()

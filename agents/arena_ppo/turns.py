@@ -24,12 +24,14 @@ are trained on in those. Games small enough to enumerate report exact exploitabi
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from arena import Agent, Observation, make_agent
 from arena.envs.base import TURN_BASED
 from arena.errors import ArenaError
 from arena_ppo.model import TeamPolicy, logp_entropy, sample
@@ -120,6 +122,13 @@ class TurnArgs:
     pool_fraction: float = 0.0
     """share of games in which a past snapshot plays one seat (0 for imperfect-information
     games: training against old selves biases the mirror-descent step; see docs/training.md)"""
+    opponents: str = ""
+    """fixed agents (specs, comma-separated, e.g. "random,mcts:sims=100") that play one seat,
+    drawn uniformly, in a share `opponent_fraction` of games; only the learner's moves are
+    trained on (as team PPO's random and scripted shares: self-play alone narrows to the lines
+    it produces itself, and other players lead it elsewhere)"""
+    opponent_fraction: float = 0.0
+    """share of games against one of `opponents`"""
     snapshot_every: int = 20
     """updates between snapshots added to the opponent pool"""
     pool_capacity: int = 20
@@ -157,6 +166,15 @@ def magnet_coef_at(args: TurnArgs, frac: float) -> float:
         return start * (end / start) ** frac
     raise ArenaError(f"magnet_schedule must be linear, or geometric with magnet_coef and magnet_coef_final "
                      f"above 0; got {args.magnet_schedule} from {start} to {end}")
+
+
+def opponent_specs(args: TurnArgs) -> list[str]:
+    """The fixed training opponents' specs; a share without opponents, or out of [0, 1], is refused."""
+    specs = [s.strip() for s in args.opponents.split(",") if s.strip()]
+    if not 0.0 <= args.opponent_fraction <= 1.0 or (args.opponent_fraction > 0 and not specs):
+        raise ArenaError(f"opponent_fraction must be from 0 to 1, with opponents=SPEC,... to play; got "
+                         f"{args.opponent_fraction} with opponents={args.opponents!r}")
+    return specs
 
 
 def check_trainable(info, env) -> None:
@@ -206,31 +224,61 @@ def measurable(env) -> bool:
 class TurnEnvs:
     """Games number `indices` of a run, stepped in this process. Each game draws its seeds
     from its own generator (run seed, game number), so the games are the same however they
-    are split over worker processes."""
+    are split over worker processes. A share `fraction` of games (drawn the same way) puts
+    one of the fixed agents `opponents` in one seat; its moves are played here, so the trainer
+    only ever sees the learner to move."""
 
-    def __init__(self, env_id: str, indices, seed: int):
+    def __init__(self, env_id: str, indices, seed: int, opponents: Sequence[str] = (), fraction: float = 0.0):
         from arena.api import make_env
 
         self.envs = [make_env(env_id) for _ in indices]
         self.rngs = [np.random.default_rng([seed, int(i)]) for i in indices]
+        self.specs, self.fraction = list(opponents), fraction
+        self.fixed: list[dict[int, Agent]] = [{} for _ in self.envs]  # per game: spec index -> agent
+        self.versus = np.full((len(self.envs), 2), -1)  # per game: (spec index, its seat); -1: self-play
         for e in range(len(self.envs)):
             self.reset(e)
 
     def reset(self, e: int) -> None:
-        self.envs[e].reset(int(self.rngs[e].integers(2**31 - 1)))
-        while self.envs[e].is_over():  # a game decided by chance alone has nothing to learn
-            self.envs[e].reset(int(self.rngs[e].integers(2**31 - 1)))
+        env, rng = self.envs[e], self.rngs[e]
+        env.reset(int(rng.integers(2**31 - 1)))
+        if self.specs:
+            self._draw_opponent(e)
+        while env.is_over():  # a game decided by chance alone has nothing to learn
+            env.reset(int(rng.integers(2**31 - 1)))
+            if self.specs:
+                self._draw_opponent(e)
 
-    def observe(self, central: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """Seat to move (E,), its observation (E, D), legal mask (E, A) and, for a central
-        critic, both seats' observations side by side (E, 2D), the mover's first."""
+    def _draw_opponent(self, e: int) -> None:
+        rng = self.rngs[e]
+        self.versus[e] = -1
+        if rng.random() < self.fraction:
+            spec, seat = int(rng.integers(len(self.specs))), int(rng.integers(2))
+            if spec not in self.fixed[e]:  # one agent per game slot: its state and draws stay its own
+                self.fixed[e][spec] = make_agent(self.specs[spec], self.envs[e])
+            self.fixed[e][spec].reset((seat,), int(rng.integers(2**31 - 1)))
+            self.versus[e] = spec, seat
+            self._play_fixed(e)
+
+    def _play_fixed(self, e: int) -> None:
+        """The fixed agent's moves, until the learner is to move or the game is over."""
+        spec, seat = (int(x) for x in self.versus[e])
+        env = self.envs[e]
+        while spec >= 0 and not env.is_over() and env.to_move()[0] == seat:
+            agent = self.fixed[e][spec]
+            env.step({seat: int(agent.act(Observation(env, seat, None, agent.needs_forward_model)))})
+
+    def observe(self, central: bool):
+        """Seat to move (E,), its observation (E, D), legal mask (E, A), for a central critic
+        both seats' observations side by side (E, 2D), the mover's first (else None), and each
+        game's fixed opponent (E, 2): its index in `opponents` and its seat, -1 in self-play."""
         seats = np.array([env.to_move()[0] for env in self.envs])
         views = [[np.ravel(env.observation(s)) for s in (seat, 1 - seat)] if central
                  else [np.ravel(env.observation(seat))] for env, seat in zip(self.envs, seats)]
         obs = np.stack([v[0] for v in views]).astype(np.float32)
         state = np.stack([np.concatenate(v) for v in views]).astype(np.float32) if central else None
         mask = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
-        return seats, obs, mask, state
+        return seats, obs, mask, state, self.versus.copy()
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One move in every game: each seat's returns so far (E, 2) and whether the game
@@ -238,6 +286,7 @@ class TurnEnvs:
         returns, over = np.zeros((len(self.envs), 2)), np.zeros(len(self.envs), dtype=bool)
         for e, env in enumerate(self.envs):
             env.step({env.to_move()[0]: int(actions[e])})
+            self._play_fixed(e)
             returns[e], over[e] = env.returns(), env.is_over()
             if over[e]:
                 self.reset(e)
@@ -252,15 +301,16 @@ class WorkerTurnEnvs:
     """TurnEnvs split over `workers` spawned processes that step in parallel: the same games
     and data as one TurnEnvs of them all."""
 
-    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int):
+    def __init__(self, env_id: str, num_envs: int, seed: int, workers: int, opponents: Sequence[str] = (),
+                 fraction: float = 0.0):
         from arena_ppo.vec import Workers, split
 
         self.ranges = split(num_envs, workers)
-        self.workers = Workers(TurnEnvs, [(env_id, range(a, b), seed) for a, b in self.ranges])
+        self.workers = Workers(TurnEnvs, [(env_id, range(a, b), seed, opponents, fraction) for a, b in self.ranges])
 
     def observe(self, central: bool):
         parts = self.workers.call("observe", [(central,)] * len(self.ranges))
-        return tuple(None if parts[0][k] is None else np.concatenate([p[k] for p in parts]) for k in range(4))
+        return tuple(None if part is None else np.concatenate([p[k] for p in parts]) for k, part in enumerate(parts[0]))
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         parts = self.workers.call("step", [(actions[a:b],) for a, b in self.ranges])
@@ -275,21 +325,27 @@ class Games:
     decision is kept until its game ends, then its seat's chain of decisions gets its
     advantages (only the learner's seats are kept)."""
 
-    def __init__(self, env_id: str, n: int, seed: int, reward_scale: float = 0.0, workers: int = 1):
+    def __init__(self, env_id: str, n: int, seed: int, reward_scale: float = 0.0, workers: int = 1,
+                 opponents: Sequence[str] = (), opponent_fraction: float = 0.0):
         from arena.api import make_env
 
         self.local = make_env(env_id)  # for the game's facts; never stepped
         self.info = self.local.info
         self.scale = reward_scale or max_utility(self.local)
         self.obs_dim = int(np.prod(self.info.observation_shape))
-        self.envs = TurnEnvs(env_id, range(n), seed) if workers == 1 else WorkerTurnEnvs(env_id, n, seed, workers)
+        fixed = (list(opponents), opponent_fraction)
+        self.envs = TurnEnvs(env_id, range(n), seed, *fixed) if workers == 1 else \
+            WorkerTurnEnvs(env_id, n, seed, workers, *fixed)
         self.trace: list[dict[int, list]] = [{0: [], 1: []} for _ in range(n)]  # env -> seat -> decisions
         self.before = np.zeros((n, 2))  # returns before the last move
         self.opponent = np.full(n, -1)  # pool index playing seat `opp_seat` (-1: none)
         self.opp_seat = np.zeros(n, dtype=int)
+        self.versus = np.full((n, 2), -1)  # fixed opponent of the game in progress: (index, seat)
 
     def observe(self, central: bool):
-        return self.envs.observe(central)
+        seats, obs, mask, state, self.versus = self.envs.observe(central)
+        self.opponent[self.versus[:, 0] >= 0] = -1  # a game against a fixed agent has no snapshot in it
+        return seats, obs, mask, state
 
     def step(self, seats, obs, state, mask, actions, logps, values, penalties=None) -> list[tuple[dict, list, int]]:
         """Play one move in every game; returns the finished games' (decisions, returns, env).
@@ -334,6 +390,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     D, A = games.obs_dim, games.info.num_actions
     measure_env = games.local
     can_measure = measurable(measure_env)
+    specs = opponent_specs(args)
 
     S = 2 * D if args.central_critic else 0
     model = TeamPolicy(D, 2, A, S, args.hidden, critic_outputs=A if args.all_actions else 1)
@@ -353,6 +410,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
         batch, outcomes = [], []
+        fixed_scores: list[list[float]] = [[] for _ in specs]
         while len(batch) < args.batch:
             with torch.inference_mode():
                 o, s, m = torch.from_numpy(obs), torch.from_numpy(seats), torch.from_numpy(mask)
@@ -387,6 +445,9 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                         values_ = np.array([d[5] for d in decisions], dtype=np.float32)
                         adv, ret = chain_gae(rewards, values_, args.gamma, args.gae_lambda)
                         batch += [(*d[:5], a, r, d[7]) for d, a, r in zip(decisions, adv, ret)]
+                fixed, fixed_seat = (int(x) for x in games.versus[e])  # the finished game's
+                if fixed >= 0:
+                    fixed_scores[fixed].append(_score(returns, 1 - fixed_seat))
                 learner = 1 - games.opp_seat[e] if games.opponent[e] >= 0 else None
                 outcomes.append((returns, learner, int(games.opponent[e])))
                 if games.opponent[e] >= 0 and returns[learner] > returns[1 - learner]:
@@ -453,7 +514,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
                    "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
                    "pool": len(pool),
-                   "score_vs_pool": _score_vs_pool(outcomes)}
+                   "score_vs_pool": _score_vs_pool(outcomes),
+                   **{f"score_vs_{spec}": float(np.mean(s)) for spec, s in zip(specs, fixed_scores) if s}}
         if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
@@ -479,8 +541,12 @@ def _move_magnet(magnet: TeamPolicy, model: TeamPolicy, rate: float) -> None:
             m.lerp_(p, rate)
 
 
+def _score(returns, seat: int) -> float:
+    return float(0.5 + 0.5 * np.sign(returns[seat] - returns[1 - seat]))
+
+
 def _score_vs_pool(outcomes) -> float | None:
-    scores = [0.5 + 0.5 * np.sign(r[learner] - r[1 - learner]) for r, learner, opp in outcomes if learner is not None]
+    scores = [_score(r, learner) for r, learner, opp in outcomes if learner is not None]
     return float(np.mean(scores)) if scores else None
 
 
@@ -493,7 +559,9 @@ def run_turn_based(options, env) -> dict[str, Any]:
 
     check_trainable(env.info, env)
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
-    magnet_coef_at(args, 0.0)  # a bad schedule is refused before anything is written
+    magnet_coef_at(args, 0.0)  # a bad schedule or opponent is refused before anything is written
+    for spec in opponent_specs(args):
+        make_agent(spec, env)
     if options.workers > 1:
         split(args.num_envs, options.workers)
     run = Run("ppo", options, lambda m: {"format": ckpt.FORMAT, **ckpt.model_spec(m, env.info, args.hidden)},
@@ -515,7 +583,8 @@ def run_turn_based(options, env) -> dict[str, Any]:
     run.evaluate = evaluate_all if specs and args.eval_games > 0 else None
     games = None
     try:
-        games = Games(options.env_id, args.num_envs, run.seed, args.reward_scale, options.workers)
+        games = Games(options.env_id, args.num_envs, run.seed, args.reward_scale, options.workers,
+                      opponent_specs(args), args.opponent_fraction)
         run.budget.count_cpu_of(worker_cpu(games.envs))
         return train_turn_based(args, run, games)
     finally:
