@@ -240,19 +240,15 @@ class TurnEnvs:
             self.reset(e)
 
     def reset(self, e: int) -> None:
+        self._new_game(e)
+        while self.envs[e].is_over():  # a game decided before the learner moves teaches nothing
+            self._new_game(e)
+
+    def _new_game(self, e: int) -> None:
         env, rng = self.envs[e], self.rngs[e]
         env.reset(int(rng.integers(2**31 - 1)))
-        if self.specs:
-            self._draw_opponent(e)
-        while env.is_over():  # a game decided by chance alone has nothing to learn
-            env.reset(int(rng.integers(2**31 - 1)))
-            if self.specs:
-                self._draw_opponent(e)
-
-    def _draw_opponent(self, e: int) -> None:
-        rng = self.rngs[e]
         self.versus[e] = -1
-        if rng.random() < self.fraction:
+        if self.specs and rng.random() < self.fraction:
             spec, seat = int(rng.integers(len(self.specs))), int(rng.integers(2))
             if spec not in self.fixed[e]:  # one agent per game slot: its state and draws stay its own
                 self.fixed[e][spec] = make_agent(self.specs[spec], self.envs[e])
