@@ -252,3 +252,22 @@ def test_bad_fixed_opponents_are_refused_in_one_line_before_anything_is_written(
     assert result.returncode == 2 and message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_with_averaging_the_checkpoint_plays_the_average_and_a_resume_keeps_the_iterate(tmp_path, capsys):
+    out = tmp_path / "avg"
+    common = ["--out", str(out), "--seed", "4", "--no-progress", "--set", "eval_games=0",
+              "--set", "exploitability_every=0", "--set", "average_rate=0.2", "--set", "batch=1024"]
+    main(["train", "ppo", KUHN, "--steps", "8000", *common])
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert all("iterate_exploitability" in r for r in rows if not r.get("final"))
+    assert rows[-2]["exploitability"] != rows[-2]["iterate_exploitability"]  # two different networks
+    data = torch.load(out / "latest.pt", weights_only=True)
+    assert not torch.equal(data["model"]["actor.0.weight"], data["iterate"]["actor.0.weight"])
+    capsys.readouterr()
+    main(["exploitability", f"ppo:checkpoint={out}/latest.pt", KUHN, "--json"])
+    assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
+    main(["train", "ppo", KUHN, "--steps", "12000", "--resume", *common])
+    resumed = torch.load(out / "latest.pt", weights_only=True)
+    assert resumed["global_step"] > data["global_step"]
+    assert not torch.equal(resumed["iterate"]["actor.0.weight"], data["iterate"]["actor.0.weight"])

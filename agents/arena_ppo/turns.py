@@ -87,6 +87,11 @@ class TurnArgs:
     """updates between magnet moves; with `magnet_rate` 1 the magnet is a frozen snapshot of
     the policy replaced every `magnet_every` updates (R-NaD's regularisation policy): each
     stretch solves the game regularised towards a fixed policy, a proximal-point step"""
+    average_rate: float = 0.0
+    """rate of an exponential moving average of the policy's parameters, moved after every
+    update (0: off). The checkpoint plays the average, and `exploitability` is the average's
+    (`iterate_exploitability` the last iterate's): near an equilibrium the sampled steps
+    jitter the iterate around the fixed point, and Polyak averaging takes the jitter out"""
     all_actions: bool = False
     """the critic learns Q(h, a) of every action from the returns of the actions taken (h: the
     central critic's view, both hands in poker) and the policy step uses every legal action's
@@ -393,7 +398,12 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=args.adam_eps)
     pool = OpponentPool(capacity=args.pool_capacity)
     magnet = copy.deepcopy(model)  # ρ: starts at the (near-uniform) initial policy
-    run.restore(model=model, optimizer=optimizer, pool=pool, magnet=magnet)
+    saved: dict[str, Any] = {"optimizer": optimizer, "pool": pool, "magnet": magnet}
+    average = copy.deepcopy(model) if args.average_rate > 0 else None
+    if average is not None:  # the checkpoint plays the average; the iterate is kept beside it
+        saved["iterate"] = model
+    played = average if average is not None else model
+    run.restore(model=played, **saved)
     opponents: dict[int, TeamPolicy] = {}
     last_measured = -np.inf
 
@@ -499,7 +509,9 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                 model.state_norm.update(b_state)
         iteration = run.iteration + 1
         if iteration % args.magnet_every == 0:
-            _move_magnet(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
+            _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
+        if average is not None:
+            _lerp_parameters(average, model, args.average_rate)
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
         if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
@@ -515,11 +527,13 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
-            metrics["exploitability"] = exploitability_of(measure_env, model)
+            metrics["exploitability"] = exploitability_of(measure_env, played)
             metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
-        run.end_iteration(metrics, model, optimizer=optimizer, pool=pool, magnet=magnet)
+            if average is not None:
+                metrics["iterate_exploitability"] = exploitability_of(measure_env, model)
+        run.end_iteration(metrics, played, **saved)
     if can_measure:
-        run.final({"exploitability": exploitability_of(measure_env, model)})
+        run.final({"exploitability": exploitability_of(measure_env, played)})
     return run.last
 
 
@@ -530,9 +544,10 @@ def _snapshot_net(model: TeamPolicy, pool, index: int) -> TeamPolicy:
 
 
 @torch.no_grad()
-def _move_magnet(magnet: TeamPolicy, model: TeamPolicy, rate: float) -> None:
-    """ρ ← (1 − rate) ρ + rate θ over parameters and normaliser statistics."""
-    for (_, m), (_, p) in zip(magnet.state_dict().items(), model.state_dict().items()):
+def _lerp_parameters(target: TeamPolicy, model: TeamPolicy, rate: float) -> None:
+    """target ← (1 − rate) target + rate θ over parameters and normaliser statistics (the
+    magnet's Polyak step, and the average policy's)."""
+    for (_, m), (_, p) in zip(target.state_dict().items(), model.state_dict().items()):
         if m.dtype.is_floating_point:
             m.lerp_(p, rate)
 
