@@ -334,7 +334,8 @@ class Games:
         self.info = self.local.info
         self.scale = reward_scale or max_utility(self.local)
         self.obs_dim = int(np.prod(self.info.observation_shape))
-        fixed = (list(opponents), opponent_fraction)
+        self.opponents = list(opponents)  # the fixed agents' specs, by the index `versus` holds
+        fixed = (self.opponents, opponent_fraction)
         self.envs = TurnEnvs(env_id, range(n), seed, *fixed) if workers == 1 else \
             WorkerTurnEnvs(env_id, n, seed, workers, *fixed)
         self.trace: list[dict[int, list]] = [{0: [], 1: []} for _ in range(n)]  # env -> seat -> decisions
@@ -391,7 +392,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     D, A = games.obs_dim, games.info.num_actions
     measure_env = games.local
     can_measure = measurable(measure_env)
-    specs = opponent_specs(args)
+    specs = games.opponents
 
     S = 2 * D if args.central_critic else 0
     model = TeamPolicy(D, 2, A, S, args.hidden, critic_outputs=A if args.all_actions else 1)
@@ -571,7 +572,8 @@ def run_turn_based(options, env) -> dict[str, Any]:
     check_trainable(env.info, env)
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
     magnet_coef_at(args, 0.0)  # a bad schedule or opponent is refused before anything is written
-    for spec in opponent_specs(args):
+    fixed_opponents = opponent_specs(args)
+    for spec in fixed_opponents:
         make_agent(spec, env)
     if options.workers > 1:
         split(args.num_envs, options.workers)
@@ -595,7 +597,7 @@ def run_turn_based(options, env) -> dict[str, Any]:
     games = None
     try:
         games = Games(options.env_id, args.num_envs, run.seed, args.reward_scale, options.workers,
-                      opponent_specs(args), args.opponent_fraction)
+                      fixed_opponents, args.opponent_fraction)
         run.budget.count_cpu_of(worker_cpu(games.envs))
         return train_turn_based(args, run, games)
     finally:
