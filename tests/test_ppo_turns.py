@@ -244,6 +244,8 @@ def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
     (["opponent_fraction=0.3"], "opponent_fraction must be from 0 to 1, with opponents=SPEC"),
     (["opponents=random", "opponent_fraction=2"], "opponent_fraction must be from 0 to 1"),
     (["opponents=nosuchagent", "opponent_fraction=0.3"], "nosuchagent"),
+    (["average_rate=0", "average_rate_final=0.001"], "average_rate and average_rate_final must be in (0, 1]"),
+    (["conv_channels=8"], "conv_channels needs board-shaped observations"),
 ])
 def test_bad_fixed_opponents_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
     out = tmp_path / "run"
@@ -271,3 +273,36 @@ def test_with_averaging_the_checkpoint_plays_the_average_and_a_resume_keeps_the_
     resumed = torch.load(out / "latest.pt", weights_only=True)
     assert resumed["global_step"] > data["global_step"]
     assert not torch.equal(resumed["iterate"]["actor.0.weight"], data["iterate"]["actor.0.weight"])
+
+
+def test_the_average_rate_falls_geometrically_to_its_final_value():
+    from arena_ppo.turns import TurnArgs, average_rate_at
+
+    scheduled = TurnArgs(average_rate=0.004, average_rate_final=0.001)
+    assert [average_rate_at(scheduled, f) for f in (0.0, 0.5, 1.0)] == pytest.approx([0.004, 0.002, 0.001])
+    assert average_rate_at(TurnArgs(average_rate=0.005), 0.8) == 0.005  # no final: constant
+    assert average_rate_at(TurnArgs(), 0.3) == 0.0  # off
+
+
+@pytest.mark.parametrize("env_id", ["openspiel/connect_four", "pettingzoo/classic/connect_four_v3"])
+def test_a_convolutional_policy_trains_on_either_board_layout_and_its_checkpoint_plays(tmp_path, env_id):
+    """OpenSpiel's board is (channels, rows, columns); PettingZoo's (rows, columns, channels)."""
+    main(["train", "ppo", env_id, "--steps", "1500", "--out", str(tmp_path), "--no-progress",
+          "--set", "num_envs=8", "--set", "batch=256", "--set", "eval_games=0", "--set", "conv_channels=4"])
+    data = torch.load(tmp_path / "latest.pt", weights_only=True)
+    assert data["channels"] == 4 and len(data["board"]) == 3 and "actor.torso.0.weight" in data["model"]
+    env = arena.make_env(env_id)
+    agent = arena.make_agent(f"ppo:checkpoint={tmp_path}/latest.pt", env)
+    assert arena.play(env, [agent, arena.make_agent("random", env)], seed=0).termination == "normal"
+
+
+def test_a_channels_last_board_is_read_as_the_same_board_channels_first():
+    from arena_ppo.model import BoardNet
+
+    torch.manual_seed(0)
+    first, last = BoardNet((2, 6, 7), 2, 4, 16, 7, 1.0), BoardNet((6, 7, 2), 2, 4, 16, 7, 1.0)
+    last.load_state_dict(first.state_dict())
+    board, seat = torch.rand(5, 2, 6, 7), torch.rand(5, 2)
+    from_first = first(torch.cat([board.flatten(1), seat], -1))
+    from_last = last(torch.cat([board.permute(0, 2, 3, 1).flatten(1), seat], -1))
+    assert torch.allclose(from_first, from_last, atol=1e-6)

@@ -39,8 +39,8 @@ def model_spec(model: TeamPolicy, env_info: EnvInfo, hidden: int) -> dict[str, A
     """What it takes to rebuild the network and check it fits an env."""
     return {"env_id": env_info.id, "obs_dim": model.obs_norm.mean.shape[0],
             "state_dim": model.state_dim, "num_seats": model.num_seats,
-            "num_actions": model.actor[-1].out_features, "hidden": hidden,
-            "critic_outputs": model.critic[-1].out_features}
+            "num_actions": model.num_actions, "hidden": hidden, "critic_outputs": model.critic_outputs,
+            "board": list(model.board or ()), "channels": model.channels}
 
 
 def build_model(data: dict[str, Any], path: str | Path, env_info: EnvInfo | None = None) -> TeamPolicy:
@@ -57,6 +57,6 @@ def build_model(data: dict[str, Any], path: str | Path, env_info: EnvInfo | None
                              f"{data['num_actions']} actions and {data['num_seats']} seats; "
                              f"{env_info.id} has {obs_dim}, {env_info.num_actions} and {env_info.num_seats}")
     model = TeamPolicy(data["obs_dim"], data["num_seats"], data["num_actions"], data["state_dim"],
-                       data["hidden"], data.get("critic_outputs", 1))
+                       data["hidden"], data.get("critic_outputs", 1), data.get("board"), data.get("channels", 0))
     model.load_state_dict(data["model"])
     return model.eval()

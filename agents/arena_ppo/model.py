@@ -58,23 +58,64 @@ def mlp(n_in: int, hidden: int, n_out: int, out_std: float) -> nn.Sequential:
                          layer(hidden, n_out, out_std))
 
 
+class BoardNet(nn.Module):
+    """Three 3×3 convolutions over a board-shaped observation, then a hidden layer that also
+    takes the rest of the input (the seat one-hot, a critic's state) and the output layer.
+
+    `shape` is the observation's: channels first (OpenSpiel), or channels last where the last
+    axis is the shortest (PettingZoo classic, e.g. (6, 7, 2))."""
+
+    def __init__(self, shape, n_extra: int, channels: int, hidden: int, n_out: int, out_std: float):
+        super().__init__()
+        self.channels_last = shape[-1] < shape[0]
+        c, h, w = (shape[2], shape[0], shape[1]) if self.channels_last else shape
+        self.shape, self.board_size = tuple(shape), c * h * w
+        self.torso = nn.Sequential(conv(c, channels), nn.ReLU(), conv(channels, channels), nn.ReLU(),
+                                   conv(channels, channels), nn.ReLU(), nn.Flatten())
+        self.head = nn.Sequential(layer(channels * h * w + n_extra, hidden), nn.ReLU(),
+                                  layer(hidden, n_out, out_std))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        board = x[:, :self.board_size].reshape(-1, *self.shape)
+        if self.channels_last:
+            board = board.permute(0, 3, 1, 2)
+        return self.head(torch.cat([self.torso(board), x[:, self.board_size:]], dim=-1))
+
+
+def conv(c_in: int, c_out: int) -> nn.Conv2d:
+    """A 3×3 convolution that keeps the board's size, initialised as `layer`."""
+    c = nn.Conv2d(c_in, c_out, 3, padding=1)
+    nn.init.orthogonal_(c.weight, math.sqrt(2))
+    nn.init.zeros_(c.bias)
+    return c
+
+
 class TeamPolicy(nn.Module):
     """Actor π(a | obs, seat) and critic V(obs, seat[, global state]).
 
     The critic predicts returns standardised by `value_norm`; `value()` gives them back in
     reward units. With `critic_outputs` = num_actions it predicts one return per action,
-    Q(state, ·), instead (`q()`)."""
+    Q(state, ·), instead (`q()`). With `board` (the observation's shape) and `channels`,
+    actor and critic are `BoardNet`s: convolutions see a board game's board as a board."""
 
     def __init__(self, obs_dim: int, num_seats: int, num_actions: int, state_dim: int = 0,
-                 hidden: int = 64, critic_outputs: int = 1):
+                 hidden: int = 64, critic_outputs: int = 1, board: tuple[int, ...] | None = None,
+                 channels: int = 0):
         super().__init__()
-        self.num_seats = num_seats
+        self.num_seats, self.num_actions, self.critic_outputs = num_seats, num_actions, critic_outputs
+        self.board = tuple(board) if board is not None and channels > 0 else None
+        self.channels = channels if self.board else 0
         self.obs_norm = RunningNorm(obs_dim)
         self.state_norm = RunningNorm(max(state_dim, 1))
         self.value_norm = RunningNorm(1, clip=math.inf)
         self.state_dim = state_dim
-        self.actor = mlp(obs_dim + num_seats, hidden, num_actions, out_std=0.01)
-        self.critic = mlp(obs_dim + num_seats + state_dim, hidden, critic_outputs, out_std=1.0)
+        if self.board:
+            self.actor: nn.Module = BoardNet(self.board, num_seats, channels, hidden, num_actions, out_std=0.01)
+            self.critic: nn.Module = BoardNet(self.board, num_seats + state_dim, channels, hidden, critic_outputs,
+                                              out_std=1.0)
+        else:
+            self.actor = mlp(obs_dim + num_seats, hidden, num_actions, out_std=0.01)
+            self.critic = mlp(obs_dim + num_seats + state_dim, hidden, critic_outputs, out_std=1.0)
 
     def features(self, obs: torch.Tensor, seat: torch.Tensor) -> torch.Tensor:
         onehot = nn.functional.one_hot(seat, self.num_seats).to(obs.dtype)

@@ -92,6 +92,9 @@ class TurnArgs:
     update (0: off). The checkpoint plays the average, and `exploitability` is the average's
     (`iterate_exploitability` the last iterate's): near an equilibrium the sampled steps
     jitter the iterate around the fixed point, and Polyak averaging takes the jitter out"""
+    average_rate_final: float | None = None
+    """average rate at the end of the budget, reached geometrically (default: `average_rate`):
+    a longer window late in the run, where α changes slowly and the jitter is what is left"""
     all_actions: bool = False
     """the critic learns Q(h, a) of every action from the returns of the actions taken (h: the
     central critic's view, both hands in poker) and the policy step uses every legal action's
@@ -119,7 +122,12 @@ class TurnArgs:
     max_grad_norm: float = 0.5
     """gradient-norm clip"""
     hidden: int = 128
-    """width of the two hidden layers of actor and critic"""
+    """width of the two hidden layers of actor and critic (of the one after the convolutions
+    with `conv_channels`)"""
+    conv_channels: int = 0
+    """channels of three 3×3 convolutions over a board game's board (observations of shape
+    (C, H, W), or (H, W, C) as PettingZoo's), for actor and critic; 0: a two-layer MLP over
+    the flat observation"""
     central_critic: bool = True
     """the critic also sees every seat's view (the whole history in two-player poker): a
     baseline that may depend on hidden information but not on the action keeps the gradient
@@ -171,6 +179,19 @@ def magnet_coef_at(args: TurnArgs, frac: float) -> float:
         return start * (end / start) ** frac
     raise ArenaError(f"magnet_schedule must be linear, or geometric with magnet_coef and magnet_coef_final "
                      f"above 0; got {args.magnet_schedule} from {start} to {end}")
+
+
+def average_rate_at(args: TurnArgs, frac: float) -> float:
+    """The averaging rate after `frac` of the budget: geometric from `average_rate` to
+    `average_rate_final` (equal time per halving of the rate, as α's geometric schedule)."""
+    start = args.average_rate
+    end = start if args.average_rate_final is None else args.average_rate_final
+    if start == end:
+        return start
+    if not (0.0 < start <= 1.0 and 0.0 < end <= 1.0):
+        raise ArenaError(f"average_rate and average_rate_final must be in (0, 1] to schedule the average; "
+                         f"got {start} and {end}")
+    return start * (end / start) ** frac
 
 
 def opponent_specs(args: TurnArgs) -> list[str]:
@@ -395,7 +416,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     specs = games.opponents
 
     S = 2 * D if args.central_critic else 0
-    model = TeamPolicy(D, 2, A, S, args.hidden, critic_outputs=A if args.all_actions else 1)
+    model = TeamPolicy(D, 2, A, S, args.hidden, critic_outputs=A if args.all_actions else 1,
+                       board=games.info.observation_shape, channels=args.conv_channels)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=args.adam_eps)
     pool = OpponentPool(capacity=args.pool_capacity)
     magnet = copy.deepcopy(model)  # ρ: starts at the (near-uniform) initial policy
@@ -512,7 +534,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if iteration % args.magnet_every == 0:
             _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
         if average is not None:
-            _lerp_parameters(average, model, args.average_rate)
+            _lerp_parameters(average, model, average_rate_at(args, frac))
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
         if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
@@ -522,6 +544,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         pg, vl, ent, kl_magnet, kl_old = np.mean(stats, axis=0)
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
                    "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
+                   **({"average_rate": average_rate_at(args, frac)} if average is not None else {}),
                    "pool": len(pool),
                    "score_vs_pool": _score_vs_pool(outcomes),
                    **{f"score_vs_{spec}": float(np.mean(s)) for spec, s in zip(specs, fixed_scores) if s}}
@@ -572,6 +595,10 @@ def run_turn_based(options, env) -> dict[str, Any]:
     check_trainable(env.info, env)
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
     magnet_coef_at(args, 0.0)  # a bad schedule or opponent is refused before anything is written
+    average_rate_at(args, 0.0)
+    if args.conv_channels and len(env.info.observation_shape) != 3:
+        raise ArenaError(f"conv_channels needs board-shaped observations (channels, height, width); "
+                         f"{env.info.id} has shape {tuple(env.info.observation_shape)}")
     fixed_opponents = opponent_specs(args)
     for spec in fixed_opponents:
         make_agent(spec, env)
