@@ -50,8 +50,17 @@ def test_any_exception_from_agent_code_is_its_crash_forfeit(exc, clock):
         assert record.scores[1 - seat] == 1.0
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler, as in a terminal: a shell started in the background
+    (`cmd &` without job control) hands its children SIGINT ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("clock", [None, 2.0])
-def test_the_users_ctrl_c_still_stops_the_game(clock):
+def test_the_users_ctrl_c_still_stops_the_game(clock, ctrl_c_raises):
     env = make_env("openspiel/tic_tac_toe")
     with pytest.raises(KeyboardInterrupt):
         play(env, [PressesCtrlC(env.info), make_agent("random", env)], 0, time_per_move=clock)
