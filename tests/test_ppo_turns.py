@@ -247,7 +247,7 @@ def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
     (["average_rate=0", "average_rate_final=0.001"], "average_rate and average_rate_final must be in (0, 1]"),
     (["conv_channels=8"], "conv_channels needs board-shaped observations"),
 ])
-def test_bad_fixed_opponents_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
+def test_bad_opponents_averaging_or_network_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
     out = tmp_path / "run"
     result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", KUHN, "--steps", "10", "--out", str(out),
                              *[a for s in sets for a in ("--set", s)]], capture_output=True, text=True)

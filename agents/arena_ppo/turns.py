@@ -435,6 +435,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         frac = budget.fraction()
         lr = optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
         alpha = magnet_coef_at(args, frac)
+        average_rate = average_rate_at(args, frac)
         explore = args.explore * (1 - frac)
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
@@ -534,7 +535,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if iteration % args.magnet_every == 0:
             _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
         if average is not None:
-            _lerp_parameters(average, model, average_rate_at(args, frac))
+            _lerp_parameters(average, model, average_rate)
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
         if args.pool_fraction > 0 and iteration % args.snapshot_every == 0:
@@ -544,7 +545,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         pg, vl, ent, kl_magnet, kl_old = np.mean(stats, axis=0)
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
                    "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
-                   **({"average_rate": average_rate_at(args, frac)} if average is not None else {}),
+                   **({"average_rate": average_rate} if average is not None else {}),
                    "pool": len(pool),
                    "score_vs_pool": _score_vs_pool(outcomes),
                    **{f"score_vs_{spec}": float(np.mean(s)) for spec, s in zip(specs, fixed_scores) if s}}
@@ -594,7 +595,8 @@ def run_turn_based(options, env) -> dict[str, Any]:
 
     check_trainable(env.info, env)
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
-    magnet_coef_at(args, 0.0)  # a bad schedule or opponent is refused before anything is written
+    # A bad schedule, network or opponent is refused before anything is written.
+    magnet_coef_at(args, 0.0)
     average_rate_at(args, 0.0)
     if args.conv_channels and len(env.info.observation_shape) != 3:
         raise ArenaError(f"conv_channels needs board-shaped observations (channels, height, width); "
