@@ -246,8 +246,9 @@ def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
     (["opponents=nosuchagent", "opponent_fraction=0.3"], "nosuchagent"),
     (["average_rate=0", "average_rate_final=0.001"], "average_rate and average_rate_final must be in (0, 1]"),
     (["conv_channels=8"], "conv_channels needs board-shaped observations"),
+    (["batch_final=0"], "batch and batch_final must be at least 1"),
 ])
-def test_bad_opponents_averaging_or_network_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
+def test_bad_opponents_schedules_or_network_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
     out = tmp_path / "run"
     result = subprocess.run([sys.executable, "-m", "arena", "train", "ppo", KUHN, "--steps", "10", "--out", str(out),
                              *[a for s in sets for a in ("--set", s)]], capture_output=True, text=True)
@@ -282,6 +283,17 @@ def test_the_average_rate_falls_geometrically_to_its_final_value():
     assert [average_rate_at(scheduled, f) for f in (0.0, 0.5, 1.0)] == pytest.approx([0.004, 0.002, 0.001])
     assert average_rate_at(TurnArgs(average_rate=0.005), 0.8) == 0.005  # no final: constant
     assert average_rate_at(TurnArgs(), 0.3) == 0.0  # off
+
+
+def test_a_growing_batch_is_scheduled_geometrically_and_each_update_takes_what_is_due(tmp_path):
+    from arena_ppo.turns import TurnArgs, batch_at
+
+    assert [batch_at(TurnArgs(batch=1000, batch_final=4000), f) for f in (0.0, 0.5, 1.0)] == [1000, 2000, 4000]
+    assert batch_at(TurnArgs(batch=1000), 0.7) == 1000  # no final: constant
+    main(["train", "ppo", KUHN, "--steps", "6000", "--out", str(tmp_path), "--no-progress", "--set", "num_envs=16",
+          "--set", "batch=256", "--set", "batch_final=1024", "--set", "eval_games=0"])
+    batches = [json.loads(line)["batch"] for line in open(tmp_path / "metrics.jsonl") if "batch" in line]
+    assert batches[0] < 300 and batches[-1] > 700
 
 
 @pytest.mark.parametrize("env_id", ["openspiel/connect_four", "pettingzoo/classic/connect_four_v3"])

@@ -45,6 +45,10 @@ class TurnArgs:
     """games played side by side, with one batched forward pass per move"""
     batch: int = 4096
     """decisions (of finished games) per update"""
+    batch_final: int | None = None
+    """decisions per update at the end of the budget, reached geometrically (default: `batch`):
+    small batches while α is large and the policy moves far, large ones late, where α pulls
+    weakly and the sampled steps' noise is what keeps the policy off the equilibrium"""
     epochs: int = 4
     """passes over each batch"""
     minibatches: int = 4
@@ -184,14 +188,23 @@ def magnet_coef_at(args: TurnArgs, frac: float) -> float:
 def average_rate_at(args: TurnArgs, frac: float) -> float:
     """The averaging rate after `frac` of the budget: geometric from `average_rate` to
     `average_rate_final` (equal time per halving of the rate, as α's geometric schedule)."""
-    start = args.average_rate
-    end = start if args.average_rate_final is None else args.average_rate_final
-    if start == end:
-        return start
-    if not (0.0 < start <= 1.0 and 0.0 < end <= 1.0):
+    end = args.average_rate if args.average_rate_final is None else args.average_rate_final
+    if args.average_rate != end and not (0.0 < args.average_rate <= 1.0 and 0.0 < end <= 1.0):
         raise ArenaError(f"average_rate and average_rate_final must be in (0, 1] to schedule the average; "
-                         f"got {start} and {end}")
-    return start * (end / start) ** frac
+                         f"got {args.average_rate} and {end}")
+    return _geometric(args.average_rate, end, frac)
+
+
+def batch_at(args: TurnArgs, frac: float) -> int:
+    """Decisions per update after `frac` of the budget: geometric from `batch` to `batch_final`."""
+    end = args.batch if args.batch_final is None else args.batch_final
+    if args.batch < 1 or end < 1:
+        raise ArenaError(f"batch and batch_final must be at least 1; got {args.batch} and {end}")
+    return round(_geometric(args.batch, end, frac))
+
+
+def _geometric(start: float, end: float, frac: float) -> float:
+    return start if start == end else start * (end / start) ** frac
 
 
 def opponent_specs(args: TurnArgs) -> list[str]:
@@ -436,12 +449,13 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         lr = optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
         alpha = magnet_coef_at(args, frac)
         average_rate = average_rate_at(args, frac)
+        batch_size = batch_at(args, frac)
         explore = args.explore * (1 - frac)
 
         # 1. Play moves until `batch` decisions of finished games are in hand.
         batch, outcomes = [], []
         fixed_scores: list[list[float]] = [[] for _ in specs]
-        while len(batch) < args.batch:
+        while len(batch) < batch_size:
             with torch.inference_mode():
                 o, s, m = torch.from_numpy(obs), torch.from_numpy(seats), torch.from_numpy(mask)
                 logits = model.logits(o, s, m)
@@ -486,7 +500,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                 games.opp_seat[e] = rng.integers(2)
             seats, obs, mask, state = games.observe(bool(S))
             run.note("self-play", {"games finished": len(outcomes),
-                                   "decisions": f"{len(batch):,}/{args.batch:,} for the next update"})
+                                   "decisions": f"{len(batch):,}/{batch_size:,} for the next update"})
 
         # 2. The mirror-descent step: PPO's clipped surrogate + α KL(π ‖ magnet) + value loss.
         b_obs = torch.from_numpy(np.stack([d[0] for d in batch]))
@@ -546,6 +560,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
                    "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
                    **({"average_rate": average_rate} if average is not None else {}),
+                   **({"batch": len(batch)} if args.batch_final is not None else {}),
                    "pool": len(pool),
                    "score_vs_pool": _score_vs_pool(outcomes),
                    **{f"score_vs_{spec}": float(np.mean(s)) for spec, s in zip(specs, fixed_scores) if s}}
@@ -598,6 +613,7 @@ def run_turn_based(options, env) -> dict[str, Any]:
     # A bad schedule, network or opponent is refused before anything is written.
     magnet_coef_at(args, 0.0)
     average_rate_at(args, 0.0)
+    batch_at(args, 0.0)
     if args.conv_channels and len(env.info.observation_shape) != 3:
         raise ArenaError(f"conv_channels needs board-shaped observations (channels, height, width); "
                          f"{env.info.id} has shape {tuple(env.info.observation_shape)}")
