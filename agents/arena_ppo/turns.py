@@ -48,7 +48,8 @@ class TurnArgs:
     batch_final: int | None = None
     """decisions per update at the end of the budget, reached geometrically (default: `batch`):
     small batches while α is large and the policy moves far, large ones late, where α pulls
-    weakly and the sampled steps' noise is what keeps the policy off the equilibrium"""
+    weakly and the sampled steps' noise is what keeps the policy off the equilibrium (on Leduc,
+    4,096 → 32,768 ended at 0.138 against a constant 8,192's 0.121; docs/results.md)"""
     epochs: int = 4
     """passes over each batch"""
     minibatches: int = 4
@@ -452,7 +453,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         batch_size = batch_at(args, frac)
         explore = args.explore * (1 - frac)
 
-        # 1. Play moves until `batch` decisions of finished games are in hand.
+        # 1. Play moves until `batch_size` decisions of finished games are in hand.
         batch, outcomes = [], []
         fixed_scores: list[list[float]] = [[] for _ in specs]
         while len(batch) < batch_size:
