@@ -65,10 +65,10 @@ def main() -> None:
                   "--out", str(out), "--no-progress", *sets)
     learning_curve(out)
     checkpoint = f"ppo:checkpoint={out}/latest.pt"
-    db = ["--games", str(opts.games), "--seed", "50000", "--format", "gauntlet", "--quiet", "--db", str(out / "referee.db")]
-    arena_cli("tournament", ENV, checkpoint, "random", "mcts:sims=100", "--name", "sampled", *db)
-    arena_cli("tournament", ENV, f"{checkpoint},greedy=true", "mcts:sims=100", "--name", "greedy-mcts", *db)
-    arena_cli("tournament", ENV, f"{checkpoint},greedy=true", "random", "--name", "greedy-random", *db)
+    referee = ["--games", str(opts.games), "--seed", "50000", "--format", "gauntlet", "--quiet", "--db", str(out / "referee.db")]
+    arena_cli("tournament", ENV, checkpoint, "random", "mcts:sims=100", "--name", "sampled", *referee)
+    arena_cli("tournament", ENV, f"{checkpoint},greedy=true", "mcts:sims=100", "--name", "greedy-mcts", *referee)
+    arena_cli("tournament", ENV, f"{checkpoint},greedy=true", "random", "--name", "greedy-random", *referee)
 
 
 if __name__ == "__main__":

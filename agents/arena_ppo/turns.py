@@ -181,7 +181,7 @@ def magnet_coef_at(args: TurnArgs, frac: float) -> float:
     if args.magnet_schedule == "linear":
         return start + (end - start) * frac
     if args.magnet_schedule == "geometric" and start > 0 and end > 0:
-        return start * (end / start) ** frac
+        return _geometric(start, end, frac)
     raise ArenaError(f"magnet_schedule must be linear, or geometric with magnet_coef and magnet_coef_final "
                      f"above 0; got {args.magnet_schedule} from {start} to {end}")
 
