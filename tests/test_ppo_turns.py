@@ -257,6 +257,15 @@ def test_bad_opponents_schedules_or_network_are_refused_in_one_line_before_anyth
     assert not out.exists()
 
 
+@pytest.mark.parametrize("magnet_rate, measured", [("0.01", True), ("0", False)])
+def test_the_magnet_is_measured_only_when_it_moves(tmp_path, magnet_rate, measured):
+    out = tmp_path / "run"
+    main(["train", "ppo", KUHN, "--steps", "2000", "--out", str(out), "--no-progress", "--set", "eval_games=0",
+          "--set", "exploitability_every=0", "--set", "batch=512", "--set", f"magnet_rate={magnet_rate}"])
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl") if '"final"' not in line]
+    assert rows and all(("magnet_exploitability" in r) == measured and "exploitability" in r for r in rows)
+
+
 def test_with_averaging_the_checkpoint_plays_the_average_and_a_resume_keeps_the_iterate(tmp_path, capsys):
     out = tmp_path / "avg"
     common = ["--out", str(out), "--seed", "4", "--no-progress", "--set", "eval_games=0",

@@ -569,7 +569,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
             metrics["exploitability"] = exploitability_of(measure_env, played)
-            metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
+            if args.magnet_rate > 0:  # a fixed magnet's figure never changes; not worth its CPU
+                metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
             if average is not None:
                 metrics["iterate_exploitability"] = exploitability_of(measure_env, model)
         run.end_iteration(metrics, played, **saved)
