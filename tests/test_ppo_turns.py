@@ -247,6 +247,7 @@ def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
     (["average_rate=0", "average_rate_final=0.001"], "average_rate and average_rate_final must be in (0, 1]"),
     (["conv_channels=8"], "conv_channels needs board-shaped observations"),
     (["batch_final=0"], "batch and batch_final must be at least 1"),
+    (["final_at=0"], "final_at must be in (0, 1]"),
 ])
 def test_bad_opponents_schedules_or_network_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
     out = tmp_path / "run"
@@ -304,6 +305,19 @@ def test_a_growing_batch_is_scheduled_geometrically_and_each_update_takes_what_i
     rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
     batches = [r["batch"] for r in rows if not r.get("final")]
     assert batches[0] < 300 and batches[-1] > 700
+
+
+def test_final_at_ends_the_schedules_early_and_holds_them_while_the_learning_rate_anneals_on(tmp_path):
+    from arena_ppo.turns import TurnArgs, schedule_at
+
+    assert [schedule_at(TurnArgs(final_at=0.8), f) for f in (0.0, 0.4, 0.8, 1.0)] == pytest.approx([0, 0.5, 1, 1])
+    main(["train", "ppo", KUHN, "--steps", "6000", "--out", str(tmp_path), "--no-progress", "--set", "num_envs=16",
+          "--set", "batch=256", "--set", "magnet_coef=0.2", "--set", "magnet_coef_final=0.05",
+          "--set", "final_at=0.5", "--set", "eval_games=0"])
+    rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl") if '"final"' not in line]
+    held = [r for before, r in zip(rows, rows[1:]) if before["step"] >= 3000]  # began past half the budget
+    assert rows[0]["magnet_coef"] > 0.15 and held and all(r["magnet_coef"] == pytest.approx(0.05) for r in held)
+    assert held[0]["lr"] > held[-1]["lr"] > 0
 
 
 @pytest.mark.parametrize("env_id", ["openspiel/connect_four", "pettingzoo/classic/connect_four_v3"])

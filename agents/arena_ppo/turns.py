@@ -78,6 +78,10 @@ class TurnArgs:
     time per halving: with a fixed magnet the policy tracks the quantal-response path, whose
     exploitability is about proportional to α and whose tracking slows as α shrinks, so the
     small values need the time)"""
+    final_at: float = 1.0
+    """share of the budget after which α, the averaging rate and the batch stay at their
+    `*_final` values (the learning rate still anneals over the whole budget): time at the
+    final α for the average to catch up with a policy that no longer moves away"""
     magnet_rate: float = 0.01
     """rate at which the magnet's parameters move towards the policy's, every `magnet_every`
     updates (1.0: the magnet becomes a copy of the policy)"""
@@ -174,8 +178,15 @@ def chain_gae(rewards: np.ndarray, values: np.ndarray, gamma: float, lam: float)
     return advantages, advantages + values
 
 
+def schedule_at(args: TurnArgs, frac: float) -> float:
+    """How far along α's, the averaging rate's and the batch's schedules `frac` of the budget is."""
+    if not 0.0 < args.final_at <= 1.0:
+        raise ArenaError(f"final_at must be in (0, 1], a share of the budget; got {args.final_at}")
+    return min(1.0, frac / args.final_at)
+
+
 def magnet_coef_at(args: TurnArgs, frac: float) -> float:
-    """α after `frac` of the budget, on the chosen schedule."""
+    """α after `frac` of its schedule."""
     start = args.magnet_coef
     end = start if args.magnet_coef_final is None else args.magnet_coef_final
     if args.magnet_schedule == "linear":
@@ -187,7 +198,7 @@ def magnet_coef_at(args: TurnArgs, frac: float) -> float:
 
 
 def average_rate_at(args: TurnArgs, frac: float) -> float:
-    """The averaging rate after `frac` of the budget: geometric from `average_rate` to
+    """The averaging rate after `frac` of its schedule: geometric from `average_rate` to
     `average_rate_final` (equal time per halving of the rate, as α's geometric schedule)."""
     end = args.average_rate if args.average_rate_final is None else args.average_rate_final
     if args.average_rate != end and not (0.0 < args.average_rate <= 1.0 and 0.0 < end <= 1.0):
@@ -197,7 +208,7 @@ def average_rate_at(args: TurnArgs, frac: float) -> float:
 
 
 def batch_at(args: TurnArgs, frac: float) -> int:
-    """Decisions per update after `frac` of the budget: geometric from `batch` to `batch_final`."""
+    """Decisions per update after `frac` of its schedule: geometric from `batch` to `batch_final`."""
     end = args.batch if args.batch_final is None else args.batch_final
     if args.batch < 1 or end < 1:
         raise ArenaError(f"batch and batch_final must be at least 1; got {args.batch} and {end}")
@@ -448,9 +459,10 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     while budget.fraction() < 1.0:
         frac = budget.fraction()
         lr = optimizer.param_groups[0]["lr"] = args.lr + (args.lr_final - args.lr) * frac
-        alpha = magnet_coef_at(args, frac)
-        average_rate = average_rate_at(args, frac)
-        batch_size = batch_at(args, frac)
+        along = schedule_at(args, frac)
+        alpha = magnet_coef_at(args, along)
+        average_rate = average_rate_at(args, along)
+        batch_size = batch_at(args, along)
         explore = args.explore * (1 - frac)
 
         # 1. Play moves until `batch_size` decisions of finished games are in hand.
@@ -613,6 +625,7 @@ def run_turn_based(options, env) -> dict[str, Any]:
     check_trainable(env.info, env)
     args = TurnArgs(env_id=options.env_id, **overrides_for(TurnArgs, options.overrides))
     # A bad schedule, network or opponent is refused before anything is written.
+    schedule_at(args, 0.0)
     magnet_coef_at(args, 0.0)
     average_rate_at(args, 0.0)
     batch_at(args, 0.0)
