@@ -67,6 +67,15 @@ def test_the_checkpoint_plays_and_measures_as_the_run_reported(kuhn_run, capsys)
     assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
 
 
+def test_best_pt_keeps_the_lowest_exploitability_measured_and_measures_as_recorded(kuhn_run, capsys):
+    out, rows = kuhn_run
+    measured = [r["exploitability"] for r in rows if r.get("exploitability") is not None]
+    best = torch.load(out / "best.pt", weights_only=True)
+    assert best["exploitability"] == min(measured) < measured[0]
+    main(["exploitability", f"ppo:checkpoint={out}/best.pt", KUHN, "--json"])
+    assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(min(measured))
+
+
 def test_the_run_folder_follows_the_kit(kuhn_run):
     out, rows = kuhn_run
     data = torch.load(out / "latest.pt", weights_only=True)
@@ -280,9 +289,13 @@ def test_with_averaging_the_checkpoint_plays_the_average_and_a_resume_keeps_the_
     capsys.readouterr()
     main(["exploitability", f"ppo:checkpoint={out}/latest.pt", KUHN, "--json"])
     assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
+    best_before = torch.load(out / "best.pt", weights_only=True)["exploitability"]
     main(["train", "ppo", KUHN, "--steps", "12000", "--resume", *common])
     resumed = torch.load(out / "latest.pt", weights_only=True)
     assert resumed["global_step"] > data["global_step"]
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert torch.load(out / "best.pt", weights_only=True)["exploitability"] == min(
+        r["exploitability"] for r in rows if r.get("exploitability") is not None) <= best_before  # kept over resume
     assert not torch.equal(resumed["iterate"]["actor.0.weight"], data["iterate"]["actor.0.weight"])
 
 

@@ -454,6 +454,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     run.restore(model=played, **saved)
     opponents: dict[int, TeamPolicy] = {}
     last_measured = -np.inf
+    best = BestCheckpoint(run)
 
     seats, obs, mask, state = games.observe(bool(S))
     while budget.fraction() < 1.0:
@@ -580,15 +581,33 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
-            metrics["exploitability"] = exploitability_of(measure_env, played)
+            metrics["exploitability"] = best.offer(exploitability_of(measure_env, played), played)
             if args.magnet_rate > 0:  # a fixed magnet's figure never changes; not worth its CPU
                 metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
             if average is not None:
                 metrics["iterate_exploitability"] = exploitability_of(measure_env, model)
         run.end_iteration(metrics, played, **saved)
     if can_measure:
-        run.final({"exploitability": exploitability_of(measure_env, played)})
+        run.final({"exploitability": best.offer(exploitability_of(measure_env, played), played)})
     return run.last
+
+
+class BestCheckpoint:
+    """best.pt: the played policy with the lowest exploitability measured so far. The figure is
+    exact, not a noisy evaluation, so keeping the lowest is choosing the best policy the run made
+    (on Leduc the average drifts up and down by 0.02 late in a run)."""
+
+    def __init__(self, run):
+        self.run, self.path = run, run.out / "best.pt"
+        resumed = run.options.resume and self.path.exists()
+        saved = torch.load(self.path, weights_only=True) if resumed else {}
+        self.value = float(saved.get("exploitability", np.inf))  # a resumed run keeps its best
+
+    def offer(self, value: float | None, model: TeamPolicy) -> float | None:
+        if value is not None and value < self.value:
+            self.value = value
+            self.run.save(self.path, True, model, exploitability=value)
+        return value
 
 
 def _snapshot_net(model: TeamPolicy, pool, index: int) -> TeamPolicy:
