@@ -455,6 +455,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     opponents: dict[int, TeamPolicy] = {}
     last_measured = -np.inf
     best = BestCheckpoint(run)
+    measured = None  # the played network's exploitability, if this update measured it
 
     seats, obs, mask, state = games.observe(bool(S))
     while budget.fraction() < 1.0:
@@ -465,6 +466,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         average_rate = average_rate_at(args, along)
         batch_size = batch_at(args, along)
         explore = args.explore * (1 - frac)
+        measured = None
 
         # 1. Play moves until `batch_size` decisions of finished games are in hand.
         batch, outcomes = [], []
@@ -581,14 +583,16 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if can_measure and (budget.seconds() - last_measured >= args.exploitability_every
                             or budget.fraction() >= 1.0):
             last_measured = budget.seconds()
-            metrics["exploitability"] = best.offer(exploitability_of(measure_env, played), played)
+            measured = metrics["exploitability"] = best.offer(exploitability_of(measure_env, played), played)
             if args.magnet_rate > 0:  # a fixed magnet's figure never changes; not worth its CPU
                 metrics["magnet_exploitability"] = exploitability_of(measure_env, magnet)
             if average is not None:
                 metrics["iterate_exploitability"] = exploitability_of(measure_env, model)
         run.end_iteration(metrics, played, **saved)
-    if can_measure:
-        run.final({"exploitability": best.offer(exploitability_of(measure_env, played), played)})
+    if can_measure:  # the last update measured this same network, unless the budget ran out just after
+        if measured is None:
+            measured = best.offer(exploitability_of(measure_env, played), played)
+        run.final({"exploitability": measured})
     return run.last
 
 
