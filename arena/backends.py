@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import shutil
 import signal
 import struct
@@ -21,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -352,6 +353,8 @@ class LocalPool(_Bounded):
         self.settings: Settings | None = None
         self.status_dir: str | None = None
         self.processes: dict = {}
+        self.in_flight: set[Future] = set()  # games submitted and not yet over
+        self.ended: queue.SimpleQueue[Future] = queue.SimpleQueue()  # games as they end
         for var in THREAD_ENV:  # inherited by the workers before they import torch or BLAS
             os.environ.setdefault(var, "1")
         methods = multiprocessing.get_all_start_methods()
@@ -398,7 +401,25 @@ class LocalPool(_Bounded):
     def _submit(self, settings, job):
         handle = self._ensure().submit(play_job, settings, job)
         self.processes.update(getattr(self.pool, "_processes", None) or {})  # for the autopsy
+        self.in_flight.add(handle)
+        handle.add_done_callback(self._ended)
         return handle
+
+    def _ended(self, handle: Future) -> None:  # called by the pool's thread as a game ends
+        self.in_flight.discard(handle)
+        self.ended.put(handle)
+
+    def _wait(self, pending: dict) -> set:
+        """The games of `pending` that are over, once one is. It blocks on a queue rather than
+        in `concurrent.futures.wait`, which a Ctrl-C can leave holding a game's lock: the
+        pool's thread then never hands that game back, and closing the pool hangs."""
+        done: set = set()
+        while not done:
+            ended = [self.ended.get()]
+            while not self.ended.empty():
+                ended.append(self.ended.get())
+            done = {h for h in ended if h in pending}  # others: cancelled, or of a broken pool
+        return done
 
     def run(self, settings: Settings, jobs: Iterable[Job]) -> Iterator[tuple[Job, GameRecord]]:
         todo, pending, again = iter(jobs), dict[Any, Job](), list[Job]()
@@ -417,7 +438,7 @@ class LocalPool(_Bounded):
                         break
                 if not pending and not broken:
                     return
-                done = wait(list(pending), return_when=FIRST_COMPLETED)[0] if pending and not broken else set()
+                done = self._wait(pending) if pending and not broken else set()
                 for handle in [h for h in pending if h in done]:
                     job = pending.pop(handle)
                     try:
@@ -514,6 +535,9 @@ class LocalPool(_Bounded):
 
     def close(self) -> None:
         if self.pool is not None:
+            if self.in_flight:  # games nobody will read (Ctrl-C): stop them rather than wait
+                for process in list(self.processes.values()):
+                    process.terminate()
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         if self.status_dir is not None:

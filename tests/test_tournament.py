@@ -214,3 +214,16 @@ def test_three_player_games_rotate_every_agent_through_every_seat(tmp_path, regi
     assert all(replay_matches(r, replay(r)) is None for r in records)
     with pytest.raises(ArenaError, match="multiple of 3"):
         run_tournament(TournamentConfig(env_id, config.agents, games=4), Store(tmp_path / "k.db"))
+
+
+def test_closing_the_pool_mid_game_stops_the_game_rather_than_waiting_for_it():
+    """What Ctrl-C relies on: the games in progress are dropped, not played to the end."""
+    from arena.backends import Job, Settings
+
+    pool = LocalPool(1)
+    pool._submit(Settings(C4), Job("slow", 1, ("mcts:sims=200000", "mcts:sims=200000")))  # minutes of search
+    time.sleep(1.0)
+    started = time.time()
+    pool.close()
+    assert time.time() - started < 10
+    assert not pool.in_flight
