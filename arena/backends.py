@@ -537,7 +537,7 @@ class LocalPool(_Bounded):
         if self.pool is not None:
             if self.in_flight:  # games nobody will read (Ctrl-C): stop them rather than wait
                 for process in list(self.processes.values()):
-                    process.terminate()
+                    process.kill()  # not SIGTERM, which agent code may catch or ignore
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         if self.status_dir is not None:

@@ -18,6 +18,7 @@ import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -240,10 +241,15 @@ def _stderr_line(text: str) -> None:
     sys.stderr.flush()
 
 
+STOP_GRACE_S = 10.0  # after a Ctrl-C, how long stopping may take before the arena just exits
+
+
 @contextmanager
 def resume_notice(store_path, saved: Callable[[], int], argv: Sequence[str] | None = None) -> Iterator[None]:
     """On Ctrl-C (SIGINT), say at once that the finished games are saved and how to resume,
-    then stop as Ctrl-C does (KeyboardInterrupt); in-flight games are dropped."""
+    then stop as Ctrl-C does (KeyboardInterrupt); in-flight games are dropped. Should
+    stopping hang (a worker that will not die, a lock left held), the process exits with
+    130 anyway after STOP_GRACE_S, leaving where it hung in a file."""
     argv = list(sys.argv[1:] if argv is None else argv)
     previous = signal.getsignal(signal.SIGINT)
 
@@ -253,6 +259,7 @@ def resume_notice(store_path, saved: Callable[[], int], argv: Sequence[str] | No
             f"\nstopping: {saved()} finished games are saved in {store_path}; games in progress are "
             f"dropped. To resume, run the same command again: arena {shlex.join(argv)}"
         )
+        threading.Thread(target=_exit_if_still_stopping, name="stop watchdog", daemon=True).start()
         raise KeyboardInterrupt
 
     try:
@@ -264,3 +271,19 @@ def resume_notice(store_path, saved: Callable[[], int], argv: Sequence[str] | No
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _exit_if_still_stopping() -> None:
+    """Every game worth keeping is stored before the notice; a Ctrl-C must not leave the
+    user waiting on a clean-up that hangs. The stacks say where it hung, for a bug report."""
+    time.sleep(STOP_GRACE_S)
+    import faulthandler
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", prefix="arena-stopping-", suffix=".txt", delete=False) as f:
+        faulthandler.dump_traceback(file=f, all_threads=True)
+    _stderr_line(f"stopping took over {STOP_GRACE_S:g} s; exiting anyway (where it hung: {f.name})")
+    try:
+        sys.stdout.flush()
+    finally:
+        os._exit(130)
