@@ -93,7 +93,7 @@ def test_ctrl_c_says_at_once_what_is_saved_and_how_to_resume(tmp_path):
     db = tmp_path / "c.db"
     # PYTHONFAULTHANDLER: should the arena hang after all, SIGABRT makes it print its stacks
     proc = subprocess.Popen(_tournament(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1", "TMPDIR": str(tmp_path)})
     while "] game 2/12" not in proc.stderr.readline():
         pass
     sent = time.time()
@@ -107,7 +107,7 @@ def test_ctrl_c_says_at_once_what_is_saved_and_how_to_resume(tmp_path):
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGABRT)
-        pytest.fail("no exit 60 s after Ctrl-C; its stacks:\n" + proc.communicate()[1][-6000:])
+        pytest.fail("no exit 60 s after Ctrl-C; its stacks:\n" + proc.communicate(timeout=30)[1][-6000:])
     assert proc.returncode == 130
     if "exiting anyway" in err:  # the watchdog's exit: kept, but the hang is a bug to report
         where = err.split("where it hung: ")[1].split(")")[0]
