@@ -280,10 +280,10 @@ def _exit_if_still_stopping() -> None:
     import faulthandler
     import tempfile
 
-    with tempfile.NamedTemporaryFile("w", prefix="arena-stopping-", suffix=".txt", delete=False) as f:
-        faulthandler.dump_traceback(file=f, all_threads=True)
-    _stderr_line(f"stopping took over {STOP_GRACE_S:g} s; exiting anyway (where it hung: {f.name})")
-    try:
+    try:  # whatever fails here (no temp folder, a closed stream), the exit must still happen
+        with tempfile.NamedTemporaryFile("w", prefix="arena-stopping-", suffix=".txt", delete=False) as f:
+            faulthandler.dump_traceback(file=f, all_threads=True)
+        _stderr_line(f"stopping took over {STOP_GRACE_S:g} s; exiting anyway (where it hung: {f.name})")
         sys.stdout.flush()
     finally:
         os._exit(130)
