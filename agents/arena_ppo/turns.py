@@ -283,6 +283,7 @@ class TurnEnvs:
         from arena.api import make_env
 
         self.envs = [make_env(env_id) for _ in indices]
+        self.obs_size = int(np.prod(self.envs[0].info.observation_shape))
         self.rngs = [np.random.default_rng([seed, int(i)]) for i in indices]
         self.specs, self.fraction = list(opponents), fraction
         self.fixed: list[dict[int, Agent]] = [{} for _ in self.envs]  # per game: spec index -> agent
@@ -309,7 +310,7 @@ class TurnEnvs:
 
     def _play_fixed(self, e: int) -> None:
         """The fixed agent's moves, until the learner is to move or the game is over."""
-        spec, seat = (int(x) for x in self.versus[e])
+        spec, seat = self.versus[e].tolist()
         env = self.envs[e]
         while spec >= 0 and not env.is_over() and env.to_move()[0] == seat:
             agent = self.fixed[e][spec]
@@ -320,12 +321,15 @@ class TurnEnvs:
         both seats' observations side by side (E, 2D), the mover's first (else None), and each
         game's fixed opponent (E, 2): its index in `opponents` and its seat, -1 in self-play."""
         seats = np.array([env.to_move()[0] for env in self.envs])
-        views = [[np.ravel(env.observation(s)) for s in (seat, 1 - seat)] if central
-                 else [np.ravel(env.observation(seat))] for env, seat in zip(self.envs, seats)]
-        obs = np.stack([v[0] for v in views]).astype(np.float32)
-        state = np.stack([np.concatenate(v) for v in views]).astype(np.float32) if central else None
-        mask = np.stack([env.legal_mask(s) for env, s in zip(self.envs, seats)])
-        return seats, obs, mask, state, self.versus.copy()
+        D, info = self.obs_size, self.envs[0].info
+        views = np.empty((len(self.envs), 2 * D if central else D), dtype=np.float32)
+        mask = np.empty((len(self.envs), info.num_actions), dtype=bool)
+        for e, (env, seat) in enumerate(zip(self.envs, seats.tolist())):  # filled in place: in small
+            views[e, :D] = env.observation(seat).ravel()                   # games this loop is a third
+            if central:                                                    # of a training run's time
+                views[e, D:] = env.observation(1 - seat).ravel()
+            mask[e] = env.legal_mask(seat)
+        return seats, np.ascontiguousarray(views[:, :D]), mask, views if central else None, self.versus.copy()
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One move in every game: each seat's returns so far (E, 2) and whether the game
