@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,12 @@ def wheel_venv(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(root)], check=True)
     python = root / "bin" / "python"
+    # Inside a venv, "system" is the base interpreter's site, without the packages installed
+    # here: list this interpreter's site folders too (after the new venv's own, so the wheel's
+    # arena is the one imported; a path in a .pth runs no editable-install hooks).
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(root), "platbase": str(root)}))
+    here = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    (site / "borrowed.pth").write_text("\n".join(here) + "\n")
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
                    check=True, capture_output=True, timeout=600)
     return python
