@@ -321,12 +321,12 @@ class TurnEnvs:
         both seats' observations side by side (E, 2D), the mover's first (else None), and each
         game's fixed opponent (E, 2): its index in `opponents` and its seat, -1 in self-play."""
         seats = np.array([env.to_move()[0] for env in self.envs])
-        D, info = self.obs_size, self.envs[0].info
+        D, A = self.obs_size, self.envs[0].info.num_actions
         views = np.empty((len(self.envs), 2 * D if central else D), dtype=np.float32)
-        mask = np.empty((len(self.envs), info.num_actions), dtype=bool)
-        for e, (env, seat) in enumerate(zip(self.envs, seats.tolist())):  # filled in place: in small
-            views[e, :D] = env.observation(seat).ravel()                   # games this loop is a third
-            if central:                                                    # of a training run's time
+        mask = np.empty((len(self.envs), A), dtype=bool)
+        for e, (env, seat) in enumerate(zip(self.envs, seats.tolist())):  # rows filled in place: this
+            views[e, :D] = env.observation(seat).ravel()                   # loop runs every move
+            if central:
                 views[e, D:] = env.observation(1 - seat).ravel()
             mask[e] = env.legal_mask(seat)
         return seats, np.ascontiguousarray(views[:, :D]), mask, views if central else None, self.versus.copy()
