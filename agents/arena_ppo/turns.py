@@ -283,7 +283,7 @@ class TurnEnvs:
         from arena.api import make_env
 
         self.envs = [make_env(env_id) for _ in indices]
-        self.obs_size = int(np.prod(self.envs[0].info.observation_shape))
+        self.obs_dim = int(np.prod(self.envs[0].info.observation_shape))
         self.rngs = [np.random.default_rng([seed, int(i)]) for i in indices]
         self.specs, self.fraction = list(opponents), fraction
         self.fixed: list[dict[int, Agent]] = [{} for _ in self.envs]  # per game: spec index -> agent
@@ -321,7 +321,7 @@ class TurnEnvs:
         both seats' observations side by side (E, 2D), the mover's first (else None), and each
         game's fixed opponent (E, 2): its index in `opponents` and its seat, -1 in self-play."""
         seats = np.array([env.to_move()[0] for env in self.envs])
-        D, A = self.obs_size, self.envs[0].info.num_actions
+        D, A = self.obs_dim, self.envs[0].info.num_actions
         views = np.empty((len(self.envs), 2 * D if central else D), dtype=np.float32)
         mask = np.empty((len(self.envs), A), dtype=bool)
         for e, (env, seat) in enumerate(zip(self.envs, seats.tolist())):  # rows filled in place: this
