@@ -257,6 +257,7 @@ def test_a_share_of_games_against_fixed_opponents_is_scored_apart(tmp_path):
     (["conv_channels=8"], "conv_channels needs board-shaped observations"),
     (["batch_final=0"], "batch and batch_final must be at least 1"),
     (["final_at=0"], "final_at must be in (0, 1]"),
+    (["average_rate=0.01", "average_by=logits"], "average_by must be parameters or distillation"),
 ])
 def test_bad_opponents_schedules_or_network_are_refused_in_one_line_before_anything_is_written(tmp_path, sets, message):
     out = tmp_path / "run"
@@ -297,6 +298,40 @@ def test_with_averaging_the_checkpoint_plays_the_average_and_a_resume_keeps_the_
     assert torch.load(out / "best.pt", weights_only=True)["exploitability"] == min(
         r["exploitability"] for r in rows if r.get("exploitability") is not None) <= best_before  # kept over resume
     assert not torch.equal(resumed["iterate"]["actor.0.weight"], data["iterate"]["actor.0.weight"])
+
+
+def test_the_distilled_average_plays_the_average_of_the_policies_in_its_window():
+    from arena_ppo.averaging import DistilledAverage
+    from arena_ppo.model import TeamPolicy
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    model = TeamPolicy(4, 2, 2, hidden=16)
+    obs, seat, mask = torch.eye(4), torch.tensor([0, 1, 0, 1]), torch.ones(4, 2, dtype=torch.bool)
+    sure = {0: torch.tensor([1.0, 0.0]), 1: torch.tensor([0.0, 1.0])}  # the iterate flips between two pure policies
+    average = DistilledAverage(model, 4, capacity=100, rows=4, lr=3e-3, steps=4, minibatch=64,
+                               rng=np.random.default_rng(0))
+    for update in range(300):
+        average.add(model, obs, seat, mask, sure[update % 2].expand(4, 2))
+        average.fit(window=50)
+    probs = torch.softmax(average.net.logits(obs, seat, mask), -1).detach().numpy()
+    assert probs == pytest.approx(np.full((4, 2), 0.5), abs=0.05)  # the average of the two, not either
+    for _ in range(200):  # the window moves on: only the last 50 updates count
+        average.add(model, obs, seat, mask, sure[1].expand(4, 2))
+        average.fit(window=50)
+    assert torch.softmax(average.net.logits(obs, seat, mask), -1)[:, 1].min() > 0.95
+
+
+def test_a_run_can_play_the_distilled_average(tmp_path, capsys):
+    out = tmp_path / "distilled"
+    main(["train", "ppo", KUHN, "--steps", "6000", "--out", str(out), "--no-progress", "--set", "eval_games=0",
+          "--set", "exploitability_every=0", "--set", "batch=1024", "--set", "average_rate=0.1",
+          "--set", "average_by=distillation"])
+    rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert all(r["distill_kl"] >= 0 and "iterate_exploitability" in r for r in rows if not r.get("final"))
+    capsys.readouterr()
+    main(["exploitability", f"ppo:checkpoint={out}/latest.pt", KUHN, "--json"])
+    assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])
 
 
 def test_the_average_rate_falls_geometrically_to_its_final_value():

@@ -24,6 +24,7 @@ are trained on in those. Games small enough to enumerate report exact exploitabi
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ import torch
 from arena import Agent, Observation, make_agent
 from arena.envs.base import TURN_BASED
 from arena.errors import ArenaError
+from arena_ppo.averaging import DistilledAverage
 from arena_ppo.model import TeamPolicy, logp_entropy, sample
 
 
@@ -104,6 +106,17 @@ class TurnArgs:
     average_rate_final: float | None = None
     """average rate at the end of the budget, reached geometrically (default: `average_rate`):
     a longer window late in the run, where α changes slowly and the jitter is what is left"""
+    average_by: str = "parameters"
+    """how the average is kept: "parameters", an exponential moving average of the network's
+    weights (Polyak); or "distillation", a second network trained to play the iterates' action
+    distributions at the states they met over the last 1/`average_rate` updates: the average
+    policy, which averaging a nonlinear network's weights is not (arena_ppo.averaging)"""
+    distill_rows: int = 1024
+    """with distillation: states of each update kept for the average network"""
+    distill_steps: int = 2
+    """with distillation: the average network's minibatch steps per update"""
+    distill_lr: float = 3e-4
+    """with distillation: the average network's Adam learning rate"""
     all_actions: bool = False
     """the critic learns Q(h, a) of every action from the returns of the actions taken (h: the
     central critic's view, both hands in poker) and the policy step uses every legal action's
@@ -204,6 +217,8 @@ def average_rate_at(args: TurnArgs, frac: float) -> float:
     if args.average_rate != end and not (0.0 < args.average_rate <= 1.0 and 0.0 < end <= 1.0):
         raise ArenaError(f"average_rate and average_rate_final must be in (0, 1] to schedule the average; "
                          f"got {args.average_rate} and {end}")
+    if args.average_by not in ("parameters", "distillation"):
+        raise ArenaError(f"average_by must be parameters or distillation; got {args.average_by}")
     return _geometric(args.average_rate, end, frac)
 
 
@@ -451,7 +466,15 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
     pool = OpponentPool(capacity=args.pool_capacity)
     magnet = copy.deepcopy(model)  # ρ: starts at the (near-uniform) initial policy
     saved: dict[str, Any] = {"optimizer": optimizer, "pool": pool, "magnet": magnet}
-    average = copy.deepcopy(model) if args.average_rate > 0 else None
+    average, distilled = None, None
+    if args.average_rate > 0 and args.average_by == "distillation":
+        window = math.ceil(1 / min(average_rate_at(args, 0.0), average_rate_at(args, 1.0)))
+        distilled = DistilledAverage(model, D, window, args.distill_rows, args.distill_lr, args.distill_steps,
+                                     max(1, args.batch // args.minibatches), rng)
+        average = distilled.net
+        saved["average_optimizer"] = distilled.optimizer
+    elif args.average_rate > 0:
+        average = copy.deepcopy(model)
     if average is not None:  # the checkpoint plays the average; the iterate is kept beside it
         saved["iterate"] = model
     played = average if average is not None else model
@@ -568,7 +591,10 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         iteration = run.iteration + 1
         if iteration % args.magnet_every == 0:
             _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
-        if average is not None:
+        if distilled is not None:  # the distributions that played the batch, at its states
+            distilled.add(model, b_obs, b_seat, b_mask, old_logp.exp())
+            distill_kl = distilled.fit(round(1 / average_rate))
+        elif average is not None:
             _lerp_parameters(average, model, average_rate)
 
         # 3. Pool, metrics, exploitability, checkpoints and evaluation games (the kit's run).
@@ -580,6 +606,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
                    "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
                    **({"average_rate": average_rate} if average is not None else {}),
+                   **({"distill_kl": distill_kl} if distilled is not None else {}),
                    **({"batch": len(batch)} if args.batch_final is not None else {}),
                    "pool": len(pool),
                    "score_vs_pool": _score_vs_pool(outcomes),
