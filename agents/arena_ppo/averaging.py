@@ -25,14 +25,18 @@ class DistilledAverage:
     Each update offers a batch's states and the action distributions the iterate played them
     with; `rows` of them, drawn at random, go into a ring of `capacity` updates, and `fit`
     takes a few minibatch steps of cross-entropy towards the rows of the current window. The
-    ring is not checkpointed: a resumed run refills it from its next updates."""
+    ring holds at most `MAX_BYTES` (a shorter window where observations are large) and is not
+    checkpointed: a resumed run refills it from its next updates."""
+
+    MAX_BYTES = 512 << 20
 
     def __init__(self, model: TeamPolicy, obs_dim: int, capacity: int, rows: int, lr: float, steps: int,
                  minibatch: int, rng: np.random.Generator):
         self.net = copy.deepcopy(model)
         self.optimizer = torch.optim.Adam(self.net.actor.parameters(), lr=lr)  # its critic is never used
         self.rows, self.steps, self.minibatch, self.rng = rows, steps, minibatch, rng
-        size, actions = capacity * rows, model.num_actions
+        actions = model.num_actions
+        size = min(capacity * rows, self.MAX_BYTES // (4 * (obs_dim + actions) + 8 + actions))
         self.obs = torch.zeros(size, obs_dim)
         self.seat = torch.zeros(size, dtype=torch.long)
         self.mask = torch.zeros(size, actions, dtype=torch.bool)
