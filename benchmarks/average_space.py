@@ -47,19 +47,20 @@ def collect_iterates(run: Path, env_id: str, cpu_minutes: float, sets: list[str]
 
 
 class Tabular:
-    """The game's information states in tensor form, and each one's parent in its player's
-    own sequence (to compute the player's reach of it)."""
+    """The game's information states in tensor form (OpenSpiel's TabularPolicy enumerates
+    them), and each one's parent in its player's own sequence, for the player's own reach."""
 
     def __init__(self, game):
         self.game, self.table = game, policy_lib.TabularPolicy(game)
-        n = len(self.table.state_lookup)
-        self.rows: list = [None] * n
-        self.parent: list = [None] * n
+        states = self.table.states
+        self.obs = torch.tensor(np.array([s.information_state_tensor() for s in states], np.float32))
+        self.seat = torch.tensor([s.current_player() for s in states])
+        self.mask = torch.from_numpy(self.table.legal_actions_mask.astype(bool))
+        self.parent: list = [None] * len(states)
         self._walk(game.new_initial_state(), (None, None))
-        obs, seat, mask = zip(*self.rows)
-        self.obs, self.seat, self.mask = torch.tensor(np.stack(obs)), torch.tensor(seat), torch.tensor(np.stack(mask))
 
     def _walk(self, state, last):
+        """Record, for each information state, its player's previous (state, action)."""
         if state.is_terminal():
             return
         if state.is_chance_node():
@@ -68,11 +69,7 @@ class Tabular:
             return
         player = state.current_player()
         i = self.table.state_lookup[state.information_state_string(player)]
-        if self.rows[i] is None:
-            mask = np.zeros(self.game.num_distinct_actions(), bool)
-            mask[state.legal_actions()] = True
-            self.rows[i] = (np.asarray(state.information_state_tensor(player), np.float32), player, mask)
-            self.parent[i] = last[player]
+        self.parent[i] = last[player]  # the same wherever the state is met (perfect recall)
         for action in state.legal_actions():
             after = list(last)
             after[player] = (i, action)
@@ -83,7 +80,7 @@ class Tabular:
             return torch.softmax(model.logits(self.obs, self.seat, self.mask).double(), -1).numpy()
 
     def own_reach(self, probs: np.ndarray) -> np.ndarray:
-        reach = np.full(len(self.rows), np.nan)
+        reach = np.full(len(self.parent), np.nan)
 
         def of(i):
             if np.isnan(reach[i]):

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pyspiel
 import torch
+from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import cfr, exploitability
 
 from arena.api import make_env
@@ -21,30 +22,15 @@ from arena_ppo.turns import exploitability_of
 
 def information_states(game, policy):
     """(tensor, player, legal mask, the policy's distribution) at every information state."""
-    rows: dict[str, tuple] = {}
-
-    def walk(state):
-        if state.is_terminal():
-            return
-        if state.is_chance_node():
-            for action, _ in state.chance_outcomes():
-                walk(state.child(action))
-            return
-        player = state.current_player()
-        key = state.information_state_string(player)
-        if key not in rows:
-            mask = np.zeros(game.num_distinct_actions(), bool)
-            mask[state.legal_actions()] = True
-            target = np.zeros(len(mask), np.float32)
-            for action, p in policy.action_probabilities(state).items():
-                target[action] = p
-            rows[key] = (np.asarray(state.information_state_tensor(player), np.float32), player, mask, target)
-        for action in state.legal_actions():
-            walk(state.child(action))
-
-    walk(game.new_initial_state())
-    obs, seat, mask, target = (np.stack(column) for column in zip(*rows.values()))
-    return torch.from_numpy(obs), torch.from_numpy(seat), torch.from_numpy(mask), torch.from_numpy(target)
+    table = policy_lib.TabularPolicy(game)  # enumerates them
+    obs = np.array([s.information_state_tensor() for s in table.states], np.float32)
+    seat = np.array([s.current_player() for s in table.states])
+    target = np.zeros(table.legal_actions_mask.shape, np.float32)
+    for i, state in enumerate(table.states):
+        for action, p in policy.action_probabilities(state).items():
+            target[i, action] = p
+    return (torch.from_numpy(obs), torch.from_numpy(seat), torch.from_numpy(table.legal_actions_mask.astype(bool)),
+            torch.from_numpy(target))
 
 
 def main() -> None:
