@@ -56,7 +56,7 @@ class Tabular:
         self.obs = torch.tensor(np.array([s.information_state_tensor() for s in states], np.float32))
         self.seat = torch.tensor([s.current_player() for s in states])
         self.mask = torch.from_numpy(self.table.legal_actions_mask.astype(bool))
-        self.parent: list = [None] * len(states)
+        self.parent: dict[int, tuple[int, int] | None] = {}  # in walk order: a parent before its children
         self._walk(game.new_initial_state(), (None, None))
 
     def _walk(self, state, last):
@@ -69,7 +69,7 @@ class Tabular:
             return
         player = state.current_player()
         i = self.table.state_lookup[state.information_state_string(player)]
-        self.parent[i] = last[player]  # the same wherever the state is met (perfect recall)
+        self.parent.setdefault(i, last[player])  # the same wherever the state is met (perfect recall)
         for action in state.legal_actions():
             after = list(last)
             after[player] = (i, action)
@@ -80,16 +80,9 @@ class Tabular:
             return torch.softmax(model.logits(self.obs, self.seat, self.mask).double(), -1).numpy()
 
     def own_reach(self, probs: np.ndarray) -> np.ndarray:
-        reach = np.full(len(self.parent), np.nan)
-
-        def of(i):
-            if np.isnan(reach[i]):
-                up = self.parent[i]
-                reach[i] = 1.0 if up is None else of(up[0]) * probs[up[0], up[1]]
-            return reach[i]
-
-        for i in range(len(reach)):
-            of(i)
+        reach = np.empty(len(self.parent))
+        for i, up in self.parent.items():
+            reach[i] = 1.0 if up is None else reach[up[0]] * probs[up]
         return reach
 
     def exploitability(self, probs: np.ndarray) -> float:

@@ -16,6 +16,7 @@ from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import cfr, exploitability
 
 from arena.api import make_env
+from arena_ppo.averaging import kl_from
 from arena_ppo.model import TeamPolicy
 from arena_ppo.turns import exploitability_of
 
@@ -58,8 +59,7 @@ def main() -> None:
     marks, start = {int(s) for s in args.steps.split(",")}, time.process_time()
     print(f"{len(obs)} information states; the network: MLP 2x{args.hidden}")
     for step in range(1, max(marks) + 1):
-        logp = torch.log_softmax(model.logits(obs, seat, mask), -1)
-        kl = (target * (target.clamp_min(1e-12).log() - logp)).masked_fill(~mask, 0.0).sum(-1).mean()
+        kl = kl_from(target, model.logits(obs, seat, mask), mask)
         optimizer.zero_grad()
         kl.backward()
         optimizer.step()

@@ -56,19 +56,24 @@ class DistilledAverage:
         self.net.obs_norm.load_state_dict(model.obs_norm.state_dict())
 
     def fit(self, window: int) -> float:
-        """Minibatch steps towards the rows of the last `window` updates; the mean loss
-        (cross-entropy less the targets' entropy: the KL from target to average)."""
+        """Minibatch steps towards the rows of the last `window` updates; their mean KL."""
         size = len(self.obs)
         span = min(self.written, window * self.rows, size)
         losses = []
         for _ in range(self.steps):
             back = torch.from_numpy(self.rng.integers(1, span + 1, size=self.minibatch))
             rows = (self.written - back) % size
-            logp = torch.log_softmax(self.net.logits(self.obs[rows], self.seat[rows], self.mask[rows]), -1)
-            target = self.probs[rows]
-            loss = (target * (target.clamp_min(1e-12).log() - logp)).masked_fill(~self.mask[rows], 0.0).sum(-1).mean()
+            loss = kl_from(self.probs[rows], self.net.logits(self.obs[rows], self.seat[rows], self.mask[rows]),
+                           self.mask[rows])
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
             losses.append(loss.item())
         return float(np.mean(losses))
+
+
+def kl_from(target: torch.Tensor, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean KL(target ‖ softmax(logits)) over rows, illegal actions left out: the cross-entropy
+    a distillation minimises, less the targets' entropy (0 when the fit is exact)."""
+    logp = torch.log_softmax(logits, -1)
+    return (target * (target.clamp_min(1e-12).log() - logp)).masked_fill(~mask, 0.0).sum(-1).mean()
