@@ -1,9 +1,11 @@
 """Is averaging a network's parameters the same as averaging its policy? Continue a turn-based
 PPO run on a copy of its folder, collect the iterate its latest.pt holds (every 10 updates),
-and compare the exploitability of three averages of the same iterates: of the parameters
+and compare the exploitability of four averages of the same iterates: of the parameters
 (what `average_by=parameters` plays), of the action distributions at each information state,
-and the sequence-form average (each iterate weighted by its own reach of the state, as CFR's
-average policy).
+the sequence-form average (each iterate weighted by its own reach of the state, as CFR's
+average policy), and the geometric average (of the log-probabilities: were the iterates
+quantal responses to noisy values, it would average the noise out without flattening them).
+The `--set` settings make it a hold experiment: which settings, held, give the best average.
 
     python benchmarks/average_space.py runs/R3s1 --cpu-minutes 6 --set magnet_rate=0 \\
         --set magnet_coef=0.007 --set average_rate=0.002 --set batch=8192 --set lr=5e-5 \\
@@ -90,6 +92,13 @@ class Tabular:
         return exploitability.exploitability(self.game, self.table)
 
 
+def geometric_mean(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """exp(mean log π) over iterates, renormalised over the legal actions."""
+    logs = np.where(mask, np.log(np.maximum(probs, 1e-300)), -np.inf).mean(0)
+    logs = np.where(mask, logs - logs.max(-1, keepdims=True), -np.inf)
+    return np.exp(logs) / np.exp(logs).sum(-1, keepdims=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="a turn-based PPO run folder trained with average_rate > 0")
@@ -116,6 +125,7 @@ def main() -> None:
     print(f"average of the parameters:     {tabular.exploitability(tabular.probs(model)):.4f}")
     print(f"average of the distributions:  {tabular.exploitability(probs.mean(0)):.4f}")
     print(f"sequence-form average:         {tabular.exploitability((reach * probs).sum(0) / reach.sum(0)):.4f}")
+    print(f"geometric average (of logits): {tabular.exploitability(geometric_mean(probs, tabular.mask.numpy())):.4f}")
 
 
 if __name__ == "__main__":

@@ -326,9 +326,11 @@ def test_a_run_can_play_the_distilled_average(tmp_path, capsys):
     out = tmp_path / "distilled"
     main(["train", "ppo", KUHN, "--steps", "6000", "--out", str(out), "--no-progress", "--set", "eval_games=0",
           "--set", "exploitability_every=0", "--set", "batch=1024", "--set", "average_rate=0.1",
-          "--set", "average_by=distillation"])
+          "--set", "average_by=distillation", "--set", "distill_lr_final=1e-5"])
     rows = [json.loads(line) for line in open(out / "metrics.jsonl")]
     assert all(r["distill_kl"] >= 0 and "iterate_exploitability" in r for r in rows if not r.get("final"))
+    lr = torch.load(out / "latest.pt", weights_only=True)["average_optimizer"]["param_groups"][0]["lr"]
+    assert 1e-5 < lr < 1.5e-4  # annealed from distill_lr (3e-4) over the budget
     capsys.readouterr()
     main(["exploitability", f"ppo:checkpoint={out}/latest.pt", KUHN, "--json"])
     assert json.loads(capsys.readouterr().out)["exploitability"] == pytest.approx(rows[-1]["exploitability"])

@@ -117,6 +117,10 @@ class TurnArgs:
     """with distillation: the average network's minibatch steps per update"""
     distill_lr: float = 3e-4
     """with distillation: the average network's Adam learning rate"""
+    distill_lr_final: float | None = None
+    """with distillation: its learning rate at the end of the budget, reached linearly as the
+    policy's (default: `distill_lr`); a constant rate leaves the average network jittering
+    about the window's average by its own fitting noise"""
     all_actions: bool = False
     """the critic learns Q(h, a) of every action from the returns of the actions taken (h: the
     central critic's view, both hands in poker) and the policy step uses every legal action's
@@ -592,6 +596,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if iteration % args.magnet_every == 0:
             _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
         if distilled is not None:  # the distributions that played the batch, at its states
+            end = args.distill_lr if args.distill_lr_final is None else args.distill_lr_final
+            distilled.optimizer.param_groups[0]["lr"] = args.distill_lr + (end - args.distill_lr) * frac
             distilled.add(model, b_obs, b_seat, b_mask, old_logp.exp())
             distill_kl = distilled.fit(round(1 / average_rate))
         elif average is not None:
