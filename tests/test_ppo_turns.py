@@ -80,7 +80,7 @@ def test_the_run_folder_follows_the_kit(kuhn_run):
     out, rows = kuhn_run
     data = torch.load(out / "latest.pt", weights_only=True)
     assert data["trainer"] == "ppo" and data["global_step"] >= 40000 and "magnet" in data and "optimizer" in data
-    assert {"iteration", "step", "elapsed", "cpu", "sps", "pg_loss", "magnet_kl"} <= set(rows[0])
+    assert {"iteration", "step", "elapsed", "cpu", "sps", "pg_loss", "magnet_kl", "clipfrac"} <= set(rows[0])
     evaluated = [r for r in rows if "eval_random_score" in r]
     assert evaluated and "eval_cfr:iterations=100_score" in evaluated[0]
     from arena.store import Store

@@ -586,8 +586,10 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
                 optimizer.step()
+                mb_log_ratio = new_logp - b_logp[mb]
                 stats.append([pg_loss.item(), v_loss.item(), entropy.mean().item(), magnet_kl.item(),
-                              ((new_logp - b_logp[mb]).exp() - 1 - (new_logp - b_logp[mb])).mean().item()])
+                              (mb_log_ratio.exp() - 1 - mb_log_ratio).mean().item(),
+                              ((mb_log_ratio.exp() - 1).abs() > args.clip).float().mean().item()])
         if args.normalize_inputs:
             model.obs_norm.update(b_obs)
             if S:
@@ -608,9 +610,9 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
             pool.add({k: v.clone() for k, v in model.state_dict().items()}, iteration)
             opponents.clear()
             games.opponent[games.opponent >= 0] = -1  # indices moved; those games go on vs latest
-        pg, vl, ent, kl_magnet, kl_old = np.mean(stats, axis=0)
+        pg, vl, ent, kl_magnet, kl_old, clipped = np.mean(stats, axis=0)
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
-                   "approx_kl": kl_old, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
+                   "approx_kl": kl_old, "clipfrac": clipped, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
                    **({"average_rate": average_rate} if average is not None else {}),
                    **({"distill_kl": distill_kl} if distilled is not None else {}),
                    **({"batch": len(batch)} if args.batch_final is not None else {}),
