@@ -69,7 +69,9 @@ class TurnArgs:
     gae_lambda: float = 1.0
     """λ of generalised advantage estimation along a seat's decisions (1: Monte Carlo returns)"""
     clip: float = 0.2
-    """PPO ratio clip ε: the proximal term of the mirror-descent step"""
+    """PPO ratio clip ε: the proximal term of the mirror-descent step. The magnet term is not
+    clipped, so a clip that binds often pulls the step towards the magnet (on Leduc 0.05 bound
+    on 2 % of decisions and left the average 0.07 more exploitable than 0.2 did)"""
     magnet_coef: float = 0.1
     """α: weight of KL(π ‖ magnet), in units of the scaled returns (the temperature of the
     quantal response; 0.1 is Kuhn's 0.2 chips)"""
