@@ -478,6 +478,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         distilled = DistilledAverage(model, D, window, args.distill_rows, args.distill_lr, args.distill_steps,
                                      max(1, args.batch // args.minibatches), rng)
         average = distilled.net
+        distill_lr_end = args.distill_lr if args.distill_lr_final is None else args.distill_lr_final
         saved["average_optimizer"] = distilled.optimizer
     elif args.average_rate > 0:
         average = copy.deepcopy(model)
@@ -600,8 +601,7 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
         if iteration % args.magnet_every == 0:
             _lerp_parameters(magnet, model, args.magnet_rate * (lr / args.lr if args.magnet_with_lr else 1.0))
         if distilled is not None:  # the distributions that played the batch, at its states
-            end = args.distill_lr if args.distill_lr_final is None else args.distill_lr_final
-            distilled.optimizer.param_groups[0]["lr"] = args.distill_lr + (end - args.distill_lr) * frac
+            distilled.optimizer.param_groups[0]["lr"] = args.distill_lr + (distill_lr_end - args.distill_lr) * frac
             distilled.add(model, b_obs, b_seat, b_mask, old_logp.exp())
             distill_kl = distilled.fit(round(1 / average_rate))
         elif average is not None:
@@ -614,7 +614,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
             games.opponent[games.opponent >= 0] = -1  # indices moved; those games go on vs latest
         pg, vl, ent, kl_magnet, kl_old, clipped = np.mean(stats, axis=0)
         metrics = {"pg_loss": pg, "v_loss": vl, "entropy": ent, "magnet_kl": kl_magnet,
-                   "approx_kl": kl_old, "clipfrac": clipped, "lr": optimizer.param_groups[0]["lr"], "magnet_coef": alpha, "games": len(outcomes),
+                   "approx_kl": kl_old, "clipfrac": clipped, "lr": optimizer.param_groups[0]["lr"],
+                   "magnet_coef": alpha, "games": len(outcomes),
                    **({"average_rate": average_rate} if average is not None else {}),
                    **({"distill_kl": distill_kl} if distilled is not None else {}),
                    **({"batch": len(batch)} if args.batch_final is not None else {}),
