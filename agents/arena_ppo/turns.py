@@ -570,6 +570,8 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
             for mb in torch.randperm(len(batch)).chunk(args.minibatches):
                 logits = model.logits(b_obs[mb], b_seat[mb], b_mask[mb])
                 new_logp, entropy = logp_entropy(logits, b_action[mb])
+                log_ratio_mb = new_logp - b_logp[mb]  # to the policy that played
+                ratio = log_ratio_mb.exp()
                 logp_all = torch.log_softmax(logits, -1)
                 magnet_kl = (logp_all.exp() * (logp_all - magnet_logp[mb])).sum(-1).mean()
                 critic = model.critic_normalized(b_obs[mb], b_seat[mb], b_state[mb] if S else None)
@@ -580,7 +582,6 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                     pg_loss = -(logp_all.exp() * q).sum(-1).mean() + prox_kl / args.step_size
                     critic = critic.gather(-1, b_action[mb].unsqueeze(-1))  # Q of the action taken
                 else:
-                    ratio = (new_logp - b_logp[mb]).exp()
                     adv = b_adv[mb] - b_adv[mb].mean()  # centred, not scaled: α is a temperature
                     pg_loss = torch.max(-adv * ratio, -adv * ratio.clamp(1 - args.clip, 1 + args.clip)).mean()
                 v_loss = 0.5 * ((critic.squeeze(-1) - model.value_norm(b_ret[mb].unsqueeze(-1)).squeeze(-1)) ** 2).mean()
@@ -589,10 +590,9 @@ def train_turn_based(args: TurnArgs, run, games: Games) -> dict[str, Any]:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
                 optimizer.step()
-                mb_log_ratio = new_logp - b_logp[mb]
                 stats.append([pg_loss.item(), v_loss.item(), entropy.mean().item(), magnet_kl.item(),
-                              (mb_log_ratio.exp() - 1 - mb_log_ratio).mean().item(),
-                              ((mb_log_ratio.exp() - 1).abs() > args.clip).float().mean().item()])
+                              (ratio - 1 - log_ratio_mb).mean().item(),
+                              ((ratio - 1).abs() > args.clip).float().mean().item()])
         if args.normalize_inputs:
             model.obs_norm.update(b_obs)
             if S:
