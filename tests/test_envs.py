@@ -40,6 +40,38 @@ def test_imperfect_information_observations_differ_by_seat():
     assert (env.observation(0) != env.observation(1)).any()
 
 
+@pytest.mark.parametrize("env_id", ["openspiel/leduc_poker", "openspiel/kuhn_poker:players=3",
+                                    "openspiel/connect_four", "openspiel/liars_dice", "openspiel/backgammon"])
+def test_openspiel_fast_paths_match_the_state_methods(env_id):
+    """Observer buffer, legal mask and chance draws against pyspiel's own state methods and
+    random.choices: the same tensors and masks, and the same games for the same seed."""
+    import random
+
+    import numpy as np
+
+    env = arena.make_env(env_id)
+    assert env._observer is not None
+    for seed in range(3):
+        env.reset(seed)
+        rng, state = random.Random(seed), env.game.new_initial_state()
+        while not state.is_terminal():
+            if state.is_chance_node():  # the draws random.choices makes from the same seed
+                outcomes, probs = zip(*state.chance_outcomes())
+                state.apply_action(rng.choices(outcomes, probs)[0])
+                continue
+            assert str(state) == str(env.state) and env.to_move() == [state.current_player()]
+            for seat in range(env.info.num_seats):
+                tensor = (state.observation_tensor(seat) if env._use_obs
+                          else state.information_state_tensor(seat))
+                assert np.array_equal(env.observation(seat).ravel(), np.asarray(tensor, dtype=np.float32))
+                assert env.legal_mask(seat).tolist() == [a in state.legal_actions(seat)
+                                                         for a in range(env.info.num_actions)]
+            action = state.legal_actions()[seed % len(state.legal_actions())]
+            state.apply_action(action)
+            env.step({env.to_move()[0]: action})
+        assert env.is_over() and env.to_move() == [] and env.returns() == state.returns()
+
+
 def test_magent_battle_teams():
     env = arena.make_env("magent2/battle_v4:map_size=12,max_cycles=20")
     assert env.info.sides == ((0, 1), (2, 3))

@@ -89,6 +89,16 @@ def test_masked_actions_are_never_sampled():
     assert set(actions.tolist()) <= {1, 4} and torch.isfinite(logp).all()
 
 
+def test_the_mlps_tanh_is_torchs_in_value_and_gradient():
+    from arena_ppo.model import Tanh
+
+    x = torch.linspace(-12, 12, 20001, requires_grad=True)
+    mine, reference = Tanh()(x), torch.tanh(x)
+    torch.testing.assert_close(mine, reference, atol=3e-7, rtol=0)
+    (grad_mine,), (grad_reference,) = torch.autograd.grad(mine.sum(), x), torch.autograd.grad(reference.sum(), x)
+    torch.testing.assert_close(grad_mine, grad_reference, atol=1e-6, rtol=0)
+
+
 def test_self_play_needs_teams():
     no_teams = EnvInfo("some/duel", SIMULTANEOUS, 2, 3, (4,))
     with pytest.raises(ArenaError, match="has no teams"):
