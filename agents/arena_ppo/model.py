@@ -67,12 +67,17 @@ class _Tanh(torch.autograd.Function):
 
 
 class Tanh(nn.Module):
-    """tanh as 2σ(2x) − 1: the same function (within 2e-7), but torch's CPU tanh costs 4x its
-    sigmoid here, as much as the linear layers around it (benchmarks/bench_ppo_turns_throughput.py).
+    """tanh as 2σ(2x) − 1 on large batches: the same function (within 2e-7), but torch's CPU
+    tanh costs 4x its sigmoid here, as much as the linear layers around it; on small ones, one
+    kernel beats four (benchmarks/bench_ppo_turns_throughput.py, bench_ppo_throughput.py).
     Without parameters, so checkpoints are the same either way."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _Tanh.apply(x)
+        if x.numel() < 32_768:
+            return torch.tanh(x)
+        if torch.is_grad_enabled() and x.requires_grad:
+            return _Tanh.apply(x)
+        return torch.sigmoid(x * 2).mul_(2).sub_(1)
 
 
 def mlp(n_in: int, hidden: int, n_out: int, out_std: float) -> nn.Sequential:
