@@ -146,9 +146,8 @@ class OpenSpielEnv(Env):
             observer = make_observation(self.game, kind)
         except Exception:  # a game without the observer API: the state's methods still work
             return None
-        size = int(np.prod(self.info.observation_shape))
-        return observer if observer is not None and getattr(observer, "tensor", None) is not None \
-            and observer.tensor.size == size else None
+        tensor = getattr(observer, "tensor", None)
+        return observer if tensor is not None and tensor.size == np.prod(self.info.observation_shape) else None
 
     def reset(self, seed: int) -> None:
         self._rng = random.Random(seed)
@@ -159,8 +158,8 @@ class OpenSpielEnv(Env):
         state, draw = self.state, self._rng.random
         while state.is_chance_node():
             outcomes = state.chance_outcomes()
-            # random.choices(outcomes, probs) unrolled, draw for draw: the same outcome for the
-            # same seed at half the cost (games already stored replay as they were played).
+            # random.choices(outcomes, probs) unrolled, draw for draw: a seed deals what it
+            # dealt through random.choices, at half the cost.
             bounds = list(itertools.accumulate(p for _, p in outcomes))
             state.apply_action(outcomes[bisect.bisect(bounds, draw() * bounds[-1], 0, len(bounds) - 1)][0])
 
