@@ -44,7 +44,7 @@ def run_once(root: Path, env_id: str, cpu_minutes: float, seed: int, sets: list[
         if done.returncode != 0:
             raise SystemExit(f"{root}: exit {done.returncode}: {done.stderr.strip()[-800:]}")
         rows = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]
-    last = [r for r in rows if "iteration" in r and "sps" in r][-1]
+    last = [r for r in rows if "sps" in r][-1]  # the last update's row (not the final measurement)
     return {"steps": last["step"], "updates": last["iteration"], "cpu": last["cpu"], "wall": last["elapsed"]}
 
 

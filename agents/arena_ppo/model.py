@@ -53,10 +53,14 @@ def layer(n_in: int, n_out: int, std: float = math.sqrt(2)) -> nn.Linear:
     return linear
 
 
+def _tanh_by_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(x * 2).mul_(2).sub_(1)
+
+
 class _Tanh(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        y = torch.sigmoid(x * 2).mul_(2).sub_(1)
+        y = _tanh_by_sigmoid(x)
         ctx.save_for_backward(y)
         return y
 
@@ -77,7 +81,7 @@ class Tanh(nn.Module):
             return torch.tanh(x)
         if torch.is_grad_enabled() and x.requires_grad:
             return _Tanh.apply(x)
-        return torch.sigmoid(x * 2).mul_(2).sub_(1)
+        return _tanh_by_sigmoid(x)
 
 
 def mlp(n_in: int, hidden: int, n_out: int, out_std: float) -> nn.Sequential:

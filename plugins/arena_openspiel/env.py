@@ -6,9 +6,7 @@ drives pyspiel itself. Chance nodes are sampled from the env's own seeded RNG.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import itertools
 import os
 import random
 import sys
@@ -155,13 +153,10 @@ class OpenSpielEnv(Env):
         self._resolve_chance()
 
     def _resolve_chance(self) -> None:
-        state, draw = self.state, self._rng.random
+        state = self.state
         while state.is_chance_node():
-            outcomes = state.chance_outcomes()
-            # random.choices(outcomes, probs) unrolled, draw for draw: a seed deals what it
-            # dealt through random.choices, at half the cost.
-            bounds = list(itertools.accumulate(p for _, p in outcomes))
-            state.apply_action(outcomes[bisect.bisect(bounds, draw() * bounds[-1], 0, len(bounds) - 1)][0])
+            outcomes, probs = zip(*state.chance_outcomes())
+            state.apply_action(self._rng.choices(outcomes, probs)[0])
 
     def to_move(self) -> list[int]:
         player = self.state.current_player()  # one call, not two: trainers ask every move
